@@ -1,0 +1,54 @@
+# Thin wrappers. `make run` and `make test` are the README's two commands.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup assets db run chromium test e2e bench check clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+# Python dependencies, pinned in pyproject.toml.
+setup: $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+
+# bpmn-js viewer and editor, bundled from npm packages (built assets are not committed).
+assets:
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+
+db: setup
+	$(FLASK) init-db
+	$(FLASK) processes load
+	$(FLASK) demo load
+
+run: setup assets db
+	@echo ""
+	@echo "  Open http://$(HOST):$(PORT)/  — demo logins above (username, password, role, scope)"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (Playwright drives it via executable_path).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q chromium fonts-noto-cjk; fi; }
+
+test: setup assets chromium
+	$(BIN)/pytest
+
+e2e: setup assets chromium
+	$(BIN)/pytest tests/browser
+
+bench: setup
+	$(BIN)/python -m tests.bench.run
+
+check: setup
+	$(FLASK) processes check
+
+clean:
+	rm -rf $(VENV) node_modules app/static/dist instance

@@ -1,0 +1,159 @@
+"""`flask --app app ...` commands (../shared/API.md). Thin: parse, call a service, print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import Case
+from app.services import audit, calendar_days, catalog, demo, timers, users
+
+processes_cli = AppGroup("processes", help="Check and load BPMN, DMN and forms.")
+users_cli = AppGroup("users", help="Manage users.")
+demo_cli = AppGroup("demo", help="Demo data.")
+timers_cli = AppGroup("timers", help="Fire due timers.")
+calendar_cli = AppGroup("calendar", help="Working-day calendar overrides.")
+audit_cli = AppGroup("audit", help="Verify case histories.")
+
+
+def _fail(error: AppError) -> None:
+    click.echo(str(error) if str(error) else error.message, err=True)
+    for field, messages in getattr(error, "by_field", lambda: {})().items():
+        for message in messages:
+            click.echo(f"  {field}: {message}", err=True)
+    sys.exit(1)
+
+
+def _parse_now(value: str | None) -> dt.datetime:
+    if not value:
+        return dt.datetime.now(dt.timezone.utc)
+    try:
+        now = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use ISO-8601, e.g. 2026-10-16T00:00:00+08:00") from None
+    if now.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. +08:00")
+    return now
+
+
+@click.command("init-db")
+def init_db():
+    """Create or migrate the schema (idempotent)."""
+    from flask_migrate import upgrade
+    upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
+    click.echo("database ready")
+
+
+@processes_cli.command("check")
+@click.argument("path", required=False)
+def processes_check(path):
+    """Validate BPMN, DMN and forms; exit 1 listing each problem."""
+    process_dir = path or current_app.config["PROCESS_DIR"]
+    problems = catalog.check_all(process_dir, current_app.config["FORM_DIR"])
+    for problem in problems:
+        click.echo(f"{problem.file or '-'}\t{problem.element or '-'}\t{problem.message}")
+    if problems:
+        sys.exit(1)
+    click.echo("all processes and forms are valid")
+
+
+@processes_cli.command("load")
+def processes_load():
+    """Publish changed processes and forms as new versions."""
+    try:
+        counts = catalog.load_all(current_app.config["PROCESS_DIR"], current_app.config["FORM_DIR"])
+    except AppError as error:
+        _fail(error)
+    click.echo(f"new process versions: {counts['processes']}, new form versions: {counts['forms']}")
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", required=True)
+@click.option("--jurisdiction")
+@click.option("--county")
+@click.option("--password")
+def users_create(name, role, jurisdiction, county, password):
+    """Create a user; the last line printed is its API token."""
+    try:
+        user, token = users.create_user(name, role, jurisdiction, county, password)
+    except AppError as error:
+        _fail(error)
+    click.echo(f"created {user.username} ({user.role})")
+    click.echo(token)
+
+
+@demo_cli.command("load")
+def demo_load():
+    """Create demo users for every role and jurisdiction and print their logins."""
+    for login in demo.load_demo_users(current_app.config["PROCESS_DIR"]):
+        scope = "/".join(p for p in (login.get("jurisdiction"), login.get("county")) if p)
+        click.echo(f"{login['username']:<24} {login['password']:<10} {login['role']:<10} {scope}")
+
+
+@timers_cli.command("run")
+@click.option("--now", "now_text", help="ISO-8601 instant with offset (default: the clock)")
+def timers_run(now_text):
+    """Fire every timer due at NOW; print how many cases moved."""
+    click.echo(timers.run_due_timers(_parse_now(now_text)))
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="run one round and exit")
+def worker(once):
+    """Loop: fire due timers, sleep. Safe to run several at once."""
+    while True:
+        fired = timers.run_due_timers(dt.datetime.now(dt.timezone.utc))
+        if fired:
+            click.echo(f"{dt.datetime.now().isoformat(timespec='seconds')} fired {fired}")
+        if once:
+            return
+        time.sleep(current_app.config["WORKER_INTERVAL_SECONDS"])
+
+
+@calendar_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def calendar_import(file):
+    """Load official holiday / adjusted-working-day overrides (CSV date,kind,note)."""
+    try:
+        count = calendar_days.import_overrides(Path(file).read_text(encoding="utf-8-sig"))
+    except AppError as error:
+        _fail(error)
+    click.echo(f"imported {count} days")
+
+
+@audit_cli.command("verify")
+@click.argument("ref", required=False)
+@click.option("--all", "all_cases", is_flag=True)
+def audit_verify(ref, all_cases):
+    """Replay cases and check their hash chains; exit 1 on any mismatch."""
+    if not ref and not all_cases:
+        raise click.UsageError("give a CASE_REF or --all")
+    query = sa.select(Case).order_by(Case.id)
+    found = db.session.scalars(query if all_cases else query.where(Case.ref == ref)).all()
+    if not found:
+        _fail(AppError(f"no case {ref}"))
+    failed = 0
+    for case in found:
+        result = audit.verify_case(case)
+        failed += not result["ok"]
+        click.echo(f"{case.ref}\t{'ok' if result['ok'] else 'MISMATCH'}")
+        for step in result["steps"]:
+            if not step["ok"]:
+                click.echo(f"  #{step['seq']}: {step['detail']}")
+    sys.exit(1 if failed else 0)
+
+
+def register(app: Flask) -> None:
+    for command in (init_db, worker, processes_cli, users_cli, demo_cli, timers_cli,
+                    calendar_cli, audit_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,211 @@
+"""Parse, validate and lint BPMN + DMN packages into serialized process specs.
+
+Every problem becomes a DefinitionError with file, element id and a sentence.
+XML is parsed by our own hardened lxml parser (Spiff would use lxml's
+process-global default, which any library may loosen: research §1.4), and a
+document type declaration is refused outright: BPMN and DMN never need one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from app.engine.sandbox import check_source
+from app.engine.serializer import SERIALIZER
+from app.errors import N_, DefinitionError
+
+ROLES = ("applicant", "county", "city", "expert")
+_ISO_LITERAL = re.compile(r"^(R\d*/)?(P|\d{4}-)")
+_HARDENED = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                 remove_comments=True)
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    id: str
+    name: str
+    lane: str | None
+    form: str | None
+
+
+@dataclass(frozen=True)
+class ProcessDefinition:
+    """One executable process: its key, name, serialized spec and user tasks."""
+
+    key: str
+    name: str
+    spec: str
+    user_tasks: tuple[UserTaskInfo, ...]
+
+
+def _parse_xml(name: str, content: bytes) -> etree._ElementTree:
+    if re.search(rb"<!DOCTYPE|<!ENTITY", content, re.IGNORECASE):
+        raise DefinitionError(N_("a document type declaration (DTD or entity) is not allowed"), file=name)
+    try:
+        return etree.ElementTree(etree.fromstring(content, etree.XMLParser(**_HARDENED)))
+    except etree.XMLSyntaxError as error:
+        raise DefinitionError(N_("malformed XML: %(error)s"), file=name, error=error.msg) from None
+
+
+def _from_spiff(error: Exception, default_file: str = "") -> DefinitionError:
+    if isinstance(error, ValidationException):
+        return DefinitionError(str(error.args[0] if error.args else error),
+                               file=error.file_name or default_file, element=error.id or "")
+    message = error.args[0] if getattr(error, "args", None) else str(error)
+    return DefinitionError(str(message), file=default_file)
+
+
+def _parser(files: Mapping[str, bytes]) -> SpiffBpmnParser:
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for name, content in sorted(files.items()):
+        tree = _parse_xml(name, content)
+        try:
+            if name.endswith(".dmn"):
+                parser.add_dmn_xml(tree.getroot(), filename=name)
+            else:
+                parser.add_bpmn_xml(tree, filename=name)
+        except (ValidationException, SpiffWorkflowException) as error:
+            raise _from_spiff(error, name) from None
+    return parser
+
+
+def _user_tasks(spec, subprocess_specs) -> Iterator[tuple[str, object]]:
+    for process in (spec, *subprocess_specs.values()):
+        for task_spec in process.task_specs.values():
+            yield process.file, task_spec
+
+
+def _lint_task(file: str, task_spec) -> Iterator[DefinitionError]:
+    element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+    if task_spec.manual and task_spec.bpmn_id:
+        if "formId" not in task_spec.extensions.get("properties", {}):
+            yield DefinitionError(N_("user task has no formId property"), file, element)
+        if task_spec.lane not in ROLES:
+            yield DefinitionError(
+                N_("user task lane '%(lane)s' is not a role (%(roles)s)"), file, element,
+                lane=task_spec.lane, roles=", ".join(ROLES))
+    if isinstance(task_spec, ScriptTask):
+        problem = check_source(task_spec.script or "", "exec")
+        if problem:
+            yield DefinitionError(N_("invalid script: %(problem)s"), file, element, problem=problem)
+    if isinstance(task_spec, ExclusiveGateway):
+        for condition, target in task_spec.cond_task_specs:
+            text = condition.args[0] if condition is not None and condition.args else None
+            problem = text and check_source(text, "eval")
+            if problem:
+                yield DefinitionError(N_("invalid condition towards %(target)s: %(problem)s"), file,
+                                      element, target=target, problem=problem)
+    yield from _lint_timer(file, element, task_spec)
+    yield from _lint_decision(file, element, task_spec)
+    if (task_spec.bpmn_id and not isinstance(task_spec, ExclusiveGateway)
+            and task_spec.manual and len(task_spec.inputs) > 1):
+        yield DefinitionError(
+            N_("task has several incoming flows: a loop back must enter an exclusive gateway"),
+            file, element)
+
+
+def _lint_timer(file: str, element: str, task_spec) -> Iterator[DefinitionError]:
+    definition = getattr(task_spec, "event_definition", None)
+    if not isinstance(definition, TimerEventDefinition):
+        return
+    expression = (definition.expression or "").strip()
+    if _ISO_LITERAL.match(expression):
+        yield DefinitionError(N_('timer text is a Python expression: quote it, e.g. "%(text)s"'),
+                              file, element, text=expression)
+    elif check_source(expression, "eval"):
+        yield DefinitionError(N_("invalid timer expression: %(problem)s"), file, element,
+                              problem=check_source(expression, "eval"))
+
+
+def _lint_decision(file: str, element: str, task_spec) -> Iterator[DefinitionError]:
+    engine = getattr(task_spec, "dmnEngine", None)
+    if engine is None:
+        return
+    table = engine.decision_table
+    for rule in table.rules:
+        for entry in rule.outputEntries:
+            problem = entry.text and check_source(entry.text, "eval")
+            if problem:
+                yield DefinitionError(N_("decision table row %(row)s: invalid output: %(problem)s"),
+                                      file, f"{element}/{table.id}", row=rule.row_number,
+                                      problem=problem)
+        for entry in rule.inputEntries:
+            for lhs in entry.lhs:
+                if lhs and not _input_cell_ok(entry.input.expression, lhs):
+                    yield DefinitionError(
+                        N_("decision table row %(row)s: invalid condition '%(cell)s' (cells are Python, not FEEL)"),
+                        file, f"{element}/{table.id}", row=rule.row_number, cell=lhs)
+
+
+def _input_cell_ok(expression: str, cell: str) -> bool:
+    if "?" in cell:
+        return check_source(cell.replace("?", "(0)"), "eval") is None
+    return any(check_source(candidate, "eval") is None
+               for candidate in (f"({expression}) == ({cell})", f"({expression}) {cell}"))
+
+
+def _compile(parser: SpiffBpmnParser, key: str) -> tuple[ProcessDefinition, list[DefinitionError]]:
+    try:
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except (ValidationException, SpiffWorkflowException) as error:
+        raise _from_spiff(error) from None
+    problems = [p for file, ts in _user_tasks(spec, subprocess_specs) for p in _lint_task(file, ts)]
+    tasks = tuple(
+        UserTaskInfo(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, ts.lane,
+                     ts.extensions.get("properties", {}).get("formId"))
+        for _, ts in _user_tasks(spec, subprocess_specs) if ts.manual and ts.bpmn_id)
+    serialized = json.dumps({
+        "spec": SERIALIZER.to_dict(spec),
+        "subprocess_specs": {k: SERIALIZER.to_dict(v) for k, v in subprocess_specs.items()},
+    }, sort_keys=True, ensure_ascii=False)
+    return ProcessDefinition(key, spec.description or key, serialized, tasks), problems
+
+
+def check_definitions(files: Mapping[str, bytes]) -> tuple[dict[str, ProcessDefinition],
+                                                           list[DefinitionError]]:
+    """Return the compiled processes of a package and every problem found in it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        definitions, problems = _check(files)
+    # Spiff warns about deprecated placements it still accepts; a designer must fix them.
+    problems.extend(DefinitionError(N_("%(warning)s"), warning=str(w.message)) for w in caught)
+    return definitions, problems
+
+
+def _check(files: Mapping[str, bytes]) -> tuple[dict, list]:
+    try:
+        parser = _parser(files)
+        keys = parser.get_process_ids()
+    except DefinitionError as error:
+        return {}, [error]
+    definitions, problems = {}, []
+    for key in keys:
+        try:
+            definition, found = _compile(parser, key)
+        except DefinitionError as error:
+            problems.append(error)
+            continue
+        definitions[key] = definition
+        problems.extend(found)
+    return definitions, problems
+
+
+def load_definitions(files: Mapping[str, bytes]) -> dict[str, ProcessDefinition]:
+    """Return {process key: ProcessDefinition}; raise the first DefinitionError found."""
+    definitions, problems = check_definitions(files)
+    if problems:
+        raise problems[0]
+    return definitions

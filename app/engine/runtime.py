@@ -1,0 +1,228 @@
+"""Running cases: start, complete a task, fire timers, deliver a message.
+
+Each call loads the stored state onto the shared spec, runs under the clock
+`now` with the restricted script engine, and returns a Step: plain data the
+services persist. The engine guards what Spiff does not (research §3.1): only
+a READY user task can be completed, and form data is deep-copied in so that
+later steps cannot rewrite what an official submitted (research §8.1).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine import clock, sandbox
+from app.engine.serializer import dump_state, load_state, restore_specs
+from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
+from app.errors import N_, Conflict, TaskError
+
+Overrides = Mapping[dt.date, bool]
+
+
+def _engine_call(function):
+    """Run `function(workflow)` under the clock, turning Spiff errors into TaskError."""
+
+    def wrapper(workflow: BpmnWorkflow, now: dt.datetime, overrides: Overrides, *args):
+        workflow.script_engine = sandbox.script_engine(now, overrides)
+        before = {task.id: task.state for task in workflow.get_tasks()}
+        with clock.frozen_at(now):
+            try:
+                function(workflow, *args)
+                _settle(workflow)
+            except (SpiffWorkflowException, sandbox.ScriptRefused) as error:
+                raise _task_error(error) from None
+        return _step(workflow, before)
+
+    return wrapper
+
+
+def _settle(workflow: BpmnWorkflow) -> None:
+    """Run engine steps until only user tasks and future waits remain (timers already due fire)."""
+    workflow.do_engine_steps()
+    while workflow.get_tasks(state=TaskState.READY, manual=False):
+        workflow.do_engine_steps()
+
+
+def _task_error(error: Exception) -> TaskError:
+    task = getattr(error, "task", None)
+    element = getattr(task.task_spec, "bpmn_id", "") if task is not None else ""
+    return TaskError(N_("The procedure failed at %(element)s: %(error)s"), element=element or "",
+                     error=str(error))
+
+
+def start(spec: str, data: Mapping, now: dt.datetime, overrides: Overrides = {}) -> Step:
+    """Return the first Step of a new case of `spec` seeded with `data`; raise TaskError."""
+    workflow = BpmnWorkflow(*restore_specs(spec))
+    workflow.task_tree.data.update(copy.deepcopy(dict(data)))
+    return _engine_call(lambda wf: None)(workflow, now, overrides)
+
+
+def complete(spec: str, state: str, task_id: str, data: Mapping, now: dt.datetime,
+             overrides: Overrides = {}) -> Step:
+    """Return the Step after completing READY user task `task_id` with form `data`.
+
+    Raises Conflict when the task is not (or no longer) ready, TaskError on engine errors.
+    """
+    workflow = load_state(spec, state)
+    task = _ready_user_task(workflow, task_id)
+
+    def run(wf):
+        task.data[task_variable(task)] = copy.deepcopy(dict(data))
+        task.run()
+
+    return _engine_call(run)(workflow, now, overrides)
+
+
+def fire_due_timers(spec: str, state: str, now: dt.datetime, overrides: Overrides = {}) -> Step:
+    """Return the Step after every timer due at `now` has fired."""
+    workflow = load_state(spec, state)
+    return _engine_call(lambda wf: wf.refresh_timers())(workflow, now, overrides)
+
+
+def deliver_message(spec: str, state: str, name: str, payload: Mapping, now: dt.datetime,
+                    overrides: Overrides = {}) -> Step | None:
+    """Return the Step after the case caught message `name`, or None if it is not waiting for it."""
+    workflow = load_state(spec, state)
+    if not any(w.kind == "message" and w.message == name for w in _all_waiting(workflow)):
+        return None
+    event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload)))
+    return _engine_call(lambda wf: wf.send_event(event))(workflow, now, overrides)
+
+
+def describe(spec: str, state: str) -> Step:
+    """Return the Step describing a stored state, without running anything."""
+    workflow = load_state(spec, state)
+    return _step(workflow, {task.id: task.state for task in workflow.get_tasks()})
+
+
+def _ready_user_task(workflow: BpmnWorkflow, task_id: str):
+    try:
+        task = workflow.get_task_from_id(UUID(str(task_id)))
+    except (ValueError, WorkflowException, KeyError):
+        task = None
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        raise Conflict(N_("This task is no longer open; reload to see the case as it is now."))
+    return task
+
+
+def task_variable(task) -> str:
+    """Return the case-data key a user task's form lands under."""
+    if _is_instance(task) and task.parent.task_spec.output_item is not None:
+        return task.parent.task_spec.output_item.bpmn_id
+    return task.task_spec.variable or task.task_spec.bpmn_id
+
+
+def _is_instance(task) -> bool:
+    """Return whether `task` is one instance of a multi-instance task (not its successor)."""
+    parent = task.parent.task_spec if task.parent is not None else None
+    return isinstance(parent, MultiInstanceTask) and task.task_spec.name == parent.task_spec
+
+
+def _ready_task(task) -> ReadyTask:
+    spec = task.task_spec
+    props = spec.extensions.get("properties", {})
+    due = props.get("dueWorkingDays")
+    return ReadyTask(
+        id=str(task.id), name=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane, form=props.get("formId"), variable=task_variable(task),
+        due_working_days=int(due) if due and str(due).isdigit() else None,
+        assignee=task.data.get("assignee") if _is_instance(task) else None,
+        documentation=spec.documentation)
+
+
+def _timer_due(task) -> dt.datetime | None:
+    value = task.internal_data.get("event_value")
+    if not isinstance(value, str):
+        return None
+    due = TimerEventDefinition.parse_time_or_duration(value)  # an aware instant
+    return dt.datetime.fromtimestamp(due.timestamp(), dt.timezone.utc)
+
+
+def _waiting_for(task, element_spec, definition) -> Waiting | None:
+    name = element_spec.bpmn_name or element_spec.bpmn_id
+    if isinstance(definition, TimerEventDefinition):
+        return Waiting(element_spec.bpmn_id, name, "timer", _timer_due(task))
+    message = getattr(definition, "name", "") or ""
+    return Waiting(element_spec.bpmn_id, name, "message", None, message) if message else None
+
+
+def _waiting(task) -> list[Waiting]:
+    """Return what a WAITING task waits for; an event-based gateway waits for each branch."""
+    spec = task.task_spec
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        # The gateway holds its branches' events, in the order of its outputs.
+        pairs = zip(spec.outputs, definition.event_definitions)
+        return [w for out, d in pairs if (w := _waiting_for(task, out, d)) is not None]
+    waiting = _waiting_for(task, spec, definition) if definition is not None else None
+    return [waiting] if waiting is not None else []
+
+
+def _all_waiting(workflow: BpmnWorkflow) -> tuple[Waiting, ...]:
+    return tuple(w for t in workflow.get_tasks(state=TaskState.WAITING) for w in _waiting(t))
+
+
+def _case_data(workflow: BpmnWorkflow) -> dict:
+    """Return the case's current data: that of the last completed top-level task."""
+    if workflow.is_completed():
+        return copy.deepcopy(workflow.data)
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if not _is_instance(t)]
+    if not done:
+        return copy.deepcopy(workflow.task_tree.data)
+    latest = max(done, key=lambda t: t.last_state_change)
+    return copy.deepcopy(latest.data)
+
+
+def fingerprint(workflow: BpmnWorkflow) -> str:
+    """Return a hash of the workflow's meaning: tasks' spec, state and data, ignoring ids and times."""
+    rows = [(t.task_spec.name, TaskState.get_name(t.state),
+             json.dumps(t.data, sort_keys=True, default=str),
+             json.dumps(t.internal_data, sort_keys=True, default=str))
+            for t in workflow.get_tasks()]
+    text = json.dumps([rows, json.dumps(workflow.data, sort_keys=True, default=str)],
+                      ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _events(workflow: BpmnWorkflow, before: Mapping) -> tuple[EngineEvent, ...]:
+    events = []
+    for task in workflow.get_tasks():
+        spec = task.task_spec
+        if not getattr(spec, "bpmn_id", None) or before.get(task.id) == task.state:
+            continue
+        if task.state == TaskState.COMPLETED:
+            events.append(EngineEvent("completed", spec.bpmn_id, spec.bpmn_name or "",
+                                      type(spec).__name__))
+        elif task.state == TaskState.CANCELLED:
+            events.append(EngineEvent("cancelled", spec.bpmn_id, spec.bpmn_name or "",
+                                      type(spec).__name__))
+    return tuple(events)
+
+
+def _step(workflow: BpmnWorkflow, before: Mapping) -> Step:
+    waiting = _all_waiting(workflow)
+    dues = [w.due for w in waiting if w.due is not None]
+    messages = tuple((e.event_definition.name, copy.deepcopy(e.payload))
+                     for e in workflow.get_events())
+    return Step(
+        state=dump_state(workflow), fingerprint=fingerprint(workflow),
+        data=_case_data(workflow),
+        ready=tuple(_ready_task(t) for t in workflow.get_tasks(state=TaskState.READY, manual=True)),
+        waiting=waiting, next_timer_at=min(dues) if dues else None,
+        ended=workflow.is_completed(), events=_events(workflow, before), messages=messages,
+        completed_elements=tuple(sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(
+            state=TaskState.COMPLETED) if getattr(t.task_spec, "bpmn_id", None)})))

@@ -1,0 +1,220 @@
+"""Database records. No commits, no request state, no engine calls here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class AwareDateTime(sa.types.TypeDecorator):
+    """Stores UTC; always returns aware datetimes (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime")
+            value = value.astimezone(dt.timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+class Jurisdiction(db.Model):
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100), default="")
+    ref_prefix: Mapped[str] = mapped_column(sa.String(10), unique=True)
+    counties: Mapped[list] = mapped_column(sa.JSON, default=list)
+    case_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    def county_name(self, code: str | None, lang: str = "zh") -> str:
+        for county in self.counties:
+            if county["code"] == code:
+                return county.get("name_en") if lang == "en" and county.get("name_en") \
+                    else county["name"]
+        return code or ""
+
+
+class ProcessVersion(db.Model):
+    __table_args__ = (sa.UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), index=True)
+    version: Mapped[int]
+    jurisdiction: Mapped[str] = mapped_column(sa.ForeignKey("jurisdiction.key"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    startable: Mapped[bool] = mapped_column(default=True)
+    bpmn: Mapped[str] = mapped_column(sa.Text)
+    dmn: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    spec: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(20), default="published")
+    author: Mapped[str] = mapped_column(sa.String(80), default="system")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class FormVersion(db.Model):
+    __table_args__ = (sa.UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), index=True)
+    version: Mapped[int]
+    source: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[str] = mapped_column(sa.String(20), index=True)
+    jurisdiction: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    county: Mapped[str | None] = mapped_column(sa.String(40))
+    credit_code: Mapped[str | None] = mapped_column(sa.String(18))
+    contact: Mapped[str] = mapped_column(sa.String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    # Flask-Login protocol, kept here so the web layer needs no wrapper class.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Case(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    process_version_id: Mapped[int] = mapped_column(sa.ForeignKey("process_version.id"))
+    process_key: Mapped[str] = mapped_column(sa.String(80), index=True)
+    jurisdiction: Mapped[str] = mapped_column(sa.String(40), index=True)
+    county: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    applicant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), index=True, default="draft")
+    stage: Mapped[str] = mapped_column(sa.String(200), default="")
+    base_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    state: Mapped[str] = mapped_column(sa.Text)
+    state_hash: Mapped[str] = mapped_column(sa.String(64))
+    next_timer_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
+    waiting: Mapped[list] = mapped_column(sa.JSON, default=list)
+    completed_elements: Mapped[list] = mapped_column(sa.JSON, default=list)
+    ended: Mapped[bool] = mapped_column(default=False)
+    valid_from: Mapped[dt.date | None]
+    valid_until: Mapped[dt.date | None]
+    certificate_no: Mapped[str | None] = mapped_column(sa.String(80))
+    lock_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    applicant: Mapped[User | None] = relationship()
+    children: Mapped[list[Case]] = relationship(order_by="Case.id")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class RefCounter(db.Model):
+    """Last case number used per prefix and year (KM-2026 -> 7)."""
+
+    prefix_year: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class WorkItem(db.Model):
+    """One ready or finished user task; the worklist is an indexed query on this table."""
+
+    __table_args__ = (sa.Index("ix_work_item_queue", "status", "lane", "jurisdiction", "county"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    lane: Mapped[str | None] = mapped_column(sa.String(20))
+    jurisdiction: Mapped[str] = mapped_column(sa.String(40))
+    county: Mapped[str | None] = mapped_column(sa.String(40))
+    applicant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    form: Mapped[str | None] = mapped_column(sa.String(80))
+    variable: Mapped[str] = mapped_column(sa.String(80))
+    assignee: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    documentation: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="ready")
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    due_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
+    draft: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    completed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class Event(db.Model):
+    """Append-only audit log, hash-chained per case."""
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    seq: Mapped[int]
+    at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
+    actor: Mapped[str] = mapped_column(sa.String(80))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    task: Mapped[str | None] = mapped_column(sa.String(80))
+    task_id: Mapped[str | None] = mapped_column(sa.String(36))
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    state_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class Attachment(db.Model):
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class CalendarDay(db.Model):
+    """An official override of the working-day calendar."""
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    working: Mapped[bool]
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)

@@ -1,0 +1,102 @@
+"""Who may see a case and who may work on a task: the one place these rules live.
+
+Lanes are roles. A county official acts within their county, a city official
+within their jurisdiction, an applicant on its own cases, an expert on the
+review instances assigned to them; auditors read their jurisdiction (or all,
+without one); administrators see everything.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.errors import N_, NotAllowed
+from app.extensions import db
+from app.models import Case, User, WorkItem
+
+OFFICIAL_ROLES = ("county", "city", "expert")
+READ_ALL_ROLES = ("admin",)
+
+
+def _in_jurisdiction(user: User, jurisdiction: str) -> bool:
+    return user.jurisdiction is None or user.jurisdiction == jurisdiction
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    """Return whether `user` may read `case` (data, history, attachments)."""
+    role = user.role
+    if role in READ_ALL_ROLES:
+        return True
+    if role == "applicant":
+        return case.applicant_id == user.id
+    if role == "county":
+        return case.jurisdiction == user.jurisdiction and case.county == user.county
+    if role in ("city", "auditor", "designer"):
+        return _in_jurisdiction(user, case.jurisdiction) and role != "designer"
+    if role == "expert":
+        return case.jurisdiction == user.jurisdiction and any(
+            item.assignee == user.username for item in case_items(case))
+    return False
+
+
+def case_items(case: Case) -> list[WorkItem]:
+    """Return every work item of `case`."""
+    return list(db.session.scalars(sa.select(WorkItem).where(WorkItem.case_id == case.id)))
+
+
+def can_work(user: User, item: WorkItem) -> bool:
+    """Return whether `user` may claim and complete work item `item`."""
+    if item.lane != user.role:
+        return False
+    if item.assignee is not None and item.assignee != user.username:
+        return False
+    if user.role == "applicant":
+        return item.applicant_id == user.id
+    if user.role == "county":
+        return item.jurisdiction == user.jurisdiction and item.county == user.county
+    return item.jurisdiction == user.jurisdiction
+
+
+def require_case(user: User, case: Case) -> None:
+    """Raise NotAllowed unless `user` may read `case`."""
+    if not can_see_case(user, case):
+        raise NotAllowed(N_("You may not view this case."))
+
+
+def require_work(user: User, item: WorkItem) -> None:
+    """Raise NotAllowed unless `user` may work on `item`."""
+    if not can_work(user, item):
+        raise NotAllowed(N_("This task is not yours to work on."))
+
+
+def visible_cases(user: User):
+    """Return a WHERE clause selecting the cases `user` may read."""
+    role = user.role
+    if role in READ_ALL_ROLES or (role == "auditor" and user.jurisdiction is None):
+        return sa.true()
+    if role == "applicant":
+        return Case.applicant_id == user.id
+    if role == "county":
+        return sa.and_(Case.jurisdiction == user.jurisdiction, Case.county == user.county)
+    if role in ("city", "auditor"):
+        return Case.jurisdiction == user.jurisdiction
+    if role == "expert":
+        assigned = sa.select(WorkItem.case_id).where(WorkItem.assignee == user.username)
+        return sa.and_(Case.jurisdiction == user.jurisdiction, Case.id.in_(assigned))
+    return sa.false()
+
+
+def workable_items(user: User):
+    """Return a WHERE clause selecting the work items `user` may claim or complete."""
+    lane = WorkItem.lane == user.role
+    if user.role == "applicant":
+        return sa.and_(lane, WorkItem.applicant_id == user.id)
+    if user.role == "county":
+        return sa.and_(lane, WorkItem.jurisdiction == user.jurisdiction,
+                       WorkItem.county == user.county)
+    if user.role == "expert":
+        return sa.and_(lane, WorkItem.jurisdiction == user.jurisdiction,
+                       WorkItem.assignee == user.username)
+    if user.role == "city":
+        return sa.and_(lane, WorkItem.jurisdiction == user.jurisdiction)
+    return sa.false()

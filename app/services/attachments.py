@@ -1,0 +1,79 @@
+"""Uploaded evidence: content-addressed by sha256, size and type checked."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from app.errors import N_, NotFound, Rejected
+from app.extensions import db
+from app.models import Attachment, Case, User
+from app.services import access, audit, transaction
+
+ALLOWED = {
+    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".png": "image/png", ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# What each allowed type's first bytes must be, so a renamed executable is refused.
+MAGIC = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+         ".png": (b"\x89PNG",), ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",),
+         ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",)}
+
+
+class TooLarge(Rejected):
+    status = 413
+
+
+class WrongType(Rejected):
+    status = 415
+
+
+def _check(name: str, content: bytes, max_bytes: int) -> str:
+    suffix = Path(name).suffix.lower()
+    if not content:
+        raise Rejected(N_("The file is empty."), [("file", N_("The uploaded file is empty."))])
+    if len(content) > max_bytes:
+        raise TooLarge(N_("The file is too large."), [("file", N_("The file exceeds the %(mb)s MB limit."), {"mb": max_bytes // (1024 * 1024)})])
+    if suffix not in ALLOWED or not content.startswith(MAGIC[suffix]):
+        raise WrongType(N_("This file type is not allowed."), [("file", N_("Only PDF, JPG, PNG, Word and Excel files are accepted."))])
+    return ALLOWED[suffix]
+
+
+def store_attachment(user: User, case: Case, name: str, content: bytes, upload_dir: str,
+                     max_bytes: int, now) -> Attachment:
+    """Store an uploaded file for `case`; return its record. Raise Rejected/TooLarge/WrongType."""
+    access.require_case(user, case)
+    content_type = _check(name, content, max_bytes)
+    sha = hashlib.sha256(content).hexdigest()
+    path = Path(upload_dir) / sha[:2] / sha
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    record = Attachment(id=str(uuid.uuid4()), case_id=case.id, sha256=sha,
+                        name=Path(name).name[:255], size=len(content), content_type=content_type,
+                        uploaded_by_id=user.id, created_at=now)
+    with transaction():
+        db.session.add(record)
+        audit.append_event(case, "attachment_added", user.username, now,
+                           data={"id": record.id, "name": record.name, "sha256": sha,
+                                 "size": record.size})
+    return record
+
+
+def attachment_json(record: Attachment) -> dict:
+    """Return an attachment as the API shows it."""
+    return {"id": record.id, "sha256": record.sha256, "name": record.name, "size": record.size,
+            "content_type": record.content_type}
+
+
+def open_attachment(user: User, attachment_id: str, upload_dir: str) -> tuple[Attachment, Path]:
+    """Return (record, path) of an attachment `user` may read; raise NotFound / NotAllowed."""
+    record = db.session.get(Attachment, attachment_id)
+    if record is None:
+        raise NotFound(N_("No such attachment."))
+    access.require_case(user, db.session.get(Case, record.case_id))
+    return record, Path(upload_dir) / record.sha256[:2] / record.sha256

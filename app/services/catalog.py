@@ -1,0 +1,218 @@
+"""Jurisdictions, process versions and form versions: checking, loading, looking up.
+
+`processes/<jurisdiction>/` and `forms/` are loaded as the first published
+versions; a file that did not change makes no new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from app import engine, formdefs
+from app.errors import N_, DefinitionError, NotFound
+from app.extensions import db
+from app.models import FormVersion, Jurisdiction, ProcessVersion, User
+from app.services import transaction
+
+META_KEYS = {"key", "name", "ref_prefix", "counties", "processes"}
+
+
+@dataclass
+class Package:
+    """A jurisdiction folder read from disk."""
+
+    folder: Path
+    meta: dict
+    files: dict[str, bytes]
+
+
+def _read_package(folder: Path) -> Package:
+    meta_path = folder / "meta.yaml"
+    if not meta_path.exists():
+        raise DefinitionError(N_("meta.yaml is missing"), file=str(meta_path))
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise DefinitionError(N_("invalid YAML: %(error)s"), file=str(meta_path), error=str(error)) from None
+    missing = META_KEYS - set(meta)
+    if missing:
+        raise DefinitionError(N_("missing keys: %(keys)s"), file=str(meta_path),
+                              keys=", ".join(sorted(missing)))
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+             if p.suffix in (".bpmn", ".dmn")}
+    return Package(folder, meta, files)
+
+
+def read_packages(process_dir: str | Path) -> list[Package]:
+    """Return every jurisdiction package under `process_dir`; raise DefinitionError."""
+    root = Path(process_dir)
+    return [_read_package(d) for d in sorted(root.iterdir())
+            if d.is_dir() and (d / "meta.yaml").exists()]
+
+
+def _check_package(package: Package, forms: dict) -> tuple[dict, list[DefinitionError]]:
+    definitions, problems = engine.check_definitions(package.files)
+    meta_file = str(package.folder / "meta.yaml")
+    listed = {p["key"]: p for p in package.meta["processes"]}
+    for key in listed.keys() - definitions.keys():
+        problems.append(DefinitionError(N_("process %(key)s listed in meta.yaml is not in any BPMN file"), meta_file, key=key))
+    for definition in definitions.values():
+        for task in definition.user_tasks:
+            if task.form and task.form not in forms:
+                problems.append(DefinitionError(
+                    N_("form forms/%(form)s.yaml does not exist"), listed.get(definition.key, {}).get(
+                        "file", definition.key), task.id, form=task.form))
+    return definitions, problems
+
+
+def check_all(process_dir, form_dir) -> list[DefinitionError]:
+    """Return every problem in the processes and forms (empty when all is valid)."""
+    problems = list(formdefs.check_forms(form_dir))
+    forms = formdefs.load_forms(form_dir) if not problems else {}
+    try:
+        packages = read_packages(process_dir)
+    except DefinitionError as error:
+        return problems + [error]
+    for package in packages:
+        problems.extend(_check_package(package, forms if forms else _any_form)[1])
+    return problems
+
+
+class _AnyForm(dict):
+    """Stands for the form set when the forms themselves failed to load (no double reports)."""
+
+    def __contains__(self, key) -> bool:
+        return True
+
+
+_any_form = _AnyForm()
+
+
+def _sha(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def _latest(model, key: str):
+    return db.session.scalars(sa.select(model).where(model.key == key)
+                              .order_by(model.version.desc()).limit(1)).first()
+
+
+def _save_jurisdiction(meta: dict) -> None:
+    record = db.session.get(Jurisdiction, meta["key"]) or Jurisdiction(key=meta["key"])
+    record.name, record.name_en = meta["name"], meta.get("name_en", "")
+    record.ref_prefix, record.counties = meta["ref_prefix"], meta["counties"]
+    record.case_fields = meta.get("case_fields", {})
+    db.session.add(record)
+
+
+def _save_process(package: Package, entry: dict, definition, author: str) -> bool:
+    bpmn = package.files[entry["file"]]
+    dmn = {name: content.decode("utf-8") for name, content in package.files.items()
+           if name.endswith(".dmn")}
+    sha = _sha(bpmn, *(package.files[n] for n in sorted(dmn)))
+    latest = _latest(ProcessVersion, entry["key"])
+    if latest is not None and latest.sha256 == sha:
+        return False
+    db.session.add(ProcessVersion(
+        key=entry["key"], version=(latest.version + 1) if latest else 1,
+        jurisdiction=package.meta["key"], title=entry["title"],
+        title_en=entry.get("title_en", ""), startable=bool(entry.get("startable", True)),
+        bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
+        note="loaded from processes/"))
+    return True
+
+
+def _save_forms(form_dir) -> int:
+    created = 0
+    for path in sorted(Path(form_dir).glob("*.yaml")):
+        source = path.read_text(encoding="utf-8")
+        sha = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        latest = _latest(FormVersion, path.stem)
+        if latest is None or latest.sha256 != sha:
+            db.session.add(FormVersion(key=path.stem, version=(latest.version + 1) if latest
+                                       else 1, source=source, sha256=sha))
+            created += 1
+    return created
+
+
+def load_all(process_dir, form_dir, author: str = "system") -> dict[str, int]:
+    """Publish changed processes and forms; return counts; raise the first DefinitionError."""
+    problems = check_all(process_dir, form_dir)
+    if problems:
+        raise problems[0]
+    forms = formdefs.load_forms(form_dir)
+    counts = {"processes": 0, "forms": 0}
+    with transaction():
+        counts["forms"] = _save_forms(form_dir)
+        for package in read_packages(process_dir):
+            _save_jurisdiction(package.meta)
+            definitions, _ = _check_package(package, forms)
+            for entry in package.meta["processes"]:
+                counts["processes"] += _save_process(
+                    package, entry, definitions[entry["key"]], author)
+    return counts
+
+
+def latest_processes(startable_only: bool = False) -> list[ProcessVersion]:
+    """Return the latest published version of each process key."""
+    newest = (sa.select(ProcessVersion.key, sa.func.max(ProcessVersion.version).label("v"))
+              .where(ProcessVersion.status == "published").group_by(ProcessVersion.key)
+              .subquery())
+    query = sa.select(ProcessVersion).join(
+        newest, sa.and_(ProcessVersion.key == newest.c.key, ProcessVersion.version == newest.c.v))
+    if startable_only:
+        query = query.where(ProcessVersion.startable.is_(True))
+    return list(db.session.scalars(query.order_by(ProcessVersion.key)))
+
+
+def latest_process(key: str) -> ProcessVersion:
+    """Return the latest published version of `key`; raise NotFound."""
+    version = db.session.scalars(
+        sa.select(ProcessVersion).where(ProcessVersion.key == key,
+                                        ProcessVersion.status == "published")
+        .order_by(ProcessVersion.version.desc()).limit(1)).first()
+    if version is None:
+        raise NotFound(N_("Process %(key)s does not exist or is not published."), key=key)
+    return version
+
+
+@lru_cache(maxsize=256)
+def _parse_form(key: str, source: str) -> formdefs.FormDef:
+    return formdefs.parse_form(yaml.safe_load(source), file=f"forms/{key}.yaml")
+
+
+def form(key: str) -> formdefs.FormDef:
+    """Return the latest version of form `key`; raise NotFound."""
+    record = _latest(FormVersion, key)
+    if record is None:
+        raise NotFound(N_("Form %(key)s does not exist."), key=key)
+    return _parse_form(key, record.source)
+
+
+def jurisdiction(key: str) -> Jurisdiction:
+    """Return the jurisdiction `key`; raise NotFound."""
+    record = db.session.get(Jurisdiction, key)
+    if record is None:
+        raise NotFound(N_("Jurisdiction %(key)s does not exist."), key=key)
+    return record
+
+
+def choices_for(jurisdiction_key: str, lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
+    """Return the run-time choice lists of a jurisdiction's forms (counties, experts)."""
+    record = jurisdiction(jurisdiction_key)
+    experts = db.session.scalars(sa.select(User).where(
+        User.role == "expert", User.jurisdiction == jurisdiction_key, User.active.is_(True))
+        .order_by(User.username))
+    return {
+        "counties": [(c["code"], record.county_name(c["code"], lang)) for c in record.counties],
+        "experts": [(u.username, u.name or u.username) for u in experts],
+    }

@@ -1,0 +1,164 @@
+"""Moving a case forward: persist an engine Step, sync work items, start child cases.
+
+Shared by starting a case, completing a task, firing timers and delivering
+messages, so every way a case moves records the same things the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from app import engine
+from app.extensions import db
+from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
+from app.services import audit, calendar_days, catalog
+
+STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "withdrawn",
+            "expired", "revoked")
+
+
+def _next_ref(prefix: str, now: dt.datetime) -> str:
+    key = f"{prefix}-{now.year}"
+    counter = db.session.get(RefCounter, key, with_for_update=True)
+    if counter is None:
+        counter = RefCounter(prefix_year=key, last=0)
+        db.session.add(counter)
+    counter.last += 1
+    return f"{key}-{counter.last:04d}"
+
+
+def _dig(data: Mapping, path: str):
+    value = data
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _stage(step: engine.Step, status: str) -> str:
+    names = list(dict.fromkeys(t.title for t in step.ready))
+    if not names:
+        names = list(dict.fromkeys(w.name for w in step.waiting))
+    return "、".join(names)[:200] if names else ""
+
+
+def _mirror(case: Case, step: engine.Step) -> None:
+    data = step.data
+    case.data = data
+    case.status = data.get("case_status") if data.get("case_status") in STATUSES else case.status
+    case.stage = _stage(step, case.status)
+    fields = catalog.jurisdiction(case.jurisdiction).case_fields or {}
+    for column in ("county", "base_name"):
+        value = _dig(data, fields[column]) if column in fields else None
+        if value:
+            setattr(case, column, str(value))
+    case.valid_from = _date(data.get("valid_from")) or case.valid_from
+    case.valid_until = _date(data.get("valid_until")) or case.valid_until
+    case.certificate_no = data.get("certificate_no") or case.certificate_no
+
+
+def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime) -> None:
+    ready = {t.id: t for t in step.ready}
+    open_items = db.session.scalars(sa.select(WorkItem).where(
+        WorkItem.case_id == case.id, WorkItem.status == "ready")).all()
+    for item in open_items:
+        if item.id not in ready:
+            item.status, item.completed_at = "cancelled", now
+    known = {item.id for item in open_items}
+    for task in step.ready:
+        if task.id in known:
+            continue
+        db.session.add(WorkItem(
+            id=task.id, case_id=case.id, name=task.name, title=task.title, lane=task.lane,
+            jurisdiction=case.jurisdiction, county=case.county, applicant_id=case.applicant_id,
+            form=task.form, variable=task.variable, assignee=task.assignee,
+            documentation=task.documentation or "", status="ready", created_at=now,
+            due_at=calendar_days.due_after(now, task.due_working_days)
+            if task.due_working_days else None))
+    # County may change when the application names it: keep open items in scope.
+    for item in open_items:
+        item.county = case.county
+
+
+def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind: str,
+               **event) -> None:
+    """Persist `step` onto `case`, append the `kind` event, then start children / notify parent."""
+    case.state, case.state_hash = step.state, step.fingerprint
+    case.next_timer_at, case.ended = step.next_timer_at, step.ended
+    case.waiting = [{"element": w.element, "name": w.name, "kind": w.kind,
+                     "due": w.due.isoformat() if w.due else None} for w in step.waiting]
+    case.completed_elements = list(step.completed_elements)
+    case.updated_at = now
+    _mirror(case, step)
+    db.session.flush()
+    _sync_work_items(case, step, now)
+    audit.append_event(case, kind, actor, now, **event)
+    for name, payload in step.messages:
+        if name == "start_case" and isinstance(payload, Mapping):
+            start_child(case, payload, now, actor)
+    if step.ended and case.parent_id is not None:
+        _notify_parent(case, now)
+
+
+def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, actor: str,
+             data: Mapping | None = None, parent: Case | None = None) -> Case:
+    """Create and start a case of `version`; return it (flushed, not committed)."""
+    jurisdiction = catalog.jurisdiction(version.jurisdiction)
+    ref = _next_ref(jurisdiction.ref_prefix, now)
+    initial = {"case_ref": ref, "jurisdiction": jurisdiction.key, **dict(data or {})}
+    if applicant is not None:
+        initial.setdefault("applicant", {"username": applicant.username, "name": applicant.name,
+                                         "credit_code": applicant.credit_code})
+    step = engine.start(version.spec, initial, now, calendar_days.overrides())
+    case = Case(ref=ref, process_version=version, process_key=version.key,
+                jurisdiction=jurisdiction.key, applicant_id=applicant.id if applicant else None,
+                county=(parent.county if parent else applicant.county if applicant else None),
+                parent_id=parent.id if parent else None, status="draft", state=step.state,
+                state_hash=step.fingerprint, created_at=now)
+    db.session.add(case)
+    db.session.flush()
+    apply_step(case, step, now, actor, "case_started", data={
+        "process": version.key, "version": version.version, "initial": initial,
+        "parent": parent.ref if parent else None})
+    return case
+
+
+def start_child(parent: Case, payload: Mapping, now: dt.datetime, actor: str) -> Case:
+    """Start the child case a parent's `start_case` message asks for."""
+    version = catalog.latest_process(str(payload.get("process")))
+    data = dict(payload.get("data") or {})
+    data["parent_ref"] = parent.ref
+    child = new_case(version, parent.applicant, now, actor, data, parent=parent)
+    audit.append_event(parent, "child_started", actor, now,
+                       data={"child": child.ref, "process": version.key})
+    return child
+
+
+def deliver(case: Case, name: str, payload: Mapping, now: dt.datetime, actor: str) -> bool:
+    """Deliver message `name` to `case`; return whether the case was waiting for it."""
+    step = engine.deliver_message(case.process_version.spec, case.state, name, payload, now,
+                                  calendar_days.overrides())
+    if step is None:
+        audit.append_event(case, "message_ignored", actor, now, data={"name": name})
+        return False
+    apply_step(case, step, now, actor, "message_received",
+               data={"name": name, "payload": dict(payload)})
+    return True
+
+
+def _notify_parent(child: Case, now: dt.datetime) -> None:
+    parent = db.session.get(Case, child.parent_id, with_for_update=True)
+    payload = {**child.data, "process": child.process_key, "ref": child.ref,
+               "status": child.status}
+    deliver(parent, "child_completed", payload, now, "system")

@@ -1,0 +1,179 @@
+"""Task use cases: the worklist, claiming, drafts and completing a task."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from app import engine, formdefs
+from app.errors import N_, Conflict, NotFound, Rejected
+from app.extensions import db
+from app.models import Attachment, Case, User, WorkItem
+from app.services import access, audit, calendar_days, catalog, progress, transaction
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def task_json(item: WorkItem) -> dict:
+    """Return a work item as the JSON API shows it."""
+    return {
+        "id": item.id, "case_id": item.case_id, "case_ref": item.case.ref, "name": item.name,
+        "title": item.title, "lane": item.lane, "form": item.form, "due_at": _iso(item.due_at),
+        "status": item.status, "assignee": item.assignee,
+        "claimed_by": item.claimed_by.username if item.claimed_by else None,
+        "county": item.county, "stage": item.case.stage, "base_name": item.case.base_name,
+        "process": item.case.process_key, "created_at": _iso(item.created_at),
+    }
+
+
+def task_query(user: User, process: str | None = None, stage: str | None = None,
+               county: str | None = None, mine: bool = False, sort: str = "due"):
+    """Return a SELECT of the ready work items `user` may work on, filtered and sorted."""
+    query = (sa.select(WorkItem).join(Case, Case.id == WorkItem.case_id)
+             .where(WorkItem.status == "ready", access.workable_items(user)))
+    if process:
+        query = query.where(Case.process_key == process)
+    if stage:
+        query = query.where(WorkItem.title == stage)
+    if county:
+        query = query.where(WorkItem.county == county)
+    if mine:
+        query = query.where(WorkItem.claimed_by_id == user.id)
+    order = {"due": (WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at),
+             "created": (WorkItem.created_at.desc(),),
+             "case": (Case.ref,)}.get(sort, (WorkItem.created_at,))
+    return query.order_by(*order)
+
+
+def list_tasks(user: User, **filters) -> list[WorkItem]:
+    """Return the ready work items `user` may work on."""
+    return list(db.session.scalars(task_query(user, **filters).limit(500)))
+
+
+def stage_counts(user: User) -> dict[str, int]:
+    """Return {task title: count} of the ready work items `user` may work on."""
+    query = (sa.select(WorkItem.title, sa.func.count()).where(
+        WorkItem.status == "ready", access.workable_items(user)).group_by(WorkItem.title))
+    return dict(db.session.execute(query).all())
+
+
+def get_task(user: User, task_id: str) -> WorkItem:
+    """Return work item `task_id` if `user` may see its case; raise NotFound / NotAllowed."""
+    item = db.session.get(WorkItem, str(task_id))
+    if item is None:
+        raise NotFound(N_("No such task."))
+    if not access.can_work(user, item):
+        access.require_case(user, item.case)
+    return item
+
+
+def form_for(item: WorkItem, lang: str = "zh"):
+    """Return (FormDef, choices) of a work item's form."""
+    return catalog.form(item.form), catalog.choices_for(item.jurisdiction, lang)
+
+
+def task_detail(user: User, item: WorkItem, lang: str = "zh") -> dict:
+    """Return the task as `GET /api/tasks/<id>` shows it: with JSON Schema and current values."""
+    form, choices = form_for(item, lang)
+    current = item.draft if item.draft is not None else item.case.data.get(item.variable)
+    return {**task_json(item), "schema": formdefs.json_schema(form, choices, lang),
+            "data": formdefs.default_values(form, current if isinstance(current, dict) else {}),
+            "documentation": item.documentation, "case_lock_version": item.case.lock_version}
+
+
+def _check_files(case: Case, form, data: Mapping) -> None:
+    reasons = []
+    for field in form.fields:
+        if field.type != "file" or not data.get(field.name):
+            continue
+        ids = [str(i) for i in data[field.name]]
+        found = set(db.session.scalars(sa.select(Attachment.id).where(
+            Attachment.id.in_(ids), Attachment.case_id == case.id)))
+        if set(ids) - found:
+            reasons.append((field.name, N_("An attachment does not exist or belongs to another case; upload it again.")))
+    if reasons:
+        raise Rejected(N_("Invalid attachments."), reasons)
+
+
+def _lock_case(case_id: int) -> Case:
+    return db.session.scalars(sa.select(Case).where(Case.id == case_id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def _open_item(user: User, task_id: str) -> WorkItem:
+    item = db.session.get(WorkItem, str(task_id))
+    if item is None:
+        raise NotFound(N_("No such task."))
+    access.require_work(user, item)
+    if item.status != "ready":
+        who = item.completed_by.name if item.completed_by else "?"
+        raise Conflict(N_("This task was already completed by %(who)s; your submission was not saved."),
+                       who=who)
+    return item
+
+
+def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
+                  lang: str = "zh", expected_version: int | None = None) -> Case:
+    """Validate `data`, complete the task and move the case on; return the case.
+
+    Raises NotFound, NotAllowed, Rejected (nothing changed) or Conflict (already done,
+    claimed by someone else, or the case changed since `expected_version`).
+    """
+    with transaction():
+        item = _open_item(user, task_id)
+        if item.claimed_by_id not in (None, user.id):
+            raise Conflict(N_("This task is claimed by %(who)s."),
+                           who=item.claimed_by.name or item.claimed_by.username)
+        case = _lock_case(item.case_id)
+        if expected_version is not None and case.lock_version != expected_version:
+            raise Conflict(N_("The case changed while you were filling in the form; reload and check before submitting."))
+        form, choices = form_for(item, lang)
+        clean = formdefs.validate_data(form, dict(data), choices, lang)
+        _check_files(case, form, clean)
+        step = engine.complete(case.process_version.spec, case.state, item.id, clean, now,
+                               calendar_days.overrides())
+        item.status, item.completed_by_id, item.completed_at = "completed", user.id, now
+        item.draft = None
+        progress.apply_step(case, step, now, user.username, "task_completed", task=item.name,
+                            task_id=item.id, data={"form": clean, "assignee": item.assignee,
+                                                   "title": item.title})
+    return case
+
+
+def claim_task(user: User, task_id: str, now: dt.datetime) -> WorkItem:
+    """Claim a ready work item for `user`; raise Conflict if someone else holds it."""
+    with transaction():
+        item = _open_item(user, task_id)
+        if item.claimed_by_id not in (None, user.id):
+            raise Conflict(N_("This task is claimed by %(who)s."),
+                           who=item.claimed_by.name or item.claimed_by.username)
+        item.claimed_by_id = user.id
+        _log(item, "claimed", user, now)
+    return item
+
+
+def release_task(user: User, task_id: str, now: dt.datetime) -> WorkItem:
+    """Release `user`'s claim on a work item."""
+    with transaction():
+        item = _open_item(user, task_id)
+        if item.claimed_by_id != user.id:
+            raise Conflict(N_("You have not claimed this task."))
+        item.claimed_by_id = None
+        _log(item, "released", user, now)
+    return item
+
+
+def save_draft(user: User, task_id: str, data: Mapping, now: dt.datetime) -> WorkItem:
+    """Keep unfinished form input on the work item (not validated, not in the case)."""
+    with transaction():
+        item = _open_item(user, task_id)
+        item.draft = dict(data)
+    return item
+
+
+def _log(item: WorkItem, kind: str, user: User, now: dt.datetime) -> None:
+    audit.append_event(item.case, kind, user.username, now, task=item.name, task_id=item.id)

@@ -1,0 +1,55 @@
+"""Firing due timers: the worker's one job.
+
+Cases are found by the indexed `next_timer_at`. Each case is fired in its own
+transaction under a row lock; on PostgreSQL `SKIP LOCKED` lets several workers
+share the queue without waiting on each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from app import engine
+from app.errors import AppError, Conflict
+from app.extensions import db
+from app.models import Case
+from app.services import calendar_days, progress, transaction
+
+
+def due_case_ids(now: dt.datetime, limit: int = 500) -> list[int]:
+    """Return ids of unfinished cases whose next timer is due at `now`."""
+    return list(db.session.scalars(
+        sa.select(Case.id).where(Case.next_timer_at <= now, Case.ended.is_(False))
+        .order_by(Case.next_timer_at).limit(limit)))
+
+
+def _fire(case_id: int, now: dt.datetime) -> bool:
+    with transaction():
+        case = db.session.scalars(
+            sa.select(Case).where(Case.id == case_id, Case.next_timer_at <= now)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)).first()
+        if case is None:  # another worker took it, or it moved on
+            return False
+        before = set(case.completed_elements)
+        step = engine.fire_due_timers(case.process_version.spec, case.state, now,
+                                      calendar_days.overrides())
+        fired = sorted(set(step.completed_elements) - before)
+        progress.apply_step(case, step, now, "system", "timers_fired", data={"elements": fired})
+    return True
+
+
+def run_due_timers(now: dt.datetime) -> int:
+    """Fire every timer due at `now`; return how many cases moved."""
+    fired = 0
+    for case_id in due_case_ids(now):
+        try:
+            fired += _fire(case_id, now)
+        except Conflict:
+            continue  # changed by someone else meanwhile: the next run sees it again
+        except AppError as error:
+            db.session.rollback()
+            print(f"case {case_id}: {error.message}")
+    return fired

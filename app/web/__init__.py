@@ -1,0 +1,1 @@
+"""Blueprints: one per concern. Views parse input, call one service, render or redirect."""

@@ -1,0 +1,138 @@
+"""The JSON API (../shared/API.md): bearer tokens, JSON errors, never an HTML page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, g, jsonify, request, send_file
+
+from app.errors import N_, AppError, Rejected
+from app.extensions import csrf
+from app.services import attachments, audit, cases, catalog, tasks, users
+from app.web.i18n import current_lang
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+
+
+class Unauthenticated(AppError):
+    status = 401
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _lang() -> str:
+    return current_lang()
+
+
+@bp.before_request
+def authenticate():
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.startswith("Bearer ") else ""
+    g.api_user = users.user_for_token(token) if token else None
+    if g.api_user is None:
+        raise Unauthenticated(N_("Missing or invalid API token (Authorization: Bearer <token>)."))
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Rejected(N_("The request body must be a JSON object."),
+                       [("_", N_("The request body must be a JSON object."))])
+    return body
+
+
+@bp.get("/processes")
+def processes():
+    return jsonify([{"key": v.key, "version": v.version, "title": v.title,
+                     "title_en": v.title_en, "jurisdiction": v.jurisdiction,
+                     "startable": v.startable} for v in catalog.latest_processes()])
+
+
+@bp.post("/cases")
+def start_case():
+    case = cases.start_case(g.api_user, str(_body().get("process", "")), _now())
+    return jsonify(cases.case_json(g.api_user, case)), 201
+
+
+@bp.get("/cases")
+def list_cases():
+    found = cases.list_cases(g.api_user, page=request.args.get("page", 1, type=int),
+                             status=request.args.get("status"),
+                             process=request.args.get("process"),
+                             county=request.args.get("county"), q=request.args.get("q"))
+    return jsonify([cases.case_json(g.api_user, c) for c in found])
+
+
+@bp.get("/cases/<int:case_id>")
+def show_case(case_id: int):
+    return jsonify(cases.case_json(g.api_user, cases.get_case(g.api_user, case_id)))
+
+
+@bp.get("/tasks")
+def list_tasks():
+    return jsonify([tasks.task_json(i) for i in tasks.list_tasks(g.api_user)])
+
+
+@bp.get("/tasks/<task_id>")
+def show_task(task_id: str):
+    item = tasks.get_task(g.api_user, task_id)
+    return jsonify(tasks.task_detail(g.api_user, item, _lang()))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str):
+    body = _body()
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise Rejected(N_("data must be a JSON object."),
+                       [("data", N_("data must be a JSON object."))])
+    case = tasks.complete_task(g.api_user, task_id, data, _now(), _lang(),
+                               expected_version=body.get("lock_version"))
+    return jsonify(cases.case_json(g.api_user, case))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim_task(task_id: str):
+    return jsonify(tasks.task_json(tasks.claim_task(g.api_user, task_id, _now())))
+
+
+@bp.post("/tasks/<task_id>/release")
+def release_task(task_id: str):
+    return jsonify(tasks.task_json(tasks.release_task(g.api_user, task_id, _now())))
+
+
+@bp.post("/cases/<int:case_id>/attachments")
+def upload(case_id: int):
+    case = cases.get_case(g.api_user, case_id)
+    file = request.files.get("file")
+    if file is None:
+        raise Rejected(N_("No file."), [("file", N_("Upload the file as the multipart field file."))])
+    record = attachments.store_attachment(
+        g.api_user, case, file.filename or "upload", file.read(),
+        current_app.config["UPLOAD_DIR"], current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+        _now())
+    return jsonify(attachments.attachment_json(record)), 201
+
+
+@bp.get("/attachments/<attachment_id>")
+def download(attachment_id: str):
+    record, path = attachments.open_attachment(g.api_user, attachment_id,
+                                               current_app.config["UPLOAD_DIR"])
+    return send_file(path, mimetype=record.content_type, as_attachment=True,
+                     download_name=record.name)
+
+
+@bp.get("/cases/<int:case_id>/events")
+def events(case_id: int):
+    case = cases.get_case(g.api_user, case_id)
+    return jsonify([{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
+                     "task": e.task, "data": e.data, "state_hash": e.state_hash,
+                     "hash": e.hash} for e in audit.case_events(case)])
+
+
+@bp.post("/cases/<int:case_id>/verify")
+def verify(case_id: int):
+    return jsonify(audit.verify_case(cases.get_case(g.api_user, case_id)))
