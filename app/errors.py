@@ -90,5 +90,6 @@ class TaskError(AppError):
     status = 422
 
     def __init__(self, message: str, element: str = "", **params):
-        super().__init__(message, **params)
+        # The element is also a message parameter: "failed at %(element)s" must render.
+        super().__init__(message, element=element, **params)
         self.element = element

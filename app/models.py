@@ -61,9 +61,10 @@ class ProcessVersion(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     startable: Mapped[bool] = mapped_column(default=True)
-    bpmn: Mapped[str] = mapped_column(sa.Text)
-    dmn: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    spec: Mapped[str] = mapped_column(sa.Text)
+    # Large texts, loaded only when a case runs or a diagram is drawn.
+    bpmn: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    dmn: Mapped[dict] = mapped_column(sa.JSON, default=dict, deferred=True)
+    spec: Mapped[str] = mapped_column(sa.Text, deferred=True)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(20), default="published")
     author: Mapped[str] = mapped_column(sa.String(80), default="system")
@@ -124,7 +125,8 @@ class Case(db.Model):
     stage: Mapped[str] = mapped_column(sa.String(200), default="")
     base_name: Mapped[str] = mapped_column(sa.String(200), default="")
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    state: Mapped[str] = mapped_column(sa.Text)
+    # The engine state is read only when a case moves; lists never load it.
+    state: Mapped[str] = mapped_column(sa.Text, deferred=True)
     state_hash: Mapped[str] = mapped_column(sa.String(64))
     next_timer_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
     waiting: Mapped[list] = mapped_column(sa.JSON, default=list)
@@ -137,7 +139,7 @@ class Case(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
-    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    process_version: Mapped[ProcessVersion] = relationship()
     applicant: Mapped[User | None] = relationship()
     children: Mapped[list[Case]] = relationship(order_by="Case.id")
 

@@ -54,9 +54,13 @@ def _parse_xml(name: str, content: bytes) -> etree._ElementTree:
     if re.search(rb"<!DOCTYPE|<!ENTITY", content, re.IGNORECASE):
         raise DefinitionError(N_("a document type declaration (DTD or entity) is not allowed"), file=name)
     try:
-        return etree.ElementTree(etree.fromstring(content, etree.XMLParser(**_HARDENED)))
+        tree = etree.ElementTree(etree.fromstring(content, etree.XMLParser(**_HARDENED)))
     except etree.XMLSyntaxError as error:
         raise DefinitionError(N_("malformed XML: %(error)s"), file=name, error=error.msg) from None
+    # The byte search above misses a DTD in UTF-16 (or any non-ASCII-compatible) encoding.
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        raise DefinitionError(N_("a document type declaration (DTD or entity) is not allowed"), file=name)
+    return tree
 
 
 def _from_spiff(error: Exception, default_file: str = "") -> DefinitionError:

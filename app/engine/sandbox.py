@@ -9,6 +9,7 @@ below are offered. Compiled code is cached because conditions run on every step.
 
 from __future__ import annotations
 
+import ast
 import builtins as _builtins
 import datetime as dt
 from collections.abc import Callable, Mapping
@@ -52,6 +53,10 @@ def _compiled(source: str, mode: str):
     result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
     if result.errors:
         raise ScriptRefused("; ".join(result.errors))
+    # RestrictedPython compiles `import x` (it would only fail when run): refuse it at publish.
+    tree = ast.parse(source, mode=mode)
+    if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree)):
+        raise ScriptRefused("imports are not allowed")
     return result.code
 
 

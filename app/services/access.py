@@ -16,6 +16,7 @@ from app.models import Case, User, WorkItem
 
 OFFICIAL_ROLES = ("county", "city", "expert")
 READ_ALL_ROLES = ("admin",)
+READ_ONLY_ROLES = ("auditor", "designer")
 
 
 def _in_jurisdiction(user: User, jurisdiction: str) -> bool:
@@ -61,6 +62,13 @@ def require_case(user: User, case: Case) -> None:
     """Raise NotAllowed unless `user` may read `case`."""
     if not can_see_case(user, case):
         raise NotAllowed(N_("You may not view this case."))
+
+
+def require_contribution(user: User, case: Case) -> None:
+    """Raise NotAllowed unless `user` may add material (attachments) to `case`."""
+    require_case(user, case)
+    if user.role in READ_ONLY_ROLES:
+        raise NotAllowed(N_("Your role may read this case but not change it."))
 
 
 def require_work(user: User, item: WorkItem) -> None:

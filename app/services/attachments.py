@@ -46,7 +46,7 @@ def _check(name: str, content: bytes, max_bytes: int) -> str:
 def store_attachment(user: User, case: Case, name: str, content: bytes, upload_dir: str,
                      max_bytes: int, now) -> Attachment:
     """Store an uploaded file for `case`; return its record. Raise Rejected/TooLarge/WrongType."""
-    access.require_case(user, case)
+    access.require_contribution(user, case)
     content_type = _check(name, content, max_bytes)
     sha = hashlib.sha256(content).hexdigest()
     path = Path(upload_dir) / sha[:2] / sha

@@ -49,9 +49,11 @@ def task_query(user: User, process: str | None = None, stage: str | None = None,
     return query.order_by(*order)
 
 
-def list_tasks(user: User, **filters) -> list[WorkItem]:
-    """Return the ready work items `user` may work on."""
-    return list(db.session.scalars(task_query(user, **filters).limit(500)))
+def list_tasks(user: User, page: int = 1, per_page: int = 100, **filters) -> list[WorkItem]:
+    """Return one page of the ready work items `user` may work on (at most 500 a page)."""
+    per_page = min(max(per_page, 1), 500)
+    query = task_query(user, **filters).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    return list(db.session.scalars(query))
 
 
 def stage_counts(user: User) -> dict[str, int]:

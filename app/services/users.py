@@ -65,6 +65,14 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
     return user, token
 
 
+def issue_token(user: User) -> str:
+    """Give `user` a new API token (the previous one stops working); return the token."""
+    token = secrets.token_urlsafe(32)
+    with transaction():
+        user.token_hash = _token_hash(token)
+    return token
+
+
 def authenticate(username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None."""
     user = db.session.scalars(sa.select(User).where(User.username == username)).first()

@@ -73,7 +73,9 @@ def show_case(case_id: int):
 
 @bp.get("/tasks")
 def list_tasks():
-    return jsonify([tasks.task_json(i) for i in tasks.list_tasks(g.api_user)])
+    found = tasks.list_tasks(g.api_user, page=request.args.get("page", 1, type=int),
+                             per_page=request.args.get("per_page", 100, type=int))
+    return jsonify([tasks.task_json(i) for i in found])
 
 
 @bp.get("/tasks/<task_id>")
