@@ -55,6 +55,7 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
         reasons.append(("credit_code", N_("Invalid unified social credit code (check the 18 characters and the check digit).")))
     if reasons:
         raise Rejected(N_("Please correct the user details."), reasons)
+    credit_code = formdefs.normalise_credit_code(credit_code) if credit_code else None
     token = secrets.token_urlsafe(32)
     user = User(username=username, role=role, jurisdiction=jurisdiction, county=county,
                 name=name or username, credit_code=credit_code, contact=contact,

@@ -1,0 +1,308 @@
+"""What a form definition may say: the keys of each field type, their value checks, name rules.
+
+Every check returns a message id (English, marked with N_) or None; the parameters `key`,
+`type`, `name` and `field` are filled in by the caller.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import wtforms
+
+from app.errors import N_
+
+if TYPE_CHECKING:
+    from app.formdefs.definition import FieldDef
+
+Check = Callable[[object, str], "str | None"]  # (value, field type) -> message id or None
+
+NAME = re.compile(r"[a-z][a-z0-9_]*")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EXTENSION = re.compile(r"[a-z0-9]+")
+
+BUILTINS = frozenset(dir(builtins))
+# The script sandbox's helpers (app/engine/sandbox.py): a data name equal to one would shadow it.
+HELPERS = frozenset({"today", "add_days", "add_years", "add_working_days", "end_of_day",
+                     "start_of_year", "is_working_day"})
+# SpiffWorkflow's serializer marks its own objects with a "typename" key inside task data.
+ENGINE_NAMES = frozenset({"typename"})
+# Attributes and constructor arguments of WTForms / Flask-WTF forms: a field of such a name
+# would replace them; validate_<x> and filter_<x> would be taken as inline validators/filters.
+FORM_ATTRIBUTES = frozenset(
+    {n for n in dir(wtforms.Form) if not n.startswith("_")}
+    | {"hidden_tag", "is_submitted", "validate_on_submit", "csrf_token", "formdata", "obj",
+       "prefix", "data", "meta", "extra_filters"})
+RESERVED_PREFIXES = ("validate_", "filter_")
+
+NAME_RULES: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (lambda n: not NAME.fullmatch(n), N_("the field name %(name)s must match [a-z][a-z0-9_]*")),
+    (lambda n: n in BUILTINS,
+     N_("the field name %(name)s is a Python builtin; scripts could not use it")),
+    (lambda n: n in ENGINE_NAMES, N_("the field name %(name)s is reserved by the workflow engine")),
+    (lambda n: n in HELPERS, N_("the field name %(name)s is a script helper function")),
+    (lambda n: n in FORM_ATTRIBUTES or n.startswith(RESERVED_PREFIXES),
+     N_("the field name %(name)s is reserved by the form library")),
+)
+
+CHOICE_SOURCES = frozenset({"counties", "experts"})
+FORMATS = frozenset({"credit_code"})
+# docs/FORMS.md: the file types and size an attachment may have unless the form says otherwise.
+DEFAULT_ACCEPT = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"]
+DEFAULT_MAX_SIZE_MB = 20
+# The controlling field of a show_if and the Python type its values must have.
+CONTROLLER_TYPES = {"select": str, "boolean": bool, "text": str}
+
+
+@dataclass(frozen=True)
+class TypeRules:
+    """The keys a field type accepts, those it needs, its defaults, whether tables may hold it."""
+
+    keys: frozenset[str]
+    needs: tuple[str, ...] = ()
+    defaults: dict = field(default_factory=dict)
+    in_tables: bool = True
+
+
+COMMON_KEYS = frozenset({"name", "type", "label", "label_en", "help", "help_en", "required",
+                         "show_if"})
+_TEXT = frozenset({"min_length", "max_length", "pattern", "pattern_message",
+                   "pattern_message_en", "format"})
+_RANGE = frozenset({"min", "max"})
+_CHOICE = frozenset({"choices", "choices_from"})
+
+TYPES: dict[str, TypeRules] = {
+    "text": TypeRules(_TEXT),
+    "textarea": TypeRules(_TEXT),
+    "integer": TypeRules(_RANGE),
+    "decimal": TypeRules(_RANGE),
+    "percent": TypeRules(_RANGE, defaults={"min": 0, "max": 100}),
+    "date": TypeRules(_RANGE),
+    "select": TypeRules(_CHOICE),
+    "multiselect": TypeRules(_CHOICE | {"min_choices", "max_choices"}),
+    "boolean": TypeRules(frozenset()),
+    "file": TypeRules(frozenset({"accept", "max_size_mb", "max_files"}), in_tables=False,
+                      defaults={"accept": DEFAULT_ACCEPT, "max_size_mb": DEFAULT_MAX_SIZE_MB}),
+    "table": TypeRules(frozenset({"columns", "min_rows", "max_rows"}), needs=("columns",),
+                       in_tables=False),
+}
+
+
+def name_problem(name) -> str | None:
+    """Return the message id of the first naming rule `name` breaks, or None."""
+    if not isinstance(name, str):
+        return N_("the field name %(name)s must be text")
+    for broken, problem in NAME_RULES:
+        if broken(name):
+            return problem
+    return None
+
+
+# ------------------------------------------------------------------------------ values
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _text(value, _type: str) -> str | None:
+    return None if isinstance(value, str) else N_("%(key)s must be text")
+
+
+def _label(value, _type: str) -> str | None:
+    ok = isinstance(value, str) and value.strip()
+    return None if ok else N_("%(key)s must be a non-empty text")
+
+
+def _flag(value, _type: str) -> str | None:
+    return None if isinstance(value, bool) else N_("%(key)s must be true or false")
+
+
+def _count(value, _type: str) -> str | None:
+    ok = _is_int(value) and value >= 0
+    return None if ok else N_("%(key)s must be a whole number, 0 or more")
+
+
+def _positive(value, _type: str) -> str | None:
+    ok = _is_int(value) and value >= 1
+    return None if ok else N_("%(key)s must be a whole number, 1 or more")
+
+
+def _positive_number(value, _type: str) -> str | None:
+    return None if _is_number(value) and value > 0 else N_("%(key)s must be a number above 0")
+
+
+def _identifier(value, _type: str) -> str | None:
+    ok = isinstance(value, str) and NAME.fullmatch(value)
+    return None if ok else N_("%(key)s must match [a-z][a-z0-9_]*")
+
+
+def _names(value, _type: str) -> str | None:
+    ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+    return None if ok else N_("%(key)s must be a list of names")
+
+
+def _regex(value, _type: str) -> str | None:
+    try:
+        re.compile(value)
+    except (re.error, TypeError):
+        return N_("%(key)s must be a valid regular expression")
+    return None
+
+
+def _format(value, _type: str) -> str | None:
+    return None if value in FORMATS else N_("%(key)s must be credit_code")
+
+
+def _choice_source(value, _type: str) -> str | None:
+    return None if value in CHOICE_SOURCES else N_("%(key)s must be counties or experts")
+
+
+def as_date(value) -> dt.date | None:
+    """Return `value` (a date or an ISO "YYYY-MM-DD" string) as a date, or None if it is neither."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+_BOUND_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "date": (lambda v: as_date(v) is not None,
+             N_("%(key)s of a date field must be an ISO date such as 2026-01-31")),
+    "integer": (_is_int, N_("%(key)s of an integer field must be a whole number")),
+}
+
+
+def _bound(value, ftype: str) -> str | None:
+    valid, problem = _BOUND_CHECKS.get(ftype, (_is_number, N_("%(key)s must be a number")))
+    return None if valid(value) else problem
+
+
+def _choice_ok(item) -> bool:
+    return (isinstance(item, dict) and not item.keys() - {"value", "label", "label_en"}
+            and isinstance(item.get("value"), str) and bool(item["value"])
+            and isinstance(item.get("label"), str) and bool(item["label"].strip())
+            and isinstance(item.get("label_en", ""), str))
+
+
+def _choices(value, _type: str) -> str | None:
+    if not isinstance(value, list) or not value or not all(map(_choice_ok, value)):
+        return N_("choices must be a non-empty list of {value, label, label_en} with text values "
+                  "(quote yes, no, on, off)")
+    values = [item["value"] for item in value]
+    return None if len(set(values)) == len(values) else N_("choice values must be unique")
+
+
+def _extensions(value, _type: str) -> str | None:
+    ok = (isinstance(value, list) and value
+          and all(isinstance(v, str) and EXTENSION.fullmatch(v) for v in value))
+    return None if ok else N_("%(key)s must be a list of lower-case file extensions without dots")
+
+
+def _condition(value, _type: str) -> str | None:
+    problem = N_("show_if must be {field: F, in: [values]} or {field: F, equals: value}")
+    if not isinstance(value, dict) or not isinstance(value.get("field"), str) or len(value) != 2:
+        return problem
+    if "in" in value:
+        return None if isinstance(value["in"], list) and value["in"] else problem
+    if "equals" in value:
+        return None if not isinstance(value["equals"], (list, dict)) else problem
+    return problem
+
+
+def _anything(_value, _type: str) -> str | None:
+    return None
+
+
+KEY_CHECKS: dict[str, Check] = {
+    "label": _label, "label_en": _text, "help": _text, "help_en": _text, "required": _flag,
+    "min_length": _count, "max_length": _count, "pattern": _regex, "pattern_message": _text,
+    "pattern_message_en": _text, "format": _format, "min": _bound, "max": _bound,
+    "choices": _choices, "choices_from": _choice_source, "min_choices": _count,
+    "max_choices": _count, "accept": _extensions, "max_size_mb": _positive_number,
+    "max_files": _positive, "min_rows": _count, "max_rows": _count, "show_if": _condition,
+}
+FORM_KEYS: dict[str, Check] = {"key": _identifier, "title": _label, "title_en": _text,
+                               "show_data": _names, "fields": _anything}
+REQUIRED_FORM_KEYS = ("key", "title")  # a missing `fields` is reported by the field parser
+
+# ------------------------------------------------------------------------------ combinations
+
+RANGE_PAIRS = (("min", "max"), ("min_length", "max_length"), ("min_choices", "max_choices"),
+               ("min_rows", "max_rows"))
+
+
+def _comparable(value, ftype: str):
+    if ftype == "date":
+        return as_date(value)
+    return value if _is_number(value) else None
+
+
+def _range_problems(raw: dict, ftype: str) -> list[tuple[str, dict]]:
+    found = []
+    for low, high in RANGE_PAIRS:
+        pair = (_comparable(raw.get(low), ftype), _comparable(raw.get(high), ftype))
+        if None not in pair and pair[0] > pair[1]:
+            found.append((N_("%(low)s must not be greater than %(high)s"),
+                          {"low": low, "high": high}))
+    return found
+
+
+def _choice_problems(raw: dict, ftype: str) -> list[tuple[str, dict]]:
+    sources = ("choices" in raw) + ("choices_from" in raw)
+    if sources != 1:
+        return [(N_("a %(type)s field needs either choices or choices_from"), {"type": ftype})]
+    count = len(raw["choices"]) if isinstance(raw.get("choices"), list) else None
+    least = raw.get("min_choices")
+    if count is not None and _is_int(least) and least > count:
+        return [(N_("min_choices is larger than the number of choices"), {})]
+    return []
+
+
+_TYPE_PROBLEMS: dict[str, Callable[[dict, str], list[tuple[str, dict]]]] = {
+    "select": _choice_problems, "multiselect": _choice_problems,
+}
+
+
+def cross_problems(raw: dict, ftype: str) -> list[tuple[str, dict]]:
+    """Return (message id, params) for keys that contradict each other (min above max, ...)."""
+    extra = _TYPE_PROBLEMS.get(ftype, lambda _raw, _ftype: [])
+    return _range_problems(raw, ftype) + extra(raw, ftype)
+
+
+def normalised_bounds(options: dict, ftype: str) -> dict:
+    """Return min/max of a date field as ISO strings (YAML reads unquoted dates as dates)."""
+    if ftype != "date":
+        return {}
+    return {k: as_date(options[k]).isoformat() for k in ("min", "max") if k in options}
+
+
+def condition_problem(condition: dict, controller: FieldDef | None) -> str | None:
+    """Return the message id of what is wrong with a show_if on `controller`, or None."""
+    if controller is None:
+        return N_("show_if refers to %(field)s, which is not a field above this one")
+    expected = CONTROLLER_TYPES.get(controller.type)
+    if expected is None:
+        return N_("show_if may only depend on a select, boolean or text field, "
+                  "and %(field)s is none of these")
+    values = condition["in"] if "in" in condition else [condition["equals"]]
+    if not all(type(value) is expected for value in values):
+        return N_("the show_if values do not fit the type of %(field)s")
+    static = controller.options.get("choices")
+    if static and not set(values) <= {choice["value"] for choice in static}:
+        return N_("show_if uses a value that is not a choice of %(field)s")
+    return None
