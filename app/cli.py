@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.errors import AppError
 from app.extensions import db
@@ -46,6 +46,7 @@ def _parse_now(value: str | None) -> dt.datetime:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or migrate the schema (idempotent)."""
     from flask_migrate import upgrade
@@ -60,7 +61,7 @@ def processes_check(path):
     process_dir = path or current_app.config["PROCESS_DIR"]
     problems = catalog.check_all(process_dir, current_app.config["FORM_DIR"])
     for problem in problems:
-        click.echo(f"{problem.file or '-'}\t{problem.element or '-'}\t{problem.message}")
+        click.echo(f"{problem.file or '-'}\t{problem.element or '-'}\t{problem.text()}")
     if problems:
         sys.exit(1)
     click.echo("all processes and forms are valid")
@@ -109,6 +110,7 @@ def timers_run(now_text):
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="run one round and exit")
+@with_appcontext
 def worker(once):
     """Loop: fire due timers, sleep. Safe to run several at once."""
     while True:

@@ -1,0 +1,92 @@
+"""The production database: the schema migrations, a Kunming case to recognition, row locks.
+
+Runs when TEST_POSTGRES_URL names an empty PostgreSQL database (`.ci/run` starts one);
+skipped otherwise. The rest of the suite runs on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.config import ROOT, TestConfig
+from app.extensions import db
+from app.models import Case, Event
+from app.services import audit, catalog, demo
+from app.web import api as api_module
+from tests.processes import examples_kunming as km
+from tests.processes.driver import Api, CaseDriver
+from tests.processes.test_kunming import CITY, COUNTY, recognized
+
+URL = os.environ.get("TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not URL, reason="TEST_POSTGRES_URL is not set")
+
+
+@pytest.fixture(scope="module")
+def pg_app(tmp_path_factory):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = URL
+        UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
+
+    app = create_app(Config)
+    with app.app_context():
+        db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.session.commit()
+    runner = app.test_cli_runner()
+    for _ in range(2):  # init-db is idempotent
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        catalog.load_all(ROOT / "processes", ROOT / "forms")
+        demo.load_demo_users(ROOT / "processes")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def case(pg_app, monkeypatch):
+    with pg_app.app_context():
+        client = Api(pg_app)
+        monkeypatch.setattr(api_module, "_now", lambda: client.now)
+        yield CaseDriver(client, "kunming_recognition", "km_applicant", CITY)
+        db.session.remove()
+
+
+def test_a_kunming_case_reaches_recognition_on_postgresql_and_replays(case):
+    answer = recognized(case)
+
+    assert (answer["status"], answer["valid_until"]) == ("recognized", "2029-11-19")
+    stored = db.session.get(Case, case.id)
+    assert audit.verify_case(stored)["ok"]
+
+
+def test_two_officials_completing_one_task_at_once_on_postgresql_lose_nothing(case, pg_app):
+    case.start()
+    case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T09:00")
+    task_id = case.task(COUNTY, "county_review")["id"]
+    headers = case.api.headers(COUNTY)
+    codes = []
+
+    def complete():
+        client = pg_app.test_client()
+        answer = client.post(f"/api/tasks/{task_id}/complete", headers=headers,
+                             json={"data": km.COUNTY_APPROVE})
+        codes.append(answer.status_code)
+
+    threads = [threading.Thread(target=complete) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(codes) == [200, 409]
+    completions = db.session.scalars(sa.select(Event).where(
+        Event.case_id == case.id, Event.kind == "task_completed", Event.task == "county_review"))
+    assert len(completions.all()) == 1
+    assert case.ready() == ["site_inspection"]
