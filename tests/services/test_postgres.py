@@ -16,11 +16,11 @@ from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import Case, Event
-from app.services import audit, catalog, demo
+from app.services import audit, catalog, demo, timers
 from app.web import api as api_module
 from tests.processes import examples_kunming as km
-from tests.processes.driver import Api, CaseDriver
-from tests.processes.test_kunming import CITY, COUNTY, recognized
+from tests.processes.driver import Api, CaseDriver, at
+from tests.processes.test_kunming import CITY, COUNTY, in_notice, recognized
 
 URL = os.environ.get("TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="TEST_POSTGRES_URL is not set")
@@ -90,3 +90,26 @@ def test_two_officials_completing_one_task_at_once_on_postgresql_lose_nothing(ca
         Event.case_id == case.id, Event.kind == "task_completed", Event.task == "county_review"))
     assert len(completions.all()) == 1
     assert case.ready() == ["site_inspection"]
+
+
+def test_two_workers_fire_a_due_notice_once_on_postgresql(case, pg_app):
+    in_notice(case)
+    case.complete(CITY, "register_objections", km.NO_OBJECTION, "2026-10-09T09:00")
+    moved = []
+
+    def worker():
+        with pg_app.app_context():
+            moved.append(timers.run_due_timers(at("2026-10-16T00:00")))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(moved) == [0, 1]
+    fired = db.session.scalars(sa.select(Event).where(
+        Event.case_id == case.id, Event.kind == "timers_fired"))
+    assert len(fired.all()) == 1
+    assert case.ready() == ["collective_decision"]
