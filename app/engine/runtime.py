@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from uuid import UUID
 
@@ -31,6 +32,7 @@ from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 from app.errors import N_, Conflict, TaskError
 
 Overrides = Mapping[dt.date, bool]
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _engine_call(function):
@@ -187,12 +189,34 @@ def _case_data(workflow: BpmnWorkflow) -> dict:
     return copy.deepcopy(latest.data)
 
 
+def _without_ids(value, position: Mapping[str, int]):
+    """Return `value` with task ids replaced by tree positions (they differ on every replay)."""
+    if isinstance(value, dict):
+        return {key: _without_ids(item, position) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_ids(item, position) for item in value]
+    if isinstance(value, str) and _UUID.fullmatch(value):
+        return f"task#{position.get(value, '?')}"
+    return value
+
+
+def _by_content(value):
+    """JSON fallback naming an object by its content (str() would show its memory address)."""
+    if hasattr(value, "__dict__"):
+        return {"type": type(value).__name__, **vars(value)}
+    return str(value)
+
+
 def fingerprint(workflow: BpmnWorkflow) -> str:
     """Return a hash of the workflow's meaning: tasks' spec, state and data, ignoring ids and times."""
+    tasks = workflow.get_tasks()
+    # Internal data names other tasks by id (a multi-instance task's "merged" children).
+    position = {str(t.id): number for number, t in enumerate(tasks)}
     rows = [(t.task_spec.name, TaskState.get_name(t.state),
-             json.dumps(t.data, sort_keys=True, default=str),
-             json.dumps(t.internal_data, sort_keys=True, default=str))
-            for t in workflow.get_tasks()]
+             json.dumps(t.data, sort_keys=True, default=_by_content),
+             json.dumps(_without_ids(t.internal_data, position), sort_keys=True,
+                        default=_by_content))
+            for t in tasks]
     text = json.dumps([rows, json.dumps(workflow.data, sort_keys=True, default=str)],
                       ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

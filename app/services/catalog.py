@@ -58,6 +58,8 @@ def read_packages(process_dir: str | Path) -> list[Package]:
 
 def _check_package(package: Package, forms: dict) -> tuple[dict, list[DefinitionError]]:
     definitions, problems = engine.check_definitions(package.files)
+    for problem in problems:  # the engine knows bare file names; say which jurisdiction's
+        problem.file = str(package.folder / problem.file) if problem.file else problem.file
     meta_file = str(package.folder / "meta.yaml")
     listed = {p["key"]: p for p in package.meta["processes"]}
     for key in listed.keys() - definitions.keys():
@@ -66,8 +68,8 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
         for task in definition.user_tasks:
             if task.form and task.form not in forms:
                 problems.append(DefinitionError(
-                    N_("form forms/%(form)s.yaml does not exist"), listed.get(definition.key, {}).get(
-                        "file", definition.key), task.id, form=task.form))
+                    N_("form forms/%(form)s.yaml does not exist"), str(package.folder / listed.get(
+                        definition.key, {}).get("file", definition.key)), task.id, form=task.form))
     return definitions, problems
 
 

@@ -51,5 +51,5 @@ def run_due_timers(now: dt.datetime) -> int:
             continue  # changed by someone else meanwhile: the next run sees it again
         except AppError as error:
             db.session.rollback()
-            print(f"case {case_id}: {error.message}")
+            print(f"case {case_id}: {error}")
     return fired

@@ -1,0 +1,118 @@
+"""Valid submissions for every Kunming form (forms/km_*.yaml).
+
+FILE marks a file field: the driver uploads a real small PDF to the case and puts
+the attachment ids in its place (the API accepts only attachments of the case).
+"""
+
+from __future__ import annotations
+
+FILE = "@file"
+F = [FILE]
+
+APPLICATION = {
+    "base_name": "昆明示例创业园", "county": "wuhua", "operator_name": "昆明示例创业园运营有限公司",
+    "credit_code": "91530102MA6K3B7Q2A", "operator_nature": "有限责任公司",
+    "legal_representative": "张三", "operator_registered_on": "2018-05-10",
+    "registered_address": "昆明市五华区示例路1号", "contact_person": "李四",
+    "contact_phone": "13800000000", "base_established_on": "2019-06-01", "main_sector": "services",
+    "lead_industries": ["software_it", "e_commerce"], "main_business": "软件及信息技术服务企业孵化",
+    "enterprise_count": 60, "small_micro_count": 50, "lead_industry_enterprise_count": 52,
+    "employee_count": 800, "service_staff_count": 12, "qualified_staff_count": 10,
+    "mentor_count": 4, "partner_agency_count": 6, "free_service_share": "25",
+    "satisfaction_rate": "92.5", "last_year_revenue": "1200", "fee_reduction": "85",
+    "site_area_m2": "5200", "public_service_area_m2": "800",
+    "main_facilities": "共享会议室、路演厅、信息服务平台",
+    "enterprise_growth_pct": "12.5", "employee_growth_pct": "11", "innovation_growth_pct": "15",
+    "service_functions": ["info", "coaching", "innovation", "training", "financing"],
+    "info_service_visits": 60, "info_service_events": 6, "coaching_visits": 40,
+    "innovation_events": 6, "training_person_times": 350, "financing_visits": 25,
+    "financing_events": 3,
+    "staff_list": [{"staff_name": "王五", "position": "运营总监", "education": "bachelor",
+                    "is_mentor": True}],
+    "resident_enterprises": [{"enterprise_name": "昆明云码科技有限公司", "entered_on": "2021-03-01",
+                              "employees": 25}],
+    "yearly_operations": [
+        {"year": 2024, "enterprise_count": 53, "small_micro_count": 44,
+         "small_micro_employees": 700},
+        {"year": 2025, "enterprise_count": 60, "small_micro_count": 50,
+         "small_micro_employees": 800}],
+    "yearly_innovation": [{"year": 2024, "total_results": 40}, {"year": 2025, "total_results": 46}],
+    "service_activities": [{"activity_type": "training", "description": "创业培训班",
+                            "sessions": 12}],
+    "satisfaction_survey": [{"enterprise_name": "昆明云码科技有限公司",
+                             "satisfaction": "satisfied"}],
+    "partner_agencies": [{"agency_name": "云南示例律师事务所"}],
+    "application_report": F, "business_license": F, "site_title_or_lease": F,
+    "enterprise_licenses": F, "audit_report": F, "management_rules": F, "service_evidence": F,
+    "staff_credentials": F, "partner_contracts": F, "commitment": True,
+}
+# Fails the pre-check on one condition only: 从业人员 < 500.
+APPLICATION_FEW_EMPLOYEES = {**APPLICATION, "employee_count": 450}
+
+COUNTY_APPROVE = {"assessment": "对照第六条、第七条逐项测评，符合条件。", "decision": "approve"}
+COUNTY_RETURN = {"assessment": "审计报告缺页。", "decision": "return",
+                 "decision_reason": "请补充上一年度财务审计报告全文。"}
+COUNTY_REJECT = {"assessment": "不符合条件。", "decision": "reject",
+                 "decision_reason": "入驻小微企业不足40家。"}
+COUNTY_FALSIFIED = {"assessment": "材料存疑。", "falsified": True,
+                    "falsified_reason": "入驻企业名录中12家企业经核实未入驻。",
+                    "decision": "approve"}
+COUNTY_OVERRIDE = {"assessment": "从业人员统计口径差异，经核实符合。", "precheck_override": True,
+                   "precheck_override_reason":
+                       "社保口径外另有灵活用工人员，经核实符合第六条第三项。",
+                   "decision": "approve"}
+
+
+def site_inspection(sampled: int = 5, satisfied: int = 5, decision: str = "approve") -> dict:
+    """The county's spot-check: `sampled` enterprises asked, `satisfied` of them satisfied."""
+    sample = [{"enterprise_name": f"抽查企业{i + 1}",
+               "satisfaction": "satisfied" if i < satisfied else "unsatisfied"}
+              for i in range(sampled)]
+    data = {"inspection_date": "2026-04-10", "inspectors": "张丽、陈刚",
+            "satisfaction_sample": sample, "site_findings": "场地、服务平台与申报一致。",
+            "meets_conditions": True, "recommendation_opinion": "同意推荐。",
+            "recommendation_summary_table": F, "decision": decision}
+    if decision != "approve":
+        data["decision_reason"] = "不同意推荐。"
+    return data
+
+
+EXPERTS = ["km_expert1", "km_expert2", "km_expert3"]
+ASSIGN_EXPERTS = {"experts": EXPERTS}
+
+
+def expert_opinion(score: int = 86) -> dict:
+    return {"score": score, "opinion": "服务功能完善，示范作用明显。", "recommend": True}
+
+
+EXPERT_APPROVE = {"summary": "专家一致建议推荐。", "decision": "approve"}
+EXPERT_REJECT = {"summary": "评分靠后。", "decision": "reject", "decision_reason": "择优未入选。"}
+VERIFY_APPROVE = {"verification_date": "2026-09-10", "verifiers": "王芳、刘洋",
+                  "findings": "核查属实。", "decision": "approve"}
+NOTICE = {"notice_start": "2026-09-28", "notice_url": "https://gxj.km.gov.cn/notice/2026-15"}
+NO_OBJECTION = {"has_objection": False}
+OBJECTION = {"has_objection": True, "objection_list": [
+    {"received_on": "2026-10-09", "objector": "某入驻企业",
+     "content": "反映基地未提供所称的投融资服务。"}]}
+INVESTIGATE_OK = {"findings": "经核实，基地已提供投融资对接服务，异议不成立。",
+                  "decision": "approve"}
+INVESTIGATE_REJECT = {"findings": "异议属实。", "decision": "reject",
+                      "decision_reason": "经核实，投融资服务数据不实。"}
+RECOGNIZE = {"meeting_date": "2026-11-18", "decision": "approve", "recognized_on": "2026-11-20",
+             "certificate_no": "昆工信〔2026〕88号-015", "plaque_note": "已颁发牌匾。"}
+
+REREVIEW_APPLICATION = {
+    "base_name": "昆明示例创业园", "operator_name": "昆明示例创业园运营有限公司",
+    "credit_code": APPLICATION["credit_code"], "major_changes": "无", "enterprise_count": 70,
+    "small_micro_count": 58, "lead_industry_enterprise_count": 60, "employee_count": 950,
+    "service_staff_count": 13, "qualified_staff_count": 11, "mentor_count": 5,
+    "partner_agency_count": 7, "free_service_share": "26", "satisfaction_rate": "93",
+    "site_area_m2": "5200", "service_functions": ["info", "coaching", "innovation", "training"],
+    "enterprise_growth_pct": "10.5", "employee_growth_pct": "10.2", "innovation_growth_pct": "12",
+    "annual_summaries": [{"year": 2027, "filed_on": "2028-01-20", "summary": "新增入驻企业8家。"}],
+    "validity_report": "有效期内服务能力持续提升。", "application_report": F, "audit_report": F,
+    "summary_files": F, "commitment": True}
+REREVIEW_COUNTY_APPROVE = {"opinion": "同意推荐。", "decision": "approve"}
+REREVIEW_CITY_APPROVE = {"opinion": "同意再次认定。", "decision": "approve"}
+REREVIEW_CITY_REJECT = {"opinion": "不符合。", "decision": "reject",
+                        "decision_reason": "服务满意度低于80%。"}
