@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
-from app.services import access, catalog, progress, transaction
+from app.services import access, audit, catalog, progress, transaction
 from app.services.tasks import task_json
 
 PUBLIC_REVIEW_KEYS = ("decision", "decision_reason")
@@ -80,19 +80,47 @@ def precheck(case: Case) -> dict | None:
     return {"passed": all(bool(c.get("passed")) for c in conditions), "conditions": conditions}
 
 
+def _applicant_items(case: Case, column):
+    return set(db.session.scalars(sa.select(column).where(
+        WorkItem.case_id == case.id, WorkItem.lane == "applicant")))
+
+
+def _outcome_only(value: dict) -> dict:
+    return {k: value[k] for k in PUBLIC_REVIEW_KEYS if k in value}
+
+
 def visible_data(user: User, case: Case) -> dict:
     """Return the case data `user` may read: applicants see their own forms and outcomes."""
     if user.role != "applicant":
         return case.data
-    own = set(db.session.scalars(sa.select(WorkItem.variable).where(
-        WorkItem.case_id == case.id, WorkItem.lane == "applicant")))
+    own = _applicant_items(case, WorkItem.variable)
     shown = {}
     for key, value in case.data.items():
         if key in own or not isinstance(value, (dict, list)):
             shown[key] = value
         elif isinstance(value, dict) and "decision" in value:
-            shown[key] = {k: value[k] for k in PUBLIC_REVIEW_KEYS if k in value}
+            shown[key] = _outcome_only(value)
     return shown
+
+
+def visible_events(user: User, case: Case) -> list[dict]:
+    """Return the case's audit events as `user` may read them.
+
+    Applicants see their own submissions in full and only the decision and reason of
+    officials' forms; such events are marked "redacted" (their hash then covers data the
+    applicant cannot see).
+    """
+    own = _applicant_items(case, WorkItem.name) if user.role == "applicant" else None
+    out = []
+    for event in audit.case_events(case):
+        data = event.data
+        hidden = own is not None and event.kind == "task_completed" and event.task not in own
+        if hidden:
+            data = {"form": _outcome_only(data.get("form") or {}), "title": data.get("title")}
+        out.append({"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor,
+                    "kind": event.kind, "task": event.task, "data": data,
+                    "state_hash": event.state_hash, "hash": event.hash, "redacted": hidden})
+    return out
 
 
 def children_of(case: Case) -> list[Case]:

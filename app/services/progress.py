@@ -46,18 +46,22 @@ def _date(value) -> dt.date | None:
         return None
 
 
-def _stage(step: engine.Step, status: str) -> str:
+def _stage(step: engine.Step, previous: str) -> str:
+    """Return the ready tasks' names, else what the case waits for, else the end it reached."""
     names = list(dict.fromkeys(t.title for t in step.ready))
     if not names:
         names = list(dict.fromkeys(w.name for w in step.waiting))
-    return "、".join(names)[:200] if names else ""
+    if not names and step.ended:
+        ends = [e.name for e in step.events if e.element_type == "EndEvent" and e.name]
+        return ends[-1][:200] if ends else previous
+    return "、".join(names)[:200]
 
 
 def _mirror(case: Case, step: engine.Step) -> None:
     data = step.data
     case.data = data
     case.status = data.get("case_status") if data.get("case_status") in STATUSES else case.status
-    case.stage = _stage(step, case.status)
+    case.stage = _stage(step, case.stage)
     fields = catalog.jurisdiction(case.jurisdiction).case_fields or {}
     for column in ("county", "base_name"):
         value = _dig(data, fields[column]) if column in fields else None
@@ -107,6 +111,8 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
     for name, payload in step.messages:
         if name == "start_case" and isinstance(payload, Mapping):
             start_child(case, payload, now, actor)
+    if step.ended:
+        _close_open_children(case, now)
     if step.ended and case.parent_id is not None:
         _notify_parent(case, now)
 
@@ -155,6 +161,19 @@ def deliver(case: Case, name: str, payload: Mapping, now: dt.datetime, actor: st
     apply_step(case, step, now, actor, "message_received",
                data={"name": name, "payload": dict(payload)})
     return True
+
+
+def _close_open_children(parent: Case, now: dt.datetime) -> None:
+    """A child still open when its parent ends has lost its purpose: withdraw it, audited."""
+    children = db.session.scalars(sa.select(Case).where(
+        Case.parent_id == parent.id, Case.ended.is_(False))).all()
+    for child in children:
+        child.status, child.ended, child.next_timer_at = "withdrawn", True, None
+        for item in db.session.scalars(sa.select(WorkItem).where(
+                WorkItem.case_id == child.id, WorkItem.status == "ready")):
+            item.status, item.completed_at = "cancelled", now
+        audit.append_event(child, "closed_with_parent", "system", now,
+                           data={"parent": parent.ref, "parent_status": parent.status})
 
 
 def _notify_parent(child: Case, now: dt.datetime) -> None:

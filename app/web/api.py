@@ -130,9 +130,7 @@ def download(attachment_id: str):
 @bp.get("/cases/<int:case_id>/events")
 def events(case_id: int):
     case = cases.get_case(g.api_user, case_id)
-    return jsonify([{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
-                     "task": e.task, "data": e.data, "state_hash": e.state_hash,
-                     "hash": e.hash} for e in audit.case_events(case)])
+    return jsonify(cases.visible_events(g.api_user, case))
 
 
 @bp.post("/cases/<int:case_id>/verify")

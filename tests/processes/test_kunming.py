@@ -368,6 +368,26 @@ def test_the_title_expires_when_no_reapplication_is_completed(case):
     assert_ended(answer, "expired")
     assert answer["valid_until"] == "2029-11-19"
     assert_verifies(case)
+    # The re-application nobody filed is withdrawn with its parent, not left in the worklist.
+    child = case.child().case()
+    assert (child["status"], child["ended"], child["tasks"]) == ("withdrawn", True, [])
+    assert case.api.tasks(APPLICANT) == []
+
+
+def test_the_applicant_reads_officials_outcomes_but_not_their_internal_notes(case):
+    submitted(case)
+    case.complete(COUNTY, "county_review", km.COUNTY_RETURN, "2026-03-10T09:00")
+
+    events = case.api.get(APPLICANT, f"/api/cases/{case.id}/events")
+    [review] = [e for e in events if e["task"] == "county_review"]
+    assert review["redacted"] is True
+    assert review["data"]["form"] == {"decision": "return",
+                                      "decision_reason": km.COUNTY_RETURN["decision_reason"]}
+    [own] = [e for e in events if e["task"] == "submit_application"]
+    assert own["redacted"] is False and own["data"]["form"]["base_name"] == "昆明示例创业园"
+    city_view = case.api.get(CITY, f"/api/cases/{case.id}/events")
+    assert [e for e in city_view if e["task"] == "county_review"][0]["data"]["form"][
+        "assessment"] == km.COUNTY_RETURN["assessment"]
 
 
 def test_reapplication_opens_as_a_child_case_in_the_expiry_year(case):

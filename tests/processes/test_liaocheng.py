@@ -119,7 +119,7 @@ def test_county_rejection_ends_the_case_rejected(case):
     answer = case.complete(COUNTY, "county_review", lc.COUNTY_REJECT, "2026-03-10T09:00")
 
     assert_ended(answer, "rejected")
-    assert answer["stage"] == ""
+    assert answer["stage"] == "初审未通过"  # the end event reached
 
 
 def test_falsified_material_is_a_one_vote_veto_at_the_county_review(case):
