@@ -8,6 +8,7 @@ document type declaration is refused outright: BPMN and DMN never need one.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import warnings
@@ -153,7 +154,17 @@ def _lint_decision(file: str, element: str, task_spec) -> Iterator[DefinitionErr
                         file, f"{element}/{table.id}", row=rule.row_number, cell=lhs)
 
 
+def _is_feel_list(cell: str) -> bool:
+    """A bare comma list ("a","b") is FEEL; in Python it is a tuple that never equals the input."""
+    try:
+        return isinstance(ast.parse(cell.strip(), mode="eval").body, ast.Tuple)
+    except SyntaxError:
+        return False
+
+
 def _input_cell_ok(expression: str, cell: str) -> bool:
+    if _is_feel_list(cell):
+        return False
     if "?" in cell:
         return check_source(cell.replace("?", "(0)"), "eval") is None
     return any(check_source(candidate, "eval") is None

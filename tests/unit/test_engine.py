@@ -284,7 +284,8 @@ def test_a_user_task_without_form_and_a_lane_that_is_no_role_are_reported():
     assert "officials" in wrong_lane.text()
 
 
-@pytest.mark.parametrize("cell", ["[40..100]", ">= 40 and <= 100", "< 10 or > 20", "]40..50["])
+@pytest.mark.parametrize("cell", ["[40..100]", ">= 40 and <= 100", "< 10 or > 20", "]40..50[",
+                                  "40, 41", "\"a\",\"b\""])
 def test_a_feel_style_decision_cell_is_reported(cell):
     _, problems = engine.check_definitions(probe("decision", "1", input_cell=cell))
 
