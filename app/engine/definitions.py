@@ -29,6 +29,7 @@ from app.errors import N_, DefinitionError
 
 ROLES = ("applicant", "county", "city", "expert")
 _ISO_LITERAL = re.compile(r"^(R\d*/)?(P|\d{4}-)")
+NO_DTD = N_("a document type declaration (DTD or entity) is not allowed")
 _HARDENED = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                  remove_comments=True)
 
@@ -53,14 +54,14 @@ class ProcessDefinition:
 
 def _parse_xml(name: str, content: bytes) -> etree._ElementTree:
     if re.search(rb"<!DOCTYPE|<!ENTITY", content, re.IGNORECASE):
-        raise DefinitionError(N_("a document type declaration (DTD or entity) is not allowed"), file=name)
+        raise DefinitionError(NO_DTD, file=name)
     try:
         tree = etree.ElementTree(etree.fromstring(content, etree.XMLParser(**_HARDENED)))
     except etree.XMLSyntaxError as error:
         raise DefinitionError(N_("malformed XML: %(error)s"), file=name, error=error.msg) from None
     # The byte search above misses a DTD in UTF-16 (or any non-ASCII-compatible) encoding.
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
-        raise DefinitionError(N_("a document type declaration (DTD or entity) is not allowed"), file=name)
+        raise DefinitionError(NO_DTD, file=name)
     return tree
 
 
@@ -150,7 +151,8 @@ def _lint_decision(file: str, element: str, task_spec) -> Iterator[DefinitionErr
             for lhs in entry.lhs:
                 if lhs and not _input_cell_ok(entry.input.expression, lhs):
                     yield DefinitionError(
-                        N_("decision table row %(row)s: invalid condition '%(cell)s' (cells are Python, not FEEL)"),
+                        N_("decision table row %(row)s: invalid condition '%(cell)s' (cells are "
+                           "Python, not FEEL)"),
                         file, f"{element}/{table.id}", row=rule.row_number, cell=lhs)
 
 

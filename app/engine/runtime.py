@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -32,6 +33,7 @@ from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 from app.errors import N_, Conflict, TaskError
 
 Overrides = Mapping[dt.date, bool]
+NO_OVERRIDES: Overrides = MappingProxyType({})
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -66,7 +68,7 @@ def _task_error(error: Exception) -> TaskError:
                      error=str(error))
 
 
-def start(spec: str, data: Mapping, now: dt.datetime, overrides: Overrides = {}) -> Step:
+def start(spec: str, data: Mapping, now: dt.datetime, overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the first Step of a new case of `spec` seeded with `data`; raise TaskError."""
     workflow = BpmnWorkflow(*restore_specs(spec))
     workflow.task_tree.data.update(copy.deepcopy(dict(data)))
@@ -74,7 +76,7 @@ def start(spec: str, data: Mapping, now: dt.datetime, overrides: Overrides = {})
 
 
 def complete(spec: str, state: str, task_id: str, data: Mapping, now: dt.datetime,
-             overrides: Overrides = {}) -> Step:
+             overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the Step after completing READY user task `task_id` with form `data`.
 
     Raises Conflict when the task is not (or no longer) ready, TaskError on engine errors.
@@ -89,14 +91,15 @@ def complete(spec: str, state: str, task_id: str, data: Mapping, now: dt.datetim
     return _engine_call(run)(workflow, now, overrides)
 
 
-def fire_due_timers(spec: str, state: str, now: dt.datetime, overrides: Overrides = {}) -> Step:
+def fire_due_timers(spec: str, state: str, now: dt.datetime,
+                    overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the Step after every timer due at `now` has fired."""
     workflow = load_state(spec, state)
     return _engine_call(lambda wf: wf.refresh_timers())(workflow, now, overrides)
 
 
 def deliver_message(spec: str, state: str, name: str, payload: Mapping, now: dt.datetime,
-                    overrides: Overrides = {}) -> Step | None:
+                    overrides: Overrides = NO_OVERRIDES) -> Step | None:
     """Return the Step after the case caught message `name`, or None if it is not waiting for it."""
     workflow = load_state(spec, state)
     if not any(w.kind == "message" and w.message == name for w in _all_waiting(workflow)):
@@ -168,7 +171,7 @@ def _waiting(task) -> list[Waiting]:
     definition = getattr(spec, "event_definition", None)
     if isinstance(definition, MultipleEventDefinition):
         # The gateway holds its branches' events, in the order of its outputs.
-        pairs = zip(spec.outputs, definition.event_definitions)
+        pairs = zip(spec.outputs, definition.event_definitions, strict=False)
         return [w for out, d in pairs if (w := _waiting_for(task, out, d)) is not None]
     waiting = _waiting_for(task, spec, definition) if definition is not None else None
     return [waiting] if waiting is not None else []
@@ -208,7 +211,7 @@ def _by_content(value):
 
 
 def fingerprint(workflow: BpmnWorkflow) -> str:
-    """Return a hash of the workflow's meaning: tasks' spec, state and data, ignoring ids and times."""
+    """Return a hash of the workflow's meaning: each task's spec, state and data (no ids, times)."""
     tasks = workflow.get_tasks()
     # Internal data names other tasks by id (a multi-instance task's "merged" children).
     position = {str(t.id): number for number, t in enumerate(tasks)}

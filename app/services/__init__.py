@@ -21,7 +21,8 @@ def transaction():
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict(N_("Someone else updated this case meanwhile; your submission was not saved. Reload the page and try again.")) from None
+        raise Conflict(N_("Someone else updated this case meanwhile; your submission was not "
+                          "saved. Reload the page and try again.")) from None
     except BaseException:
         db.session.rollback()
         raise

@@ -37,9 +37,12 @@ def _check(name: str, content: bytes, max_bytes: int) -> str:
     if not content:
         raise Rejected(N_("The file is empty."), [("file", N_("The uploaded file is empty."))])
     if len(content) > max_bytes:
-        raise TooLarge(N_("The file is too large."), [("file", N_("The file exceeds the %(mb)s MB limit."), {"mb": max_bytes // (1024 * 1024)})])
+        limit = {"mb": max_bytes // (1024 * 1024)}
+        raise TooLarge(N_("The file is too large."),
+                       [("file", N_("The file exceeds the %(mb)s MB limit."), limit)])
     if suffix not in ALLOWED or not content.startswith(MAGIC[suffix]):
-        raise WrongType(N_("This file type is not allowed."), [("file", N_("Only PDF, JPG, PNG, Word and Excel files are accepted."))])
+        raise WrongType(N_("This file type is not allowed."),
+                        [("file", N_("Only PDF, JPG, PNG, Word and Excel files are accepted."))])
     return ALLOWED[suffix]
 
 

@@ -39,7 +39,8 @@ def _read_package(folder: Path) -> Package:
     try:
         meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
-        raise DefinitionError(N_("invalid YAML: %(error)s"), file=str(meta_path), error=str(error)) from None
+        raise DefinitionError(N_("invalid YAML: %(error)s"), file=str(meta_path),
+                              error=str(error)) from None
     missing = META_KEYS - set(meta)
     if missing:
         raise DefinitionError(N_("missing keys: %(keys)s"), file=str(meta_path),
@@ -63,7 +64,8 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
     meta_file = str(package.folder / "meta.yaml")
     listed = {p["key"]: p for p in package.meta["processes"]}
     for key in listed.keys() - definitions.keys():
-        problems.append(DefinitionError(N_("process %(key)s listed in meta.yaml is not in any BPMN file"), meta_file, key=key))
+        problems.append(DefinitionError(N_("process %(key)s listed in meta.yaml is not in any "
+                                           "BPMN file"), meta_file, key=key))
     for definition in definitions.values():
         for task in definition.user_tasks:
             if task.form and task.form not in forms:

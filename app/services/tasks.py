@@ -98,7 +98,8 @@ def _check_files(case: Case, form, data: Mapping) -> None:
         found = set(db.session.scalars(sa.select(Attachment.id).where(
             Attachment.id.in_(ids), Attachment.case_id == case.id)))
         if set(ids) - found:
-            reasons.append((field.name, N_("An attachment does not exist or belongs to another case; upload it again.")))
+            reasons.append((field.name, N_("An attachment does not exist or belongs to another "
+                                           "case; upload it again.")))
     if reasons:
         raise Rejected(N_("Invalid attachments."), reasons)
 
@@ -115,7 +116,8 @@ def _open_item(user: User, task_id: str) -> WorkItem:
     access.require_work(user, item)
     if item.status != "ready":
         who = item.completed_by.name if item.completed_by else "?"
-        raise Conflict(N_("This task was already completed by %(who)s; your submission was not saved."),
+        raise Conflict(N_("This task was already completed by %(who)s; your submission was not "
+                          "saved."),
                        who=who)
     return item
 
@@ -134,7 +136,8 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
                            who=item.claimed_by.name or item.claimed_by.username)
         case = _lock_case(item.case_id)
         if expected_version is not None and case.lock_version != expected_version:
-            raise Conflict(N_("The case changed while you were filling in the form; reload and check before submitting."))
+            raise Conflict(N_("The case changed while you were filling in the form; reload and "
+                              "check before submitting."))
         form, choices = form_for(item, lang)
         clean = formdefs.validate_data(form, dict(data), choices, lang)
         _check_files(case, form, clean)

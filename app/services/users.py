@@ -38,7 +38,8 @@ def _validate_scope(role: str, jurisdiction, county) -> list:
 def _validate(username: str, role: str, jurisdiction, county, password) -> list:
     reasons = []
     if not username or len(username) > 80 or not username.replace("_", "").isalnum():
-        reasons.append(("username", N_("A username may contain only letters, digits and underscores.")))
+        reasons.append(("username", N_("A username may contain only letters, digits and "
+                                       "underscores.")))
     elif db.session.scalars(sa.select(User).where(User.username == username)).first():
         reasons.append(("username", N_("This username is already taken.")))
     if password is not None and len(password) < 8:
@@ -52,7 +53,8 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
     """Create a user; return (user, API token). Raise Rejected on bad input."""
     reasons = _validate(username, role, jurisdiction, county, password)
     if credit_code is not None and not formdefs.credit_code_valid(credit_code):
-        reasons.append(("credit_code", N_("Invalid unified social credit code (check the 18 characters and the check digit).")))
+        reasons.append(("credit_code", N_("Invalid unified social credit code (check the 18 "
+                                          "characters and the check digit).")))
     if reasons:
         raise Rejected(N_("Please correct the user details."), reasons)
     credit_code = formdefs.normalise_credit_code(credit_code) if credit_code else None

@@ -111,7 +111,8 @@ def upload(case_id: int):
     case = cases.get_case(g.api_user, case_id)
     file = request.files.get("file")
     if file is None:
-        raise Rejected(N_("No file."), [("file", N_("Upload the file as the multipart field file."))])
+        raise Rejected(N_("No file."),
+                       [("file", N_("Upload the file as the multipart field file."))])
     record = attachments.store_attachment(
         g.api_user, case, file.filename or "upload", file.read(),
         current_app.config["UPLOAD_DIR"], current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
