@@ -89,8 +89,21 @@ def _outcome_only(value: dict) -> dict:
     return {k: value[k] for k in PUBLIC_REVIEW_KEYS if k in value}
 
 
+def _expert_view(user: User, case: Case) -> dict:
+    """An expert reviews independently: only what their own forms show, no other opinion."""
+    forms = db.session.scalars(sa.select(WorkItem.form).where(
+        WorkItem.case_id == case.id, WorkItem.assignee == user.username)).all()
+    keys = {key for form in set(forms) if form for key in catalog.form(form).show_data}
+    return {k: v for k, v in case.data.items() if k in keys or not isinstance(v, (dict, list))}
+
+
 def visible_data(user: User, case: Case) -> dict:
-    """Return the case data `user` may read: applicants see their own forms and outcomes."""
+    """Return the case data `user` may read.
+
+    Applicants see their own forms and officials' outcomes; experts what their forms show.
+    """
+    if user.role == "expert":
+        return _expert_view(user, case)
     if user.role != "applicant":
         return case.data
     own = _applicant_items(case, WorkItem.variable)

@@ -68,8 +68,9 @@ def get_task(user: User, task_id: str) -> WorkItem:
     item = db.session.get(WorkItem, str(task_id))
     if item is None:
         raise NotFound(N_("No such task."))
-    if user.role == "applicant":
-        access.require_work(user, item)  # an applicant never reads an official's form
+    if user.role in ("applicant", "expert"):
+        # An applicant never reads an official's form; an expert reviews independently.
+        access.require_work(user, item)
     elif not access.can_work(user, item):
         access.require_case(user, item.case)
     return item

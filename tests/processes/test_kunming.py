@@ -259,7 +259,10 @@ def test_each_expert_sees_and_completes_only_their_own_review(case):
         assert [t["name"] for t in case.api.tasks(expert)] == []
 
     assert [t["name"] for t in answer["tasks"]] == ["expert_decision"]
-    assert [o["score"] for o in answer["data"]["expert_opinions"]] == [80, 81, 82]
+    # Experts review independently: none sees the others' opinions, the city sees them all.
+    assert "expert_opinions" not in answer["data"]
+    assert "application" in answer["data"]
+    assert [o["score"] for o in case.case(CITY)["data"]["expert_opinions"]] == [80, 81, 82]
 
 
 def test_expert_rejection_ends_the_case_rejected(case):

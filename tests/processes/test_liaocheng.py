@@ -161,7 +161,7 @@ def test_each_expert_sees_and_completes_only_their_own_review(case):
         assert [(t["name"], t["assignee"]) for t in offered] == [("expert_review", expert)]
     assert case.api.tasks("lc_city") == []
     foreign = case.api.tasks("lc_expert3")[0]
-    case.api.get("lc_expert1", f"/api/tasks/{foreign['id']}", expect=200)  # may read the case
+    case.api.get("lc_expert1", f"/api/tasks/{foreign['id']}", expect=403)  # reviews independently
     case.api.post("lc_expert1", f"/api/tasks/{foreign['id']}/complete",
                   {"data": lc.expert_opinion()}, expect=403)
     for score, expert in zip((80, 85, 90), lc.EXPERTS, strict=True):
@@ -169,7 +169,8 @@ def test_each_expert_sees_and_completes_only_their_own_review(case):
                                "2026-05-10T09:00")
 
     assert names(answer) == ["expert_decision"]
-    assert answer["data"]["expert_summary"] == {"count": 3, "average_score": 85.0,
+    assert "expert_opinions" not in answer["data"]  # experts do not read each other's opinions
+    assert case.case(CITY)["data"]["expert_summary"] == {"count": 3, "average_score": 85.0,
                                                 "recommend_count": 3,
                                                 "site_check_requested": False}
 
