@@ -26,6 +26,14 @@ URL = os.environ.get("TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="TEST_POSTGRES_URL is not set")
 
 
+def run_twice_at_once(target) -> None:
+    threads = [threading.Thread(target=target) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory):
     class Config(TestConfig):
@@ -79,11 +87,7 @@ def test_two_officials_completing_one_task_at_once_on_postgresql_lose_nothing(ca
                              json={"data": km.COUNTY_APPROVE})
         codes.append(answer.status_code)
 
-    threads = [threading.Thread(target=complete) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_twice_at_once(complete)
 
     assert sorted(codes) == [200, 409]
     completions = db.session.scalars(sa.select(Event).where(
@@ -102,11 +106,7 @@ def test_two_workers_fire_a_due_notice_once_on_postgresql(case, pg_app):
             moved.append(timers.run_due_timers(at("2026-10-16T00:00")))
             db.session.remove()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_twice_at_once(worker)
 
     assert sorted(moved) == [0, 1]
     fired = db.session.scalars(sa.select(Event).where(
