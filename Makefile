@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup assets db run chromium test e2e bench check clean
+.PHONY: setup assets db run chromium test e2e bench check clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,6 +15,13 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pybabel -q compile -d translations
+
+# After changing UI strings: extract every message id, merge into the Chinese catalogue,
+# translate the new entries in translations/zh/LC_MESSAGES/messages.po, then `make setup`.
+messages: $(BIN)/python
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l --ignore-dirs=".* node_modules __pycache__" --no-location --sort-output -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 # bpmn-js viewer and editor, bundled from npm packages (built assets are not committed).
 assets:

@@ -59,9 +59,13 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import api
+    from app.web import (admin, api, applicant, audit, auth, cases, display, layout, processes,
+                         tasks, worklist)
 
-    app.register_blueprint(api.bp)
+    layout.register(app)  # login handling (user loader), navigation, filters
+    display.register(app)
+    for module in (api, auth, worklist, tasks, cases, applicant, audit, admin, processes):
+        app.register_blueprint(module.bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -51,3 +51,15 @@ def register(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+def populate_errors(form, error: Rejected) -> list[str]:
+    """Put a Rejected error's reasons onto the form's fields; return those that fit no field."""
+    leftover: list[str] = []
+    for name, messages in error.by_field(gettext).items():
+        field = form._fields.get(name) if name else None
+        if field is None:
+            leftover.extend(messages)
+        else:
+            field.errors = [*field.errors, *messages]
+    return leftover

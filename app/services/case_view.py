@@ -1,0 +1,337 @@
+"""A case as its pages show it: data by the forms that produced it, files, history, diagram.
+
+Case data is labelled with the form definitions of the work items that produced it
+(the work item's `variable` names the data key, its `form` the definition). Data a
+multi-instance task collected into a list is matched to its form by field names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sqlalchemy as sa
+from lxml import etree
+from sqlalchemy.orm import lazyload
+
+from app.errors import N_, NotAllowed, NotFound
+from app.extensions import db
+from app.models import Attachment, Case, Event, Jurisdiction, User, WorkItem
+from app.services import access, audit, cases, catalog
+
+# Case data keys the case facts already show, or that only steer the procedure.
+HIDDEN_KEYS = {"applicant", "precheck_conditions", "precheck_passed", "case_status", "case_ref",
+               "jurisdiction", "parent_ref", "rejected_at", "valid_from", "valid_until",
+               "certificate_no", "recognized_on", "expert_list"}
+
+
+@dataclass
+class Entry:
+    """One filled-in form: its values and, for repeated forms, who filled it."""
+
+    values: Mapping
+    subtitle: str = ""
+
+
+@dataclass
+class Section:
+    """A block of case data: labelled by `form` when known, else shown key by key."""
+
+    key: str
+    title: str
+    form: object | None
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class TimelineEntry:
+    event: Event
+    actor: str
+    subject: str = ""
+    outcome: str = ""
+
+
+@dataclass
+class CasePage:
+    case: Case
+    process_title: str
+    jurisdiction_name: str
+    county_name: str
+    sections: list[Section]
+    choices: dict
+    attachments: dict[str, Attachment]
+    timeline: list[TimelineEntry]
+    ready: list[WorkItem]
+    workable: list[WorkItem]
+    parent: Case | None
+    children: list[Case]
+    diagram: dict
+    precheck: dict | None
+    can_download: bool
+
+
+def _text(obj, name: str, lang: str) -> str:
+    get = obj.get if isinstance(obj, Mapping) else lambda k, d=None: getattr(obj, k, d)
+    return (get(f"{name}_en") if lang == "en" else None) or get(name) or ""
+
+
+def chain(case: Case) -> list[Case]:
+    """Return `case` and its ancestors (a child case carries its parent's data)."""
+    found, current = [case], case
+    while current.parent_id is not None and len(found) < 5:
+        current = db.session.get(Case, current.parent_id)
+        found.append(current)
+    return found
+
+
+def _completed_items(case_ids: list[int]) -> list[WorkItem]:
+    return list(db.session.scalars(sa.select(WorkItem).where(
+        WorkItem.case_id.in_(case_ids), WorkItem.status == "completed", WorkItem.form.is_not(None))
+        .order_by(WorkItem.completed_at, WorkItem.created_at)))
+
+
+def _form_or_none(key: str | None):
+    try:
+        return catalog.form(key) if key else None
+    except NotFound:  # a form removed since: show the data unlabelled rather than fail
+        return None
+
+
+def _field_names(form) -> set[str]:
+    return {f.name for f in form.fields}
+
+
+def _matching_form(forms: list, values: list) -> object | None:
+    keys = set().union(*(v.keys() for v in values if isinstance(v, Mapping)))
+    for form in forms:
+        if keys and keys <= _field_names(form):
+            return form
+    return None
+
+
+def _entries_for_list(values: list, events_by_data: dict, names: dict) -> list[Entry]:
+    entries = []
+    for value in values:
+        event = events_by_data.get(_fingerprint(value))
+        who = names.get(event.actor, event.actor) if event else ""
+        entries.append(Entry(value, who))
+    return entries
+
+
+def _fingerprint(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def data_sections(case: Case, data: Mapping, keys: list[str] | None, lang: str,
+                  events: list[Event] | None = None, names: dict | None = None) -> list[Section]:
+    """Return the case data under `keys` (default: all shown keys) as labelled sections."""
+    items = _completed_items([c.id for c in chain(case)])
+    producers = {item.variable: item for item in items}
+    forms = [f for f in (_form_or_none(k) for k in dict.fromkeys(i.form for i in items)) if f]
+    order = list(dict.fromkeys([i.variable for i in items] + list(data)))
+    wanted = keys if keys is not None else [k for k in order if k not in HIDDEN_KEYS]
+    events_by_data = {_fingerprint(e.data.get("form")): e for e in events or []
+                      if e.kind == "task_completed"}
+    sections = []
+    for key in wanted:
+        value = data.get(key)
+        if value in (None, "", [], {}) or key == "precheck_conditions":
+            continue
+        item = producers.get(key)
+        form = _form_or_none(item.form) if item else None
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            form = form or _matching_form(forms, value)
+            entries = _entries_for_list(value, events_by_data, names or {})
+            sections.append(Section(key, form.title_for(lang) if form else key, form, entries))
+        elif isinstance(value, Mapping):
+            title = form.title_for(lang) if form else key
+            sections.append(Section(key, title, form, [Entry(value)]))
+    return sections
+
+
+@lru_cache(maxsize=64)
+def _element_names(version_id: int, bpmn: str) -> dict[str, str]:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(bpmn.encode("utf-8"), parser)
+    except etree.XMLSyntaxError:
+        return {}
+    return {el.get("id"): el.get("name") for el in root.iter() if el.get("id") and el.get("name")}
+
+
+def element_names(case: Case) -> dict[str, str]:
+    """Return {BPMN element id: name} of the case's process version."""
+    version = case.process_version
+    return _element_names(version.id, version.bpmn)
+
+
+def user_names(usernames: set[str]) -> dict[str, str]:
+    """Return {username: display name} of the given users."""
+    if not usernames:
+        return {}
+    rows = db.session.execute(sa.select(User.username, User.name).where(
+        User.username.in_(usernames)))
+    return {username: name or username for username, name in rows}
+
+
+def _outcome(event: Event, forms_by_task: dict, lang: str) -> str:
+    form = forms_by_task.get(event.task_id)
+    values = event.data.get("form") or {}
+    if form is None or "decision" not in values:
+        return ""
+    for spec in form.fields:
+        if spec.name == "decision":
+            for choice in spec.option("choices") or []:
+                if _text(choice, "value", "zh") == values["decision"]:
+                    return _text(choice, "label", lang)
+    return str(values["decision"])
+
+
+def _subject(event: Event, titles: dict, elements: dict) -> str:
+    data = event.data or {}
+    if event.kind == "task_completed":
+        return data.get("title") or titles.get(event.task_id, event.task or "")
+    if event.kind in ("claimed", "released"):
+        return titles.get(event.task_id, event.task or "")
+    if event.kind == "timers_fired":
+        return ", ".join(elements.get(e, e) for e in data.get("elements", []))
+    if event.kind == "attachment_added":
+        return data.get("name", "")
+    if event.kind == "child_started":
+        return data.get("child", "")
+    if event.kind in ("message_received", "message_ignored"):
+        payload = data.get("payload") or {}
+        return payload.get("ref", "") if isinstance(payload, Mapping) else ""
+    return ""
+
+
+def timeline(case: Case, events: list[Event], names: dict, lang: str) -> list[TimelineEntry]:
+    """Return the case's history with actors' names and what each step concerned."""
+    items = access.case_items(case)
+    titles = {i.id: i.title for i in items}
+    forms_by_task = {i.id: _form_or_none(i.form) for i in items if i.status == "completed"}
+    elements = element_names(case)
+    return [TimelineEntry(e, names.get(e.actor, e.actor), _subject(e, titles, elements),
+                          _outcome(e, forms_by_task, lang) if e.kind == "task_completed" else "")
+            for e in events]
+
+
+def diagram_state(case: Case, ready: list[WorkItem]) -> dict:
+    """Return the diagram markers: completed and current elements, waiting timers with dues."""
+    return {"completed": list(case.completed_elements or []),
+            "current": list(dict.fromkeys(i.name for i in ready)),
+            "waiting": [{"element": w.get("element"), "name": w.get("name"), "due": w.get("due")}
+                        for w in case.waiting or []]}
+
+
+def attachments_of(case_ids: list[int]) -> dict[str, Attachment]:
+    """Return {id: attachment} of the given cases."""
+    rows = db.session.scalars(sa.select(Attachment).where(Attachment.case_id.in_(case_ids))
+                              .order_by(Attachment.created_at))
+    return {a.id: a for a in rows}
+
+
+def _visible_attachments(user: User, case: Case) -> dict[str, Attachment]:
+    found = attachments_of([c.id for c in chain(case)])
+    if user.role != "applicant":
+        return found
+    # Applicants see their own uploads only, not the officials' working papers.
+    return {k: a for k, a in found.items() if a.uploaded_by_id == user.id}
+
+
+def _title(case: Case, lang: str) -> str:
+    return _text(case.process_version, "title", lang)
+
+
+def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
+    """Return everything the case page shows to `user` (who may read `case`)."""
+    access.require_case(user, case)
+    events = audit.case_events(case)
+    names = user_names({e.actor for e in events} | {"system"})
+    ready = list(db.session.scalars(sa.select(WorkItem).where(
+        WorkItem.case_id == case.id, WorkItem.status == "ready").order_by(WorkItem.created_at)))
+    data = cases.visible_data(user, case)
+    jurisdiction = catalog.jurisdiction(case.jurisdiction)
+    return CasePage(
+        case=case, process_title=_title(case, lang),
+        jurisdiction_name=_text(jurisdiction, "name", lang),
+        county_name=jurisdiction.county_name(case.county, lang),
+        sections=data_sections(case, data, None, lang, events, names),
+        choices=catalog.choices_for(case.jurisdiction, lang),
+        attachments=_visible_attachments(user, case),
+        timeline=timeline(case, events, names, lang), ready=ready,
+        workable=[i for i in ready if access.can_work(user, i)],
+        parent=db.session.get(Case, case.parent_id) if case.parent_id else None,
+        children=cases.children_of(case), diagram=diagram_state(case, ready),
+        precheck=cases.precheck(case) if user.role != "applicant" else None,
+        can_download=access.can_see_case(user, case))
+
+
+def process_title(case: Case, lang: str) -> str:
+    """Return the title of the case's procedure in `lang`."""
+    return _title(case, lang)
+
+
+
+@dataclass
+class CaseList:
+    cases: list[Case]
+    total: int
+    page: int
+    pages: int
+    processes: dict[str, str]
+    counties: dict[str, str]
+    jurisdictions: dict[str, str]
+
+
+def case_list(user: User, page: int = 1, lang: str = "zh", **filters) -> CaseList:
+    """Return one page of the cases `user` may read, with the filter options."""
+    clean = {k: v for k, v in filters.items() if v}
+    query = cases.case_query(user, **clean)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max((total + cases.PAGE_SIZE - 1) // cases.PAGE_SIZE, 1)
+    page = min(max(page, 1), pages)
+    # The process title comes from `processes`; do not drag each version's spec along.
+    found = list(db.session.scalars(query.options(lazyload(Case.process_version))
+                                    .limit(cases.PAGE_SIZE)
+                                    .offset((page - 1) * cases.PAGE_SIZE)))
+    visible = [p for p in catalog.latest_processes()
+               if user.jurisdiction is None or p.jurisdiction == user.jurisdiction]
+    counties, jurisdictions = {}, {}
+    for record in _jurisdictions(user):
+        jurisdictions[record.key] = _text(record, "name", lang)
+        counties.update({c["code"]: record.county_name(c["code"], lang) for c in record.counties})
+    return CaseList(found, total, page, pages,
+                    {p.key: _text(p, "title", lang) for p in visible}, counties, jurisdictions)
+
+
+def _jurisdictions(user: User):
+    query = sa.select(Jurisdiction).order_by(Jurisdiction.key)
+    if user.jurisdiction:
+        query = query.where(Jurisdiction.key == user.jurisdiction)
+    return db.session.scalars(query)
+
+
+@dataclass
+class StepResult:
+    event: Event | None
+    actor: str
+    ok: bool
+    detail: str
+
+
+def verification(user: User, case: Case) -> tuple[bool, list[StepResult]]:
+    """Return (all ok, per-step results) of re-verifying `case`; raise NotAllowed."""
+    if user.role not in ("auditor", "admin"):
+        raise NotAllowed(N_("Only auditors can verify a case history."))
+    access.require_case(user, case)
+    result = audit.verify_case(case)
+    events = {e.seq: e for e in audit.case_events(case)}
+    names = user_names({e.actor for e in events.values()})
+    actor = {seq: names.get(e.actor, e.actor) for seq, e in events.items()}
+    steps = [StepResult(events.get(s["seq"]), actor.get(s["seq"], ""),
+                        s["ok"], s["detail"]) for s in result["steps"]]
+    return result["ok"], steps

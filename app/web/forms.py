@@ -1,0 +1,75 @@
+"""The fixed forms of the web pages (log-in, registration, administration)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from app.services.users import ROLES
+from app.web import labels
+
+REQUIRED = _l("This field is required.")
+
+
+def _required():
+    return DataRequired(message=REQUIRED)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[_required()],
+                           render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField(_l("Password"), validators=[_required()],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class RegisterForm(FlaskForm):
+    organisation = StringField(
+        _l("Organisation name"), validators=[_required(), Length(max=200)],
+        description=_l("The operating entity of the base, as on its business licence."))
+    jurisdiction = SelectField(_l("City"), validators=[_required()])
+    county = SelectField(_l("County / district"), validators=[_required()], validate_choice=False)
+    credit_code = StringField(
+        _l("Unified social credit code"), validators=[_required()],
+        description=_l("18 characters, as on the business licence."),
+        render_kw={"maxlength": 18, "autocomplete": "off", "spellcheck": "false"})
+    contact = StringField(_l("Contact person and telephone"),
+                          validators=[_required(), Length(max=200)])
+    username = StringField(
+        _l("Username"), validators=[_required(), Length(max=80), Regexp(
+            r"^[A-Za-z0-9_]+$",
+            message=_l("A username may contain only letters, digits and underscores."))],
+        render_kw={"autocomplete": "username"})
+    password = PasswordField(
+        _l("Password"), validators=[_required(), Length(
+            min=8, message=_l("The password must have at least 8 characters."))],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the password"), validators=[_required(), EqualTo(
+        "password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class UserForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, labels.ROLES[r]) for r in ROLES],
+                       validators=[_required()])
+    jurisdiction = SelectField(_l("City"), validators=[Optional()], validate_choice=False)
+    county = SelectField(_l("County / district"), validators=[Optional()],
+                         validate_choice=False)
+    active = BooleanField(_l("Account active (may log in)"))
+
+
+class OverrideForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    kind = SelectField(_l("Kind"), choices=[
+        SelectChoice("holiday", _l("Holiday (office closed)")),
+        SelectChoice("workday", _l("Working day (adjusted)"))])
+    note = StringField(
+        _l("Note"), validators=[Length(max=200)],
+        description=_l("For example: National Day holiday, per the State Council notice."))
+
+
+class CalendarImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))],
+                     description=_l("Columns date,kind,note; kind is holiday or workday."))

@@ -1,0 +1,61 @@
+"""Display names of roles, statuses and history events, marked for translation."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ROLES = {
+    "applicant": _l("Applicant"), "county": _l("County authority"), "city": _l("City authority"),
+    "expert": _l("Expert"), "auditor": _l("Auditor"), "designer": _l("Process designer"),
+    "admin": _l("Administrator"),
+}
+
+STATUSES = {
+    "draft": _l("Draft"), "in_review": _l("In review"), "public_notice": _l("Public notice"),
+    "recognized": _l("Recognized"), "rejected": _l("Not recognized"),
+    "withdrawn": _l("Withdrawn"), "expired": _l("Expired"), "revoked": _l("Revoked"),
+}
+
+STATUS_TONES = {
+    "draft": "neutral", "in_review": "info", "public_notice": "warning",
+    "recognized": "success", "rejected": "danger", "withdrawn": "neutral",
+    "expired": "neutral", "revoked": "danger",
+}
+
+EVENT_KINDS = {
+    "case_started": _l("Case opened"), "task_completed": _l("Step completed"),
+    "timers_fired": _l("Deadline reached"), "message_received": _l("Message received"),
+    "message_ignored": _l("Message recorded"), "child_started": _l("Follow-up case opened"),
+    "claimed": _l("Task claimed"), "released": _l("Task released"),
+    "attachment_added": _l("Attachment uploaded"),
+    "migrated": _l("Moved to a new procedure version"),
+}
+
+WORK_STATUSES = {
+    "ready": _l("To do"), "completed": _l("Done"), "cancelled": _l("Cancelled"),
+}
+
+DUE_FILTERS = {"overdue": _l("Overdue"), "soon": _l("Due within 3 days"),
+               "none": _l("No deadline")}
+
+SORTS = {"due": _l("Due date"), "created": _l("Newest first"), "case": _l("Case number")}
+
+VERIFY_DETAILS = {
+    "match": _l("Matches the recorded state"),
+    "hash chain broken: an event was edited or deleted":
+        _l("Hash chain broken: an event was edited or deleted"),
+    "replayed state differs from the recorded one":
+        _l("The replayed state differs from the recorded one"),
+    "the case has no events": _l("The case has no events"),
+}
+
+
+def verify_detail(detail: str) -> str:
+    """Return the translated text of a verification result line."""
+    if detail in VERIFY_DETAILS:
+        return str(VERIFY_DETAILS[detail])
+    if detail.startswith("sequence gap"):
+        return str(_l("Sequence gap: an event is missing"))
+    if detail.startswith("replay failed"):
+        return str(_l("Replay failed: the recorded step could not be re-executed"))
+    return detail

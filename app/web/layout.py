@@ -1,0 +1,142 @@
+"""What every page shares: login set-up, navigation by role, date and size filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import Flask, request, session
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.calendar import SHANGHAI
+from app.errors import N_
+from app.extensions import login
+from app.services import accounts
+from app.web import labels
+from app.web.i18n import current_lang
+
+SOON = dt.timedelta(days=3)
+
+# (endpoint, label, roles that see it)
+NAV = [
+    ("applicant.index", _l("My applications"), ("applicant",)),
+    ("worklist.index", _l("Worklist"), ("applicant", "county", "city", "expert")),
+    ("cases.index", _l("Cases"), ("applicant", "county", "city", "expert", "auditor", "admin")),
+    ("processes.index", _l("Procedures"), ("designer", "admin", "auditor")),
+    ("admin.users", _l("Users"), ("admin",)),
+    ("admin.calendar", _l("Working-day calendar"), ("admin",)),
+]
+
+
+def now() -> dt.datetime:
+    """Return the current instant (UTC)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _local(value):
+    if isinstance(value, str):
+        try:
+            parse = dt.datetime.fromisoformat if "T" in value else dt.date.fromisoformat
+            value = parse(value)
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return aware.astimezone(SHANGHAI)
+    return value
+
+
+def format_date(value) -> str:
+    """Return YYYY-MM-DD (Asia/Shanghai) of a date, datetime or ISO string; "" for none."""
+    local = _local(value)
+    return local.strftime("%Y-%m-%d") if local else ""
+
+
+def format_datetime(value) -> str:
+    """Return YYYY-MM-DD HH:MM (Asia/Shanghai)."""
+    local = _local(value)
+    if isinstance(local, dt.datetime):
+        return local.strftime("%Y-%m-%d %H:%M")
+    return format_date(local)
+
+
+def due_label(value) -> str:
+    """Return the last day of a deadline instant: an end-of-day 00:00 counts as the day before."""
+    local = _local(value)
+    if isinstance(local, dt.datetime) and local.time() == dt.time(0):
+        local -= dt.timedelta(minutes=1)
+    return format_date(local)
+
+
+def format_size(size) -> str:
+    """Return a file size as "12 KB" / "3.4 MB"."""
+    size = int(size or 0)
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def due_state(due_at, at: dt.datetime | None = None) -> str:
+    """Return "overdue", "soon" (within 3 days) or "" for a deadline."""
+    if due_at is None:
+        return ""
+    at = at or now()
+    if due_at < at:
+        return "overdue"
+    return "soon" if due_at - at <= SOON else ""
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return `target` when it is a local path (no open redirects), else None."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _nav():
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label, roles in NAV if current_user.role in roles]
+
+
+def _scope() -> str:
+    if not current_user.is_authenticated:
+        return ""
+    return accounts.scope_text(current_user, current_lang())
+
+
+def _context() -> dict:
+    return {"nav": _nav(), "scope_text": _scope(), "lang": current_lang(),
+            "endpoint": request.endpoint or ""}
+
+
+def _load_user(user_id: str):
+    return accounts.get_user(int(user_id)) if user_id.isdigit() else None
+
+
+def _keep_session_alive() -> None:
+    # PERMANENT_SESSION_LIFETIME is an idle timeout: every request renews the cookie.
+    session.permanent = True
+
+
+def register(app: Flask) -> None:
+    """Install login handling, template helpers and the idle session timeout."""
+    login.login_view = "auth.login"
+    login.login_message = N_("Please log in to continue.")
+    login.login_message_category = "info"
+    login.localize_callback = gettext
+    login.user_loader(_load_user)
+    app.before_request(_keep_session_alive)
+    app.context_processor(_context)
+    app.jinja_env.globals.update(labels=labels, due_state=due_state)
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(due_label, "due")
+    app.add_template_filter(format_size, "filesize")

@@ -1,0 +1,84 @@
+"""The task page: the generated form, drafts, claiming and releasing, submitting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.errors import Conflict, Rejected
+from app.services import task_view, tasks
+from app.web import taskform
+from app.web.i18n import current_lang
+from app.web.layout import now, safe_next
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _page(task_id: str) -> task_view.TaskPage:
+    return task_view.task_page(current_user, tasks.get_task(current_user, task_id), current_lang())
+
+
+def _render(page, form, status: int = 200, problem: str = "", lock: int | None = None):
+    return render_template("tasks/show.html", page=page, form=form, now=now(), problem=problem,
+                           status=status, lock_version=lock or page.case.lock_version), status
+
+
+@bp.get("/<task_id>")
+@login_required
+def show(task_id: str):
+    page = _page(task_id)
+    return _render(page, taskform.for_display(page))
+
+
+def _after_submit(case):
+    flash(_("Submitted. Case %(ref)s is now at: %(stage)s.", ref=case.ref,
+            stage=case.stage or _("finished")), "success")
+    home = "applicant.index" if current_user.role == "applicant" else "worklist.index"
+    return redirect(url_for(home))
+
+
+@bp.post("/<task_id>")
+@login_required
+def submit(task_id: str):
+    page = _page(task_id)
+    form = taskform.from_request(page)
+    if not form.validate_on_submit():
+        return _render(page, form, 422, _("Please correct the marked fields."),
+                       taskform.lock_version())
+    try:
+        case = tasks.complete_task(current_user, task_id, taskform.values(form, page), now(),
+                                   current_lang(), expected_version=taskform.lock_version())
+    except Rejected as error:
+        return _render(page, form, 422, " ".join(taskform.apply_reasons(form, error))
+                       or error.text(_), taskform.lock_version())
+    except Conflict as error:
+        return _render(_page(task_id), form, 409, error.text(_))
+    return _after_submit(case)
+
+
+@bp.post("/<task_id>/draft")
+@login_required
+def draft(task_id: str):
+    page = _page(task_id)
+    form = taskform.from_request(page)
+    tasks.save_draft(current_user, task_id, taskform.values(form, page), now())
+    flash(_("Draft saved. You can continue later; nothing was submitted."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    item = tasks.claim_task(current_user, task_id, now())
+    flash(_("You claimed “%(task)s” of case %(ref)s.", task=item.title, ref=item.case.ref),
+          "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("worklist.index"))
+
+
+@bp.post("/<task_id>/release")
+@login_required
+def release(task_id: str):
+    item = tasks.release_task(current_user, task_id, now())
+    flash(_("You released “%(task)s” of case %(ref)s.", task=item.title, ref=item.case.ref), "info")
+    return redirect(safe_next(request.form.get("next")) or url_for("worklist.index"))

@@ -1,0 +1,93 @@
+"""Browser fixtures: the product served live on a fresh SQLite file, driven by Debian's Chromium.
+
+One server per test module (a fresh database built with processes, forms and demo users),
+one browser per session, a fresh context and page per test. CSRF is ON, so every form
+the browser posts proves it carries its token.
+
+Screenshots: a failing test's page goes to test-artifacts/browser/<test name>.png; key
+pages of the walks to test-artifacts/browser/pages/<name>.png (support.snap).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright import sync_api
+
+from app import create_app
+from app.config import ROOT, TestConfig
+from app.extensions import db
+from app.services import catalog, demo
+from tests.browser.support import ARTIFACTS, LiveServer, failure_screenshot
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _config(folder: Path) -> type:
+    class BrowserConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'browser.sqlite'}"
+        UPLOAD_DIR = str(folder / "uploads")
+        PROCESS_DIR = str(ROOT / "processes")
+        FORM_DIR = str(ROOT / "forms")
+        WTF_CSRF_ENABLED = True  # every form the browser posts must carry its token
+
+    return BrowserConfig
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The product on a fresh SQLite file: processes, forms and demo users loaded."""
+    app = create_app(_config(tmp_path_factory.mktemp("live")))
+    with app.app_context():
+        db.create_all()
+        catalog.load_all(app.config["PROCESS_DIR"], app.config["FORM_DIR"])
+        demo.load_demo_users(app.config["PROCESS_DIR"])
+        db.session.remove()
+    server = LiveServer(app)
+    yield server
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless; a browser is never downloaded (make chromium installs it)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: run `make chromium`")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # no stale screenshots from an earlier run
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh context (no cookies) at 1280 px in Chinese, pointed at the live server."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, save a full-page screenshot of its page."""
+    outcome = yield
+    report = outcome.get_result()
+    tab = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or tab is None or tab.is_closed():
+        return
+    try:
+        path = failure_screenshot(tab, item.name)
+        report.sections.append(("screenshot", str(path)))
+    except Exception as error:  # a crashed page must not hide the real failure
+        report.sections.append(("screenshot", f"not saved: {error}"))
