@@ -140,7 +140,8 @@ def data_sections(case: Case, data: Mapping, keys: list[str] | None, lang: str,
         if value in (None, "", [], {}) or key == "precheck_conditions":
             continue
         item = producers.get(key)
-        form = _form_or_none(item.form) if item else None
+        # Data a script computed has no task form; a form named like the key labels it.
+        form = _form_or_none(item.form if item else key)
         if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             form = form or _matching_form(forms, value)
             entries = _entries_for_list(value, events_by_data, names or {})

@@ -46,6 +46,10 @@
     tbody.querySelectorAll('tr[data-row]').forEach(function (row, index) {
       var cell = row.querySelector('[data-row-no]');
       if (cell) cell.textContent = String(index + 1);
+      // Accessible names carry the row number too ("企业名称 (第 2 行)").
+      row.querySelectorAll('[data-label-template]').forEach(function (element) {
+        element.setAttribute('aria-label', element.getAttribute('data-label-template').replace('{n}', String(index + 1)));
+      });
     });
   }
   function nextIndex(tbody, name) {
