@@ -7,12 +7,11 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms import SelectChoice
 
 from app.errors import N_, Rejected
 from app.services import accounts, calendar_days, calendar_view, users
 from app.web.errors import populate_errors
-from app.web.forms import CalendarImportForm, OverrideForm, UserForm
+from app.web.forms import CalendarImportForm, OverrideForm, UserForm, fill_scope_choices
 from app.web.i18n import current_lang
 from app.web.layout import now
 
@@ -35,14 +34,7 @@ def users_index():
 
 
 def _scope_choices(form: UserForm) -> None:
-    lang = current_lang()
-    found = accounts.jurisdictions()
-    form.jurisdiction.choices = [SelectChoice("", _("None (all)"))] + [
-        SelectChoice(j.key, accounts.jurisdiction_name(j, lang)) for j in found]
-    form.county.choices = [SelectChoice("", _("None"))] + [
-        SelectChoice(c["code"], j.county_name(c["code"], lang),
-                     optgroup=accounts.jurisdiction_name(j, lang))
-        for j in found for c in j.counties]
+    fill_scope_choices(form, _("None (all)"), _("None"), current_lang())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"], endpoint="users_edit")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
-from wtforms import SelectChoice
 
 from app.errors import Rejected
 from app.services import accounts, users
 from app.web.errors import populate_errors
-from app.web.forms import LoginForm, RegisterForm
+from app.web.forms import LoginForm, RegisterForm, fill_scope_choices
 from app.web.i18n import LANGUAGES, current_lang
 from app.web.layout import safe_next
 
@@ -50,14 +49,8 @@ def logout():
 
 
 def _register_choices(form: RegisterForm) -> None:
-    lang = current_lang()
-    found = accounts.jurisdictions()
-    form.jurisdiction.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(j.key, accounts.jurisdiction_name(j, lang)) for j in found]
-    form.county.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(c["code"], j.county_name(c["code"], lang),
-                     optgroup=accounts.jurisdiction_name(j, lang))
-        for j in found for c in j.counties]
+    choose = _("Choose…")
+    found = fill_scope_choices(form, choose, choose, current_lang())
     form.county_groups = {j.key: [c["code"] for c in j.counties] for j in found}
 
 

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from app.services import accounts
 from app.services.users import ROLES
 from app.web import labels
 
@@ -73,3 +74,15 @@ class OverrideForm(FlaskForm):
 class CalendarImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))],
                      description=_l("Columns date,kind,note; kind is holiday or workday."))
+
+
+def fill_scope_choices(form, blank_jurisdiction: str, blank_county: str, lang: str) -> list:
+    """Fill a form's jurisdiction and county selects (counties grouped by jurisdiction)."""
+    found = accounts.jurisdictions()
+    form.jurisdiction.choices = [SelectChoice("", blank_jurisdiction)] + [
+        SelectChoice(j.key, accounts.jurisdiction_name(j, lang)) for j in found]
+    form.county.choices = [SelectChoice("", blank_county)] + [
+        SelectChoice(c["code"], j.county_name(c["code"], lang),
+                     optgroup=accounts.jurisdiction_name(j, lang))
+        for j in found for c in j.counties]
+    return found

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Case, User, WorkItem
+from tests.processes import examples_kunming as km
 
 PDF = b"%PDF-1.4\n% test document\n"
 
@@ -77,49 +78,9 @@ def text(response) -> str:
 
 
 def application(attachment_id: str, county: str = "wuhua") -> dict:
-    """Return a complete, valid Kunming application (km_application)."""
-    files = [attachment_id]
-    return {
-        "base_name": "昆明示例创业园", "county": county,
-        "operator_name": "昆明示例创业园运营有限公司",
-        "credit_code": credit_code("91530102MA6K3B7Q2"), "operator_nature": "有限责任公司",
-        "legal_representative": "张三", "operator_registered_on": "2018-05-10",
-        "registered_address": "昆明市示例路1号", "contact_person": "李四",
-        "contact_phone": "13800000000", "base_established_on": "2019-06-01",
-        "main_sector": "services", "lead_industries": ["software_it", "e_commerce"],
-        "main_business": "软件及信息技术服务企业孵化", "enterprise_count": 60,
-        "small_micro_count": 50, "lead_industry_enterprise_count": 52, "employee_count": 800,
-        "service_staff_count": 12, "qualified_staff_count": 10, "mentor_count": 4,
-        "partner_agency_count": 6, "free_service_share": "25", "satisfaction_rate": "92.5",
-        "last_year_revenue": "1200", "fee_reduction": "85", "site_area_m2": "5200",
-        "public_service_area_m2": "800", "main_facilities": "共享会议室、路演厅",
-        "enterprise_growth_pct": "12.5", "employee_growth_pct": "11",
-        "innovation_growth_pct": "15",
-        "service_functions": ["info", "coaching", "innovation", "training", "financing"],
-        "info_service_visits": 60, "info_service_events": 6, "coaching_visits": 40,
-        "innovation_events": 6, "training_person_times": 350, "financing_visits": 25,
-        "financing_events": 3,
-        "staff_list": [{"staff_name": "王五", "position": "运营总监", "education": "bachelor",
-                        "is_mentor": True}],
-        "resident_enterprises": [{"enterprise_name": "昆明云码科技有限公司",
-                                  "entered_on": "2021-03-01", "employees": 25}],
-        "yearly_operations": [
-            {"year": 2024, "enterprise_count": 53, "small_micro_count": 44,
-             "small_micro_employees": 700},
-            {"year": 2025, "enterprise_count": 60, "small_micro_count": 50,
-             "small_micro_employees": 800}],
-        "yearly_innovation": [{"year": 2024, "total_results": 40},
-                              {"year": 2025, "total_results": 46}],
-        "service_activities": [{"activity_type": "training", "description": "创业培训班",
-                                "sessions": 12}],
-        "satisfaction_survey": [{"enterprise_name": "昆明云码科技有限公司",
-                                 "satisfaction": "satisfied"}],
-        "partner_agencies": [{"agency_name": "云南示例律师事务所"}],
-        "application_report": files, "business_license": files, "site_title_or_lease": files,
-        "enterprise_licenses": files, "audit_report": files, "management_rules": files,
-        "service_evidence": files, "staff_credentials": files, "partner_contracts": files,
-        "commitment": True,
-    }
+    """Return a complete, valid Kunming application (km_application) with uploads in place."""
+    return {key: [attachment_id] if value == km.F else value
+            for key, value in {**km.APPLICATION, "county": county}.items()}
 
 
 COUNTY_APPROVE = {"materials_complete": True, "assessment": "逐项测评，符合条件。",
