@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup assets db run chromium test e2e bench check clean messages
+.PHONY: setup assets db run serve chromium test e2e bench check clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,11 @@ run: setup assets db
 	@echo "  Open http://$(HOST):$(PORT)/  — demo logins above (username, password, role, scope)"
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production server: gunicorn with deploy/gunicorn.conf.py (WEB_WORKERS, BIND, DATABASE_URL...).
+# Timers need `flask --app app worker` beside it; see docs/OPERATIONS.md.
+serve: setup
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 # Debian's Chromium for the browser tests (Playwright drives it via executable_path).
 chromium:

@@ -14,6 +14,7 @@ def create_app(config: type | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(Path(__file__).parent / "static"))
     load_config(app, config)
+    register_observability(app)  # first, so every later hook and error has a request id
     init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -25,6 +26,12 @@ def load_config(app: Flask, config: type | None) -> None:
     app.config.from_object(config or Config)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     Path(ROOT / "instance").mkdir(exist_ok=True)
+
+
+def register_observability(app: Flask) -> None:
+    from app.web import observability
+
+    observability.register(app)
 
 
 def init_extensions(app: Flask) -> None:

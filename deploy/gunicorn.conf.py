@@ -1,0 +1,52 @@
+"""gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py` (docs/OPERATIONS.md).
+
+Every value can be changed through the environment, so the systemd unit and
+`make serve` share this one file.
+"""
+
+import multiprocessing
+import os
+import resource
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+wsgi_app = "app.wsgi:app"
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+
+# Sync workers: nginx buffers slow clients, so one request per process is enough and a
+# runaway request can harm only its own worker. 2 x cores + 1 is gunicorn's rule of thumb,
+# capped because every worker holds its own engine caches and database connections.
+workers = _int("WEB_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
+worker_class = "sync"
+
+# A request that is silent for this long is killed and its worker replaced.
+timeout = _int("WEB_TIMEOUT_SECONDS", 60)
+graceful_timeout = 30
+keepalive = 5
+
+# Recycle workers now and then, so slow leaks never accumulate; jitter avoids all at once.
+max_requests = _int("WEB_MAX_REQUESTS", 1000)
+max_requests_jitter = max_requests // 10
+
+# The application writes one JSON line per request (app/web/observability.py) to stderr.
+# gunicorn's own access log is off unless ACCESS_LOG names a file (or "-" for stdout); its
+# lines carry the same request id so the two can be joined.
+accesslog = os.environ.get("ACCESS_LOG") or None
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# Last line of defence against a runaway process script or upload: a worker that asks for
+# more address space than this gets MemoryError (answered as a 500) instead of starving the
+# machine. 0 disables the cap.
+WORKER_MEMORY_MB = _int("WORKER_MEMORY_MB", 1024)
+
+
+def post_fork(server, worker):
+    if WORKER_MEMORY_MB > 0:
+        limit = WORKER_MEMORY_MB * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        server.log.info("worker %s: address space capped at %s MB", worker.pid, WORKER_MEMORY_MB)
