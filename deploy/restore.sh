@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Restore a backup made by deploy/backup.sh into an EMPTY database and an empty upload
+# folder, both named by ENV_FILE (default /etc/innobase/env). It refuses to overwrite data.
+# Usage (as the innobase user, services stopped): deploy/restore.sh /var/backups/innobase/<time>
+# Afterwards: flask --app app audit verify --all   (docs/OPERATIONS.md, "Restore").
+set -euo pipefail
+
+ENV_FILE=${ENV_FILE:-/etc/innobase/env}
+if [ -f "$ENV_FILE" ]; then set -a; . "$ENV_FILE"; set +a; fi
+: "${DATABASE_URL:?DATABASE_URL is not set (see $ENV_FILE)}"
+: "${UPLOAD_DIR:?UPLOAD_DIR is not set (see $ENV_FILE)}"
+src=${1:?usage: restore.sh BACKUP_DIR}
+pg_url=${DATABASE_URL/postgresql+psycopg:/postgresql:}
+
+(cd "$src" && sha256sum --check --quiet SHA256SUMS)
+
+tables=$(psql "$pg_url" -XAtc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+if [ "$tables" != 0 ]; then
+  echo "restore.sh: the database already has $tables tables; restore into a new, empty one" >&2
+  exit 1
+fi
+if [ -n "$(ls -A "$UPLOAD_DIR" 2>/dev/null)" ]; then
+  echo "restore.sh: $UPLOAD_DIR is not empty; restore into an empty folder" >&2
+  exit 1
+fi
+
+pg_restore --no-owner --no-privileges --exit-on-error --single-transaction \
+  --dbname="$pg_url" "$src/database.dump"
+mkdir -p "$UPLOAD_DIR"
+tar -C "$UPLOAD_DIR" -xzf "$src/uploads.tar.gz"
+if [ -f "$src/audit-anchors.log" ]; then
+  : "${AUDIT_ANCHOR_LOG:?the backup has an anchor log; set AUDIT_ANCHOR_LOG to restore it}"
+  cp "$src/audit-anchors.log" "$AUDIT_ANCHOR_LOG"
+fi
+echo "restored $src"
