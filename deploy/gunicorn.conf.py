@@ -37,6 +37,8 @@ max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("ACCESS_LOG") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
+# systemd signals manage the server; no control socket in $HOME that two instances would share.
+control_socket_disable = True
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
 # Last line of defence against a runaway process script or upload: a worker that asks for
