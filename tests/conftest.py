@@ -1,8 +1,14 @@
-"""Shared fixtures: an app on a fresh SQLite file per test, processes and demo users loaded."""
+"""Shared fixtures: an app on a fresh SQLite file per test, processes and demo users loaded.
+
+Loading the processes and hashing the demo users' passwords costs seconds, so it is done
+once per test session into a template database; each test gets its own copy of that file.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -24,25 +30,54 @@ def at(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
 
 
-def _make_app(tmp_path, process_dir, form_dir):
+def _config(database: Path, uploads: Path, process_dir, form_dir) -> type:
     class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.sqlite'}"
-        UPLOAD_DIR = str(tmp_path / "uploads")
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
+        UPLOAD_DIR = str(uploads)
         PROCESS_DIR = str(process_dir)
         FORM_DIR = str(form_dir)
 
-    app = create_app(Config)
+    return Config
+
+
+def _build_template(folder: Path, process_dir, form_dir) -> Path:
+    database = folder / "template.sqlite"
+    app = create_app(_config(database, folder / "uploads", process_dir, form_dir))
     with app.app_context():
         db.create_all()
         catalog.load_all(process_dir, form_dir)
         demo.load_demo_users(process_dir)
-    return app
+        db.session.remove()
+        db.engine.dispose()
+    with sqlite3.connect(database) as connection:  # fold the WAL into the file before copying
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return database
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """Return a function giving the loaded template database of (process_dir, form_dir)."""
+    built: dict[tuple, Path] = {}
+
+    def get(process_dir, form_dir) -> Path:
+        key = (str(process_dir), str(form_dir))
+        if key not in built:
+            built[key] = _build_template(tmp_path_factory.mktemp("template"), *key)
+        return built[key]
+    return get
+
+
+def _make_app(tmp_path, template: Path, process_dir, form_dir):
+    database = tmp_path / "test.sqlite"
+    shutil.copyfile(template, database)
+    return create_app(_config(database, tmp_path / "uploads", process_dir, form_dir))
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, template_database):
     """The product with the real processes/ and forms/ loaded."""
-    app = _make_app(tmp_path, ROOT / "processes", ROOT / "forms")
+    dirs = (ROOT / "processes", ROOT / "forms")
+    app = _make_app(tmp_path, template_database(*dirs), *dirs)
     with app.app_context():
         yield app
         db.session.remove()
@@ -50,9 +85,10 @@ def app(tmp_path):
 
 
 @pytest.fixture
-def mini_app(tmp_path):
+def mini_app(tmp_path, template_database):
     """The product with the small test procedure of tests/data loaded."""
-    app = _make_app(tmp_path, DATA / "processes", DATA / "forms")
+    dirs = (DATA / "processes", DATA / "forms")
+    app = _make_app(tmp_path, template_database(*dirs), *dirs)
     with app.app_context():
         yield app
         db.session.remove()
