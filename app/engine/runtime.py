@@ -40,6 +40,7 @@ NO_OVERRIDES: Overrides = MappingProxyType({})
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+MAX_ELEMENTS = 500  # per engine call; the largest real step completes a few dozen
 PROCEDURE_PROBLEM = N_("The procedure has a problem at %(element)s that its designer must fix; "
                        "nothing in the case was changed. Details: %(error)s")
 
@@ -73,11 +74,20 @@ def _engine_call(function):
 def _settle(workflow: BpmnWorkflow, budget: Budget) -> None:
     """Run engine steps until only user tasks and future waits remain (timers already due fire).
 
-    Each element the engine completes spends a step: a BPMN loop without a user task
-    (a gateway that always flows back) stops at the same ceiling as a script loop.
+    A loop in the diagram with no person or timer in it (a gateway that always flows
+    back) would run for ever, and Spiff's cost per element grows with the task tree:
+    one call may complete at most MAX_ELEMENTS elements.
     """
+    completed = 0
+
     def spend(task):
+        nonlocal completed
+        completed += 1
         budget.tick()
+        if completed > MAX_ELEMENTS:
+            raise TaskError(PROCEDURE_PROBLEM, element=_element(task), error=(
+                f"more than {MAX_ELEMENTS} elements ran without waiting for a person or a "
+                "timer: a loop in the diagram never ends"))
 
     workflow.do_engine_steps(did_complete_task=spend)
     while workflow.get_tasks(state=TaskState.READY, manual=False):

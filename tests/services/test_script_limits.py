@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Case, Event
 from app.services import audit
+from app.web import api as api_module
 from tests.conftest import DATA
 from tests.processes.driver import Api, CaseDriver, app_from_template, build_template
-from app.web import api as api_module
 
 APPLICANT, OBSERVER = "tl_applicant", "tl_city"
 ORIGINAL = '<bpmn:script>case_status = "in_review"</bpmn:script>'

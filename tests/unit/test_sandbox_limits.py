@@ -21,7 +21,7 @@ from app.engine.budget import Budget, ScriptRefused
 from app.engine.casedata import data_problem
 from app.engine.sandbox import RestrictedEnvironment, check_source, make_helpers
 from app.errors import TaskError
-from tests.unit.test_engine import KINDS, NOW, PROBE_ELEMENT, compiled, fill, probe
+from tests.unit.test_engine import KINDS, NOW, PROBE_ELEMENT, PROBES, compiled, fill, probe
 
 STEPS = "loop steps or calls"
 TOO_BIG = "more than 1,000,000 items"
@@ -295,3 +295,26 @@ def test_a_clean_state_still_replays_after_a_refused_step():
                            NOW + dt.timedelta(minutes=1))
 
     assert step.data["result"] == 1
+
+
+def cycle(condition: str) -> str:
+    """Return the spec of a probe whose diagram loops back until `condition` holds."""
+    text = (PROBES / "probe_cycle.bpmn").read_bytes().replace(b"@EXPRESSION@",
+                                                             condition.encode())
+    return engine.load_definitions({"probe.bpmn": text})["probe"].spec
+
+
+def test_a_loop_in_the_diagram_that_never_ends_fails_the_step_with_a_task_error():
+    spec = cycle("False")
+    started = engine.start(spec, {}, NOW)
+
+    with pytest.raises(TaskError, match="a loop in the diagram never ends") as raised:
+        engine.complete(spec, started.state, started.ready[0].id, {"count": 0}, NOW)
+
+    assert raised.value.element in {"again", "count_up", "probe_gateway"}
+
+
+def test_a_loop_in_the_diagram_that_ends_runs_to_its_end():
+    step = fill(cycle("rounds == 20"), {"count": 0})
+
+    assert step.ended and step.data["rounds"] == 20
