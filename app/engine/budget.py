@@ -37,7 +37,7 @@ class Budget:
     def __init__(self, steps: int = MAX_STEPS, seconds: float = MAX_SECONDS,
                  memory_kb: int = MAX_MEMORY_GROWTH_KB):
         self.steps_left = steps
-        self.seconds_left = seconds
+        self.seconds = self.seconds_left = seconds
         self.memory_kb = memory_kb
         self.exceeded = ""
         self._deadline = float("inf")
@@ -60,7 +60,7 @@ class Budget:
     def check_resources(self) -> None:
         """Raise ScriptRefused when the script ran too long or the process grew too much."""
         if time.monotonic() > self._deadline:
-            self.refuse(f"scripts ran longer than {MAX_SECONDS:g} seconds in one step of the case")
+            self.refuse(f"scripts ran longer than {self.seconds:g} seconds in one step of the case")
         if _peak_kb() > self._memory_ceiling:
             self.refuse(f"a script used more than {self.memory_kb // 1024} MB of memory")
 

@@ -119,6 +119,13 @@ def test_the_budget_belongs_to_the_engine_call_and_stays_exceeded():
     assert Budget().steps_left == 1_000_000
 
 
+def test_script_time_is_a_backstop_checked_while_looping():
+    slow = RestrictedEnvironment(make_helpers(NOW, {}), Budget(seconds=0.0))
+
+    with pytest.raises(ScriptRefused, match="longer than"):
+        slow.evaluate("[x for x in range(100)]", {})
+
+
 def test_an_ordinary_loop_runs_under_the_ceiling():
     assert environment().evaluate("sum([x for x in range(100000)])", {}) == 4999950000
 
