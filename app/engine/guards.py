@@ -65,6 +65,32 @@ def text_size(value, limit: int = MAX_ITEMS) -> int:
     return total
 
 
+def logical_size(value, limit: int = MAX_ITEMS) -> int:
+    """Return how many items `value` holds counting shared ones each time, up to past `limit`."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, dict):
+            total += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += len(item)
+            stack.extend(i for i in item if isinstance(i, (list, tuple, dict, set, frozenset)))
+    return total
+
+
+def sized(value):
+    """Return `value` after refusing a container whose comparison or sort would never end.
+
+    Lists holding the same list many times are small in memory but huge to compare: a
+    single `==` or sorted() over them is one operation no step counts.
+    """
+    if isinstance(value, (list, tuple, dict)) and value and logical_size(value) > MAX_ITEMS:
+        raise ScriptRefused(f"comparing or sorting more than {MAX_ITEMS:,} items (counting "
+                            "repeated ones) is not allowed")
+    return value
+
+
 def _check_text(value) -> None:
     check_items(text_size(value))
 
@@ -184,6 +210,10 @@ def _to_bytes(obj, length=1, *rest, **kwargs) -> None:
     check_items(int(kwargs.get("length", length)))
 
 
+def _sized_args(obj, *args, **kwargs) -> None:
+    sized(obj)
+
+
 def _refused(obj, *args, **kwargs) -> None:
     raise ScriptRefused("this text method is not allowed in scripts")
 
@@ -193,7 +223,8 @@ _METHOD_CHECKS = {
     "replace": _replace, "expandtabs": _expandtabs, "extend": _extend, "to_bytes": _to_bytes,
     "format": lambda obj, *a, **k: _check_format_call(obj, *a, **k),
     "format_map": lambda obj, mapping: _check_format_call(obj, **mapping),
-    "translate": _refused, "maketrans": _refused,
+    "translate": _refused, "maketrans": _refused, "count": _sized_args, "index": _sized_args,
+    "remove": _sized_args, "sort": _sized_args,
 }
 
 
@@ -206,9 +237,21 @@ def guarded_getattr(obj, name, *default):
     """RestrictedPython's safer_getattr, with size checks on methods that can build huge values."""
     value = safer_getattr(obj, name, *default)
     check = _METHOD_CHECKS.get(name)
-    if check is not None and isinstance(obj, (str, bytes, list, int)) and callable(value):
+    if check is not None and isinstance(obj, (str, bytes, list, tuple, int)) and callable(value):
         return functools.partial(_checked, check, obj, value)
     return value
+
+
+def _sorting(function):
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        for arg in args:
+            sized(arg)
+        return function(*args, **kwargs)
+    return guarded
+
+
+guarded_sorted, guarded_min, guarded_max = (_sorting(f) for f in (sorted, min, max))
 
 
 def guarded_sum(iterable, start=0):

@@ -4,6 +4,7 @@ Refused with a sentence when a designer publishes: imports, `while` loops,
 `class` statements and a loop that appends to the list it walks. Rewritten so
 that guards.py and budget.py see the work: `*`, `**`, `<<`, `+`, `%` become
 `_binop_(op, a, b)`, f-string fields become `_format_(value, spec, conversion)`,
+comparison operands pass through `_sized_`,
 and every function or lambda call spends a step (`_tick_`), which bounds
 recursion as loops are bounded.
 """
@@ -96,6 +97,13 @@ class SandboxPolicy(RestrictingNodeTransformer):
         if symbol is None:
             return node
         return _call("_binop_", [ast.Constant(symbol), node.left, node.right], node)
+
+    def visit_Compare(self, node):
+        node = self.node_contents_visit(node)
+        # Wrapping each operand keeps a chained comparison lazy, as Python evaluates it.
+        node.left = _call("_sized_", [node.left], node.left)
+        node.comparators = [_call("_sized_", [c], c) for c in node.comparators]
+        return node
 
     def visit_FormattedValue(self, node):
         node = self.node_contents_visit(node)

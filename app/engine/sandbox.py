@@ -51,7 +51,8 @@ def _bounded_range(*args) -> range:
 
 SAFE_BUILTINS = {name: getattr(_builtins, name) for name in SAFE_BUILTIN_NAMES}
 SAFE_BUILTINS.update(range=_bounded_range, round=guards.guarded_round, str=guards.guarded_str,
-                     sum=guards.guarded_sum)
+                     sum=guards.guarded_sum, sorted=guards.guarded_sorted, min=guards.guarded_min,
+                     max=guards.guarded_max)
 HELPER_NAMES = (
     "today", "add_days", "add_years", "add_working_days", "end_of_day", "start_of_year",
     "is_working_day",
@@ -114,6 +115,7 @@ def _base_globals(helpers: Mapping[str, Callable], budget: Budget) -> dict:
         "_inplacevar_": guards.inplace,
         "_binop_": guards.binop,
         "_format_": guards.format_value,
+        "_sized_": guards.sized,
         "_tick_": lambda value: (budget.tick(), value)[1],
         **helpers,
     }

@@ -171,6 +171,23 @@ def test_a_value_doubled_in_a_loop_is_refused_at_the_size_bound(script):
         environment().execute(script, {})
 
 
+SHARED = "a = [0] * 1000\nb = [a] * 1000\nc = [b for i in range(1000)]\n"
+
+
+@pytest.mark.parametrize("use", ["c == [list(b) for i in range(1000)]", "b in c", "sorted(c)",
+                                 "max(c)", "c.count(b)"])
+def test_comparing_lists_built_from_shared_lists_is_refused_before_it_runs(use):
+    # A billion comparisons in one C-level operation: no step would count them.
+    with pytest.raises(ScriptRefused, match="comparing or sorting more than"):
+        environment().execute(SHARED + f"r = {use}", {})
+
+
+def test_ordinary_comparisons_stay_lazy_and_work():
+    assert environment().evaluate("0 < 1 < 2 and [1] == [1] and 3 in [1, 2, 3] and "
+                                  "sorted([2, 1]) == [1, 2] and max([1, 3]) == 3", {}) is True
+    assert environment().evaluate("x is None or x[0] > 1", {"x": None}) is True
+
+
 def test_ordinary_arithmetic_and_text_still_work():
     assert environment().evaluate('f"{2 ** 10:>6}" + "%d" % 3 + "-" * 3 + str(1 << 4)', {}) == \
         "  1024" + "3---16"
