@@ -40,7 +40,7 @@ NO_OVERRIDES: Overrides = MappingProxyType({})
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-MAX_ELEMENTS = 500  # per engine call; the largest real step completes a few dozen
+MAX_ELEMENTS = 500  # per engine call; the largest step of the shipped procedures completes 7
 PROCEDURE_PROBLEM = N_("The procedure has a problem at %(element)s that its designer must fix; "
                        "nothing in the case was changed. Details: %(error)s")
 
