@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -28,6 +29,8 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import clock, sandbox
+from app.engine.budget import Budget, ScriptRefused
+from app.engine.casedata import data_problem
 from app.engine.serializer import dump_state, load_state, restore_specs
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 from app.errors import N_, Conflict, TaskError
@@ -37,35 +40,93 @@ NO_OVERRIDES: Overrides = MappingProxyType({})
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+MAX_ELEMENTS = 500  # per engine call; the largest step of the shipped procedures completes 7
+PROCEDURE_PROBLEM = N_("The procedure has a problem at %(element)s that its designer must fix; "
+                       "nothing in the case was changed. Details: %(error)s")
+
+
 def _engine_call(function):
-    """Run `function(workflow)` under the clock, turning Spiff errors into TaskError."""
+    """Run `function(workflow)` under the clock and one Budget, turning every failure into
+    TaskError: a designer's mistake must never become a server error, live or on replay."""
 
     def wrapper(workflow: BpmnWorkflow, now: dt.datetime, overrides: Overrides, *args):
-        workflow.script_engine = sandbox.script_engine(now, overrides)
+        budget = Budget()
+        workflow.script_engine = sandbox.script_engine(now, overrides, budget)
         before = {task.id: task.state for task in workflow.get_tasks()}
         with clock.frozen_at(now):
             try:
                 function(workflow, *args)
-                _settle(workflow)
-            except (SpiffWorkflowException, sandbox.ScriptRefused) as error:
+                _settle(workflow, budget)
+                _check_data(workflow, before)
+                return _step(workflow, before)
+            except TaskError:
+                raise
+            except (SpiffWorkflowException, ScriptRefused) as error:
                 raise _task_error(error) from None
-        return _step(workflow, before)
+            except Exception as error:  # noqa: BLE001 - the edge: nothing else may escape
+                logging.getLogger(__name__).warning("engine step failed", exc_info=True)
+                raise TaskError(PROCEDURE_PROBLEM, element=_running_element(workflow),
+                                error=sandbox.describe(error)) from None
 
     return wrapper
 
 
-def _settle(workflow: BpmnWorkflow) -> None:
-    """Run engine steps until only user tasks and future waits remain (timers already due fire)."""
-    workflow.do_engine_steps()
+def _settle(workflow: BpmnWorkflow, budget: Budget) -> None:
+    """Run engine steps until only user tasks and future waits remain (timers already due fire).
+
+    A loop in the diagram with no person or timer in it (a gateway that always flows
+    back) would run for ever, and Spiff's cost per element grows with the task tree:
+    one call may complete at most MAX_ELEMENTS elements.
+    """
+    completed = 0
+
+    def spend(task):
+        nonlocal completed
+        completed += 1
+        budget.tick()
+        if completed > MAX_ELEMENTS:
+            raise TaskError(PROCEDURE_PROBLEM, element=_element(task), error=(
+                f"more than {MAX_ELEMENTS} elements ran without waiting for a person or a "
+                "timer: a loop in the diagram never ends"))
+
+    workflow.do_engine_steps(did_complete_task=spend)
     while workflow.get_tasks(state=TaskState.READY, manual=False):
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(did_complete_task=spend)
+
+
+def _element(task) -> str:
+    return getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name if task else ""
+
+
+def _running_element(workflow: BpmnWorkflow) -> str:
+    """Return the element the engine was running when it failed (a READY automatic task)."""
+    ready = workflow.get_tasks(state=TaskState.READY, manual=False)
+    return _element(ready[0]) if ready else ""
+
+
+def _check_data(workflow: BpmnWorkflow, before: Mapping) -> None:
+    """Raise TaskError when an element that ran in this call left data that cannot be stored."""
+    for task in workflow.get_tasks():
+        if before.get(task.id) == task.state:
+            continue
+        problem = data_problem(task.data)
+        if problem:
+            raise TaskError(PROCEDURE_PROBLEM, element=_element(task),
+                            error=f"it left data that cannot be stored: {problem}")
 
 
 def _task_error(error: Exception) -> TaskError:
     task = getattr(error, "task", None)
-    element = getattr(task.task_spec, "bpmn_id", "") if task is not None else ""
-    return TaskError(N_("The procedure failed at %(element)s: %(error)s"), element=element or "",
-                     error=str(error))
+    # Spiff raises its wrapper while handling the original, which stays the context.
+    cause = error.__context__ if isinstance(error, SpiffWorkflowException) else None
+    if isinstance(cause, ScriptRefused) or (cause is None and isinstance(error, ScriptRefused)):
+        detail = str(cause or error)
+    elif cause is not None:
+        detail = f"{error.args[0] if error.args else ''}: {sandbox.describe(cause)}"
+    else:
+        detail = str(error)
+    element = _element(task) if task is not None else getattr(error, "element", "")
+    return TaskError(PROCEDURE_PROBLEM, element=element or "", error=detail)
 
 
 def start(spec: str, data: Mapping, now: dt.datetime, overrides: Overrides = NO_OVERRIDES) -> Step:

@@ -87,6 +87,12 @@ BREAKAGES = {  # file, text, replaced by, element reported, part of the sentence
                                  "forms/km_no_such_form.yaml does not exist"),
     "script with an import": ("liaocheng/recognition.bpmn", 'case_status = "public_notice"',
                               "import os", "set_public_notice", "imports are not allowed"),
+    "script whose loop appends to its own list": (
+        "kunming/recognition.bpmn", 'case_status = "in_review"',
+        "xs = [1]\nfor x in xs: xs.append(x)", "set_in_review", "adds to xs itself and never ends"),
+    "script with a class statement": ("liaocheng/rereview.bpmn", 'case_status = "in_review"',
+                                      "class Status:\n    pass", "set_in_review",
+                                      "class statements are not allowed"),
     "malformed decision table": ("liaocheng/precheck.dmn", "</definitions>", "<definitions>",
                                  "-", "malformed XML"),
     "process missing from its file": ("kunming/meta.yaml", "key: kunming_rereview",
