@@ -81,11 +81,15 @@ def lock_case(case_id: int, skip_locked: bool = False) -> Case | None:
         .execution_options(populate_existing=True)).first()
 
 
-def hold_case(case_id: int) -> None:
-    """Lock case `case_id`'s row until commit, unless on SQLite (see `lock_case`)."""
+def hold_case(case: Case) -> None:
+    """Lock `case`'s row until commit and re-read it, unless on SQLite (see `lock_case`).
+
+    A use case may have read the case before it locked it (an upload checks access first):
+    its state must be the one committed last, or the event appended next would record an old
+    state hash.
+    """
     if not _on_sqlite():
-        db.session.execute(sa.select(Case.id).where(Case.id == case_id)
-                           .with_for_update(key_share=True))
+        lock_case(case.id)
 
 
 def _transient(error: Exception) -> bool:

@@ -43,7 +43,7 @@ def chain_hash(prev_hash: str, case_ref: str, event: Event) -> str:
 def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: str | None = None,
                  task_id: str | None = None, data: dict | None = None) -> Event:
     """Append an event to `case`'s log, chained to the previous one; return it."""
-    hold_case(case.id)  # one writer at a time extends a case's chain
+    hold_case(case)  # one writer at a time extends a case's chain
     last = db.session.scalars(sa.select(Event).where(Event.case_id == case.id)
                               .order_by(Event.seq.desc()).limit(1)).first()
     event = Event(case_id=case.id, seq=(last.seq + 1) if last else 1, at=at, actor=actor,

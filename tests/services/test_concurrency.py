@@ -6,9 +6,11 @@ file-based SQLite database and, when TEST_POSTGRES_URL is set, on PostgreSQL too
 
 from __future__ import annotations
 
+import io
 import shutil
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +22,15 @@ from app.models import Case, Event, WorkItem
 from app.services import tasks, users
 from app.web import api as api_module
 from tests.processes import examples_kunming as km
-from tests.processes.driver import Api, CaseDriver, app_from_template, at, build_template, find_user
+from tests.processes.driver import (
+    PDF,
+    Api,
+    CaseDriver,
+    app_from_template,
+    at,
+    build_template,
+    find_user,
+)
 from tests.processes.test_kunming import at_expert_review
 from tests.services.test_postgres import URL as POSTGRES_URL
 from tests.services.test_postgres import pg_app  # noqa: F401  (the PostgreSQL fixture)
@@ -253,29 +263,28 @@ def shared(request, monkeypatch) -> Api:
         db.session.remove()
 
 
-def at_once(api: Api, requests: list[tuple[str, str, dict]]) -> list[tuple[int, dict]]:
-    """POST every (username, path, body) from its own thread at the same moment.
+UPLOAD = object()  # as a body: send a small PDF as the multipart field `file`
 
-    Return (status, JSON answer) in the order given; the caller's session sees the result.
-    """
+
+def at_once(api: Api, requests: list[tuple[str, str, dict]]) -> list[tuple[int, dict]]:
+    """POST each (username, path, body) from its own thread at once; return (status, answer)s."""
     headers = [api.headers(username) for username, _, _ in requests]
     gate = threading.Barrier(len(requests))
-    answers: list = [None] * len(requests)
 
-    def send(index: int, path: str, body: dict) -> None:
+    def send(index: int) -> tuple[int, dict]:
+        _, path, body = requests[index]
+        content = {"json": body} if body is not UPLOAD else {
+            "data": {"file": (io.BytesIO(PDF), "evidence.pdf")},
+            "content_type": "multipart/form-data"}
         with api.app.app_context():  # its own session and database connection
             client = api.app.test_client()
             gate.wait(timeout=30)
-            response = client.post(path, headers=headers[index], json=body)
-            answers[index] = (response.status_code, response.get_json())
+            response = client.post(path, headers=headers[index], **content)
             db.session.remove()
+        return response.status_code, response.get_json()
 
-    threads = [threading.Thread(target=send, args=(i, path, body))
-               for i, (_, path, body) in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    with ThreadPoolExecutor(len(requests)) as pool:
+        answers = list(pool.map(send, range(len(requests)), timeout=120))
     db.session.rollback()  # end this session's read snapshot: see what the threads wrote
     return answers
 
@@ -291,12 +300,10 @@ def verified(api: Api, case: CaseDriver) -> None:
 
 def officials(count: int) -> list[str]:
     """Create `count` more county officials of Wuhua; return their usernames (demo one first)."""
-    names = [COUNTY]
-    for _ in range(count - 1):
-        name = f"county_{uuid.uuid4().hex[:8]}"
+    names = [f"county_{uuid.uuid4().hex[:8]}" for _ in range(count - 1)]
+    for name in names:
         users.create_user(name, "county", "kunming", "wuhua", name=f"科员 {name}")
-        names.append(name)
-    return names
+    return [COUNTY, *names]
 
 
 def test_eighteen_applications_started_at_once_all_get_their_own_number(shared):
@@ -308,10 +315,9 @@ def test_eighteen_applications_started_at_once_all_get_their_own_number(shared):
     numbers = [int(ref.rsplit("-", 1)[1]) for ref in refs]
     assert numbers == list(range(numbers[0], numbers[0] + 18))  # distinct, no gap
     assert {ref.rsplit("-", 1)[0] for ref in refs} == {"KM-2026"}
-    for _, answer in answers:
-        started = db.session.scalars(sa.select(Event).where(
-            Event.case_id == answer["id"], Event.kind == "case_started")).one()
-        assert started.data["initial"]["case_ref"] == answer["ref"]
+    recorded = {e.case_id: e.data["initial"]["case_ref"] for e in db.session.scalars(
+        sa.select(Event).where(Event.kind == "case_started"))}
+    assert all(recorded[answer["id"]] == answer["ref"] for _, answer in answers)
 
 
 def test_of_eight_officials_claiming_one_task_at_once_exactly_one_holds_it(shared):
@@ -326,13 +332,10 @@ def test_of_eight_officials_claiming_one_task_at_once_exactly_one_holds_it(share
     assert statuses(answers) == [200] + [409] * 7, answers
     [winner] = [answer["claimed_by"] for status, answer in answers if status == 200]
     holder = find_user(winner)
-    for status, answer in answers:
-        if status == 409:
-            assert holder.name in answer["error"], answer
+    assert all(holder.name in answer["error"] for status, answer in answers if status == 409)
     item = db.session.get(WorkItem, task["id"])
     assert (item.claimed_by_id, item.status) == (holder.id, "ready")
-    claims = [e.actor for e in case_events(case.id) if e.kind == "claimed"]
-    assert claims == [winner]
+    assert [e.actor for e in case_events(case.id) if e.kind == "claimed"] == [winner]
 
     releases = at_once(shared, [(name, f"/api/tasks/{task['id']}/release", {})
                                 for name in [winner, winner, *names[:3]]])
@@ -347,17 +350,20 @@ def test_three_experts_submitting_their_own_reviews_at_once_all_succeed(shared):
     case = CaseDriver(shared, "kunming_recognition", "km_applicant", "km_city")
     at_expert_review(case)
     reviews = [(expert, case.task(expert, "expert_review")["id"]) for expert in km.EXPERTS]
+    # Each expert also adds a file meanwhile: an upload races the case moving on.
+    uploads = [(expert, f"/api/cases/{case.id}/attachments", UPLOAD) for expert in km.EXPERTS]
 
     answers = at_once(shared, [(expert, f"/api/tasks/{task_id}/complete",
                                 {"data": km.expert_opinion(80 + number)})
-                               for number, (expert, task_id) in enumerate(reviews)])
+                               for number, (expert, task_id) in enumerate(reviews)] + uploads)
 
-    assert statuses(answers) == [200] * 3, answers
+    assert statuses(answers) == [200] * 3 + [201] * 3, answers
     assert case.ready() == ["expert_decision"]
-    done = [e for e in case_events(case.id) if e.kind == "task_completed"
-            and e.task == "expert_review"]
+    events = case_events(case.id)
+    done = [e for e in events if e.kind == "task_completed" and e.task == "expert_review"]
     assert sorted(e.actor for e in done) == km.EXPERTS
     assert sorted(e.data["form"]["score"] for e in done) == [80, 81, 82]
+    assert sorted([e.actor for e in events if e.kind == "attachment_added"][-3:]) == km.EXPERTS
     for expert, task_id in reviews:
         item = db.session.get(WorkItem, task_id)
         assert (item.status, item.completed_by.username) == ("completed", expert)
@@ -375,8 +381,7 @@ def test_two_simultaneous_completions_of_one_task_one_wins_one_gets_409(shared):
                                (COUNTY, url, {"data": km.COUNTY_RETURN})])
 
     assert statuses(answers) == [200, 409], answers
-    [winner] = [("approve", "return")[i] for i, (status, _) in enumerate(answers)
-                if status == 200]
+    [winner] = [("approve", "return")[i] for i, (status, _) in enumerate(answers) if status == 200]
     [(_, refused)] = [answer for answer in answers if answer[0] == 409]
     assert find_user(COUNTY).name in refused["error"]  # who got there first
     data = case.case()["data"]["county_review"]
@@ -391,5 +396,4 @@ def test_two_simultaneous_completions_of_one_task_one_wins_one_gets_409(shared):
 
 
 def case_events(case_id: int) -> list[Event]:
-    return list(db.session.scalars(sa.select(Event).where(Event.case_id == case_id)
-                                   .order_by(Event.seq)))
+    return list(db.session.scalars(sa.select(Event).filter_by(case_id=case_id).order_by(Event.seq)))
