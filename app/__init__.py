@@ -48,7 +48,14 @@ def init_extensions(app: Flask) -> None:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """WAL lets readers go on while one writer commits; wait rather than fail on a lock."""
+    """WAL lets readers go on while one writer commits; writers queue instead of failing.
+
+    pysqlite's own transaction handling is switched off (it begins only before the first
+    INSERT/UPDATE, so a read-then-write transaction could upgrade to a writer too late and
+    fail at commit). SQLAlchemy begins every transaction instead: a plain BEGIN for reads,
+    BEGIN IMMEDIATE where a use case asks for it (`app.services.transaction`), which takes the
+    write lock up front and waits up to busy_timeout for the writer before it.
+    """
     from sqlalchemy import event
 
     from app.extensions import db
@@ -58,11 +65,17 @@ def _sqlite_pragmas(app: Flask) -> None:
     with app.app_context():
         @event.listens_for(db.engine, "connect")
         def _on_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+        @event.listens_for(db.engine, "begin")
+        def _on_begin(connection):
+            immediate = connection.get_execution_options().get("sqlite_immediate")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:

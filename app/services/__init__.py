@@ -1,28 +1,120 @@
-"""Use cases. Each public function is one transaction, framed by `transaction()`."""
+"""Use cases. Each public function is one transaction, framed by `transaction()`.
+
+Writers of one case take turns: on SQLite the write transaction begins IMMEDIATE (the
+database's one write lock, waited for up to busy_timeout); on PostgreSQL each use case
+that moves a case locks its row first (`lock_case`). Reads never wait for writers.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import random
+import time
 
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import N_, Conflict
 from app.extensions import db
+from app.models import Case
+
+ATTEMPTS = 3
+# PostgreSQL: serialization failure, deadlock (e.g. a parent and its child case moving at
+# once), unique violation (a concurrent insert won). SQLite: busy / locked past busy_timeout.
+TRANSIENT_SQLSTATES = {"40001", "40P01", "23505"}
+SQLITE_BUSY_CODES = {5, 6}
+
+
+class StaleCase(Conflict):
+    """The case row changed under its optimistic lock (`Case.lock_version`) meanwhile."""
+
+
+def _on_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _begin_write() -> None:
+    """Start a write transaction; on SQLite with BEGIN IMMEDIATE.
+
+    A request has usually read already (the user, the task) in a deferred transaction whose
+    snapshot cannot become a writer once someone else has committed: end it first, so the
+    use case reads the newest data under the write lock.
+    """
+    if not _on_sqlite():
+        return
+    if db.session().in_transaction():
+        db.session.commit()
+    db.session.connection(execution_options={"sqlite_immediate": True})
 
 
 @contextlib.contextmanager
 def transaction():
     """Commit the session when the body succeeds; roll back on any exception.
 
-    A stale optimistic-lock version (someone changed the case meanwhile) becomes Conflict.
+    A stale optimistic-lock version (someone changed the case meanwhile) becomes StaleCase.
     """
     try:
+        _begin_write()
         yield db.session
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict(N_("Someone else updated this case meanwhile; your submission was not "
-                          "saved. Reload the page and try again.")) from None
+        raise StaleCase(N_("Someone else updated this case meanwhile; your submission was not "
+                           "saved. Reload the page and try again.")) from None
     except BaseException:
         db.session.rollback()
         raise
+
+
+def lock_case(case_id: int, skip_locked: bool = False) -> Case | None:
+    """Return case `case_id` freshly read, its row locked until commit (None if skipped).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: inserting a row that references the case (an event,
+    an attachment) takes a key-share lock on it, which must not deadlock with this one.
+    SQLite ignores the clause; its IMMEDIATE transaction already excludes other writers.
+    """
+    return db.session.scalars(
+        sa.select(Case).where(Case.id == case_id)
+        .with_for_update(key_share=True, skip_locked=skip_locked)
+        .execution_options(populate_existing=True)).first()
+
+
+def hold_case(case: Case) -> None:
+    """Lock `case`'s row until commit and re-read it, unless on SQLite (see `lock_case`).
+
+    A use case may have read the case before it locked it (an upload checks access first):
+    its state must be the one committed last, or the event appended next would record an old
+    state hash.
+    """
+    if not _on_sqlite():
+        lock_case(case.id)
+
+
+def _transient(error: Exception) -> bool:
+    if isinstance(error, StaleCase):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    return code in TRANSIENT_SQLSTATES or (
+        sqlite_code is not None and sqlite_code & 0xFF in SQLITE_BUSY_CODES)
+
+
+def retried(use_case):
+    """Run `use_case` again (at most ATTEMPTS times) when the database reports a transient
+    conflict with a concurrent writer; its transaction was rolled back, so it starts afresh."""
+    @functools.wraps(use_case)
+    def run(*args, **kwargs):
+        for attempt in range(1, ATTEMPTS):
+            try:
+                return use_case(*args, **kwargs)
+            except (DBAPIError, StaleCase) as error:
+                if not _transient(error):
+                    raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # let the other writer finish
+        return use_case(*args, **kwargs)
+    return run

@@ -19,7 +19,7 @@ from app import engine
 from app.errors import N_, AppError
 from app.extensions import db
 from app.models import Case, Event
-from app.services import calendar_days
+from app.services import calendar_days, hold_case
 
 GENESIS = "0" * 64
 STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received")
@@ -43,6 +43,7 @@ def chain_hash(prev_hash: str, case_ref: str, event: Event) -> str:
 def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: str | None = None,
                  task_id: str | None = None, data: dict | None = None) -> Event:
     """Append an event to `case`'s log, chained to the previous one; return it."""
+    hold_case(case)  # one writer at a time extends a case's chain
     last = db.session.scalars(sa.select(Event).where(Event.case_id == case.id)
                               .order_by(Event.seq.desc()).limit(1)).first()
     event = Event(case_id=case.id, seq=(last.seq + 1) if last else 1, at=at, actor=actor,

@@ -9,13 +9,14 @@ import sqlalchemy as sa
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
-from app.services import access, audit, catalog, progress, transaction
+from app.services import access, audit, catalog, progress, retried, transaction
 from app.services.tasks import task_json
 
 PUBLIC_REVIEW_KEYS = ("decision", "decision_reason")
 PAGE_SIZE = 50
 
 
+@retried
 def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
     """Start a case of the latest version of `process_key` for applicant `user`; return it."""
     if user.role != "applicant":

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app import engine
 from app.extensions import db
@@ -21,13 +22,18 @@ STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "wi
 
 
 def _next_ref(prefix: str, now: dt.datetime) -> str:
+    """Draw the next case number of `prefix` and the year in one atomic upsert.
+
+    On PostgreSQL the upsert locks the counter row until commit, so concurrent starts queue
+    for it; on SQLite the write transaction (BEGIN IMMEDIATE) already excludes them.
+    """
     key = f"{prefix}-{now.year}"
-    counter = db.session.get(RefCounter, key, with_for_update=True)
-    if counter is None:
-        counter = RefCounter(prefix_year=key, last=0)
-        db.session.add(counter)
-    counter.last += 1
-    return f"{key}-{counter.last:04d}"
+    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)(RefCounter).values(prefix_year=key, last=1)
+    last = db.session.scalar(insert.on_conflict_do_update(
+        index_elements=[RefCounter.prefix_year], set_={"last": RefCounter.last + 1})
+        .returning(RefCounter.last))
+    return f"{key}-{last:04d}"
 
 
 def _dig(data: Mapping, path: str):
@@ -177,7 +183,7 @@ def _close_open_children(parent: Case, now: dt.datetime) -> None:
 
 
 def _notify_parent(child: Case, now: dt.datetime) -> None:
-    parent = db.session.get(Case, child.parent_id, with_for_update=True)
+    parent = db.session.get(Case, child.parent_id, with_for_update={"key_share": True})
     payload = {**child.data, "process": child.process_key, "ref": child.ref,
                "status": child.status}
     deliver(parent, "child_completed", payload, now, "system")

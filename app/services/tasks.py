@@ -11,7 +11,16 @@ from app import engine, formdefs
 from app.errors import N_, Conflict, NotFound, Rejected
 from app.extensions import db
 from app.models import Attachment, Case, User, WorkItem
-from app.services import access, audit, calendar_days, catalog, progress, transaction
+from app.services import (
+    access,
+    audit,
+    calendar_days,
+    catalog,
+    lock_case,
+    progress,
+    retried,
+    transaction,
+)
 
 
 def _iso(value) -> str | None:
@@ -105,13 +114,18 @@ def _check_files(case: Case, form, data: Mapping) -> None:
         raise Rejected(N_("Invalid attachments."), reasons)
 
 
-def _lock_case(case_id: int) -> Case:
-    return db.session.scalars(sa.select(Case).where(Case.id == case_id).with_for_update()
-                              .execution_options(populate_existing=True)).one()
+def _lock_case_of(task_id: str) -> Case:
+    """Lock the task's case before reading the task: every writer of a case takes the case row
+    first, so they queue in one order and each reads what the one before it committed."""
+    case_id = sa.select(WorkItem.case_id).where(WorkItem.id == str(task_id)).scalar_subquery()
+    case = lock_case(case_id)
+    if case is None:
+        raise NotFound(N_("No such task."))
+    return case
 
 
 def _open_item(user: User, task_id: str) -> WorkItem:
-    item = db.session.get(WorkItem, str(task_id))
+    item = db.session.get(WorkItem, str(task_id), populate_existing=True)
     if item is None:
         raise NotFound(N_("No such task."))
     access.require_work(user, item)
@@ -123,6 +137,12 @@ def _open_item(user: User, task_id: str) -> WorkItem:
     return item
 
 
+def _claimed_by_other(item: WorkItem) -> Conflict:
+    holder = item.claimed_by
+    return Conflict(N_("This task is claimed by %(who)s."), who=holder.name or holder.username)
+
+
+@retried
 def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
                   lang: str = "zh", expected_version: int | None = None) -> Case:
     """Validate `data`, complete the task and move the case on; return the case.
@@ -131,11 +151,10 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
     claimed by someone else, or the case changed since `expected_version`).
     """
     with transaction():
+        case = _lock_case_of(task_id)
         item = _open_item(user, task_id)
         if item.claimed_by_id not in (None, user.id):
-            raise Conflict(N_("This task is claimed by %(who)s."),
-                           who=item.claimed_by.name or item.claimed_by.username)
-        case = _lock_case(item.case_id)
+            raise _claimed_by_other(item)
         if expected_version is not None and case.lock_version != expected_version:
             raise Conflict(N_("The case changed while you were filling in the form; reload and "
                               "check before submitting."))
@@ -152,25 +171,37 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
     return case
 
 
+def _set_claim(item: WorkItem, holder: User | None, expected: list[int | None]) -> bool:
+    """Compare and set: give the claim to `holder` only if its holder is one of `expected`."""
+    held = sa.or_(*[WorkItem.claimed_by_id.is_(None) if who is None
+                    else WorkItem.claimed_by_id == who for who in expected])
+    result = db.session.execute(
+        sa.update(WorkItem).where(WorkItem.id == item.id, WorkItem.status == "ready", held)
+        .values(claimed_by_id=holder.id if holder else None)
+        .execution_options(synchronize_session="evaluate"))
+    return result.rowcount == 1
+
+
+@retried
 def claim_task(user: User, task_id: str, now: dt.datetime) -> WorkItem:
-    """Claim a ready work item for `user`; raise Conflict if someone else holds it."""
+    """Claim a ready work item for `user`; raise Conflict naming who holds it otherwise."""
     with transaction():
+        _lock_case_of(task_id)
         item = _open_item(user, task_id)
-        if item.claimed_by_id not in (None, user.id):
-            raise Conflict(N_("This task is claimed by %(who)s."),
-                           who=item.claimed_by.name or item.claimed_by.username)
-        item.claimed_by_id = user.id
+        if not _set_claim(item, user, [None, user.id]):
+            raise _claimed_by_other(item)
         _log(item, "claimed", user, now)
     return item
 
 
+@retried
 def release_task(user: User, task_id: str, now: dt.datetime) -> WorkItem:
-    """Release `user`'s claim on a work item."""
+    """Release `user`'s claim on a work item; raise Conflict if `user` does not hold it."""
     with transaction():
+        _lock_case_of(task_id)
         item = _open_item(user, task_id)
-        if item.claimed_by_id != user.id:
+        if not _set_claim(item, None, [user.id]):
             raise Conflict(N_("You have not claimed this task."))
-        item.claimed_by_id = None
         _log(item, "released", user, now)
     return item
 

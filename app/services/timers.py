@@ -2,7 +2,8 @@
 
 Cases are found by the indexed `next_timer_at`. Each case is fired in its own
 transaction under a row lock; on PostgreSQL `SKIP LOCKED` lets several workers
-share the queue without waiting on each other.
+share the queue without waiting on each other; on SQLite they take turns at the
+write lock and re-check that the timer is still due.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app import engine
 from app.errors import AppError, Conflict
 from app.extensions import db
 from app.models import Case
-from app.services import calendar_days, progress, transaction
+from app.services import calendar_days, lock_case, progress, retried, transaction
 
 
 def due_case_ids(now: dt.datetime, limit: int = 500) -> list[int]:
@@ -25,14 +26,12 @@ def due_case_ids(now: dt.datetime, limit: int = 500) -> list[int]:
         .order_by(Case.next_timer_at).limit(limit)))
 
 
+@retried
 def _fire(case_id: int, now: dt.datetime) -> bool:
     with transaction():
-        case = db.session.scalars(
-            sa.select(Case).where(Case.id == case_id, Case.next_timer_at <= now)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)).first()
-        if case is None:  # another worker took it, or it moved on
-            return False
+        case = lock_case(case_id, skip_locked=True)
+        if case is None or case.next_timer_at is None or case.next_timer_at > now:
+            return False  # another worker holds it, or it moved on meanwhile
         before = set(case.completed_elements)
         step = engine.fire_due_timers(case.process_version.spec, case.state, now,
                                       calendar_days.overrides())
@@ -43,6 +42,9 @@ def _fire(case_id: int, now: dt.datetime) -> bool:
 
 def run_due_timers(now: dt.datetime) -> int:
     """Fire every timer due at `now`; return how many cases moved."""
+    # The worker keeps one session across runs: read the newest data, and hold no read
+    # snapshot (SQLite) or idle transaction (PostgreSQL) while it sleeps.
+    db.session.rollback()
     fired = 0
     for case_id in due_case_ids(now):
         try:
@@ -52,4 +54,5 @@ def run_due_timers(now: dt.datetime) -> int:
         except AppError as error:
             db.session.rollback()
             print(f"case {case_id}: {error}")
+    db.session.rollback()
     return fired

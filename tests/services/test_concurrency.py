@@ -1,21 +1,39 @@
-"""Two completions of one task, stale versions and bad input: one wins, nothing else changes."""
+"""Two completions of one task, stale versions and bad input: one wins, nothing else changes.
+
+Requests at the same moment (threads, each with its own session and connection) run on a
+file-based SQLite database and, when TEST_POSTGRES_URL is set, on PostgreSQL too.
+"""
 
 from __future__ import annotations
 
+import io
 import shutil
 import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 
-from app import engine
 from app.config import ROOT
 from app.errors import TaskError
 from app.extensions import db
 from app.models import Case, Event, WorkItem
-from app.services import tasks
+from app.services import tasks, users
+from app.web import api as api_module
 from tests.processes import examples_kunming as km
-from tests.processes.driver import CaseDriver, app_from_template, at, build_template, find_user
+from tests.processes.driver import (
+    PDF,
+    Api,
+    CaseDriver,
+    app_from_template,
+    at,
+    build_template,
+    find_user,
+)
+from tests.processes.test_kunming import at_expert_review
+from tests.services.test_postgres import URL as POSTGRES_URL
+from tests.services.test_postgres import pg_app  # noqa: F401  (the PostgreSQL fixture)
 
 COUNTY = "km_county_wuhua"
 
@@ -60,53 +78,6 @@ def test_a_second_completion_of_the_same_task_gets_409_and_changes_nothing(submi
     assert {key: stored[key] for key in km.COUNTY_APPROVE} == km.COUNTY_APPROVE
     assert "decision_reason" not in stored
     assert len(completions(submitted.id, task["id"])) == 1
-
-
-def test_two_simultaneous_completions_one_wins_one_gets_409(submitted, loaded_app, monkeypatch):
-    task = submitted.task(COUNTY, "county_review")
-    headers = submitted.api.headers(COUNTY)
-    ready, computed = threading.Barrier(2), threading.Barrier(2)
-    answers: dict[str, tuple[int, dict]] = {}
-    run_engine = engine.complete
-
-    def both_computed(*args, **kwargs):
-        # Both requests have passed every check and run the engine before either writes.
-        step = run_engine(*args, **kwargs)
-        computed.wait(timeout=10)
-        return step
-
-    monkeypatch.setattr(engine, "complete", both_computed)
-
-    def submit(label: str, data: dict) -> None:
-        # Each thread has its own app context, hence its own session and connection.
-        with loaded_app.app_context():
-            client = loaded_app.test_client()
-            ready.wait()
-            response = client.post(f"/api/tasks/{task['id']}/complete", headers=headers,
-                                   json={"data": data})
-            answers[label] = (response.status_code, response.get_json())
-            db.session.remove()
-
-    threads = [threading.Thread(target=submit, args=(label, data)) for label, data in
-               (("approve", km.COUNTY_APPROVE), ("return", km.COUNTY_RETURN))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    monkeypatch.setattr(engine, "complete", run_engine)
-
-    assert sorted(status for status, _ in answers.values()) == [200, 409], answers
-    [winner] = [label for label, (status, _) in answers.items() if status == 200]
-    assert not computed.broken  # both ran the engine: the optimistic lock decided, not a guard
-    db.session.expire_all()
-    case = submitted.case()
-    assert case["data"]["county_review"]["decision"] == winner
-    assert len(completions(submitted.id, task["id"])) == 1
-    expected_next = {"approve": ["site_inspection"], "return": ["correct_application"]}[winner]
-    assert [t["name"] for t in case["tasks"]] == expected_next
-    item = db.session.get(WorkItem, task["id"])
-    assert (item.status, item.completed_by.username) == ("completed", COUNTY)
-    assert submitted.api.post("admin", f"/api/cases/{submitted.id}/verify")["ok"] is True
 
 
 def test_a_stale_lock_version_gets_409(api):
@@ -272,3 +243,157 @@ def test_a_failing_script_fails_the_step_and_saves_nothing(broken_app):
     assert (case.lock_version, case.state_hash, case.data) == before
     assert db.session.get(WorkItem, item.id).status == "ready"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == events_before
+
+
+# --- requests at the same moment, on SQLite and (when TEST_POSTGRES_URL is set) PostgreSQL ----
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared(request, monkeypatch) -> Api:
+    """The JSON API on a database that several threads use at once (own session each)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("api")
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    app = request.getfixturevalue("pg_app")
+    with app.app_context():
+        client = Api(app)
+        monkeypatch.setattr(api_module, "_now", lambda: client.now)
+        yield client
+        db.session.remove()
+
+
+UPLOAD = object()  # as a body: send a small PDF as the multipart field `file`
+
+
+def at_once(api: Api, requests: list[tuple[str, str, dict]]) -> list[tuple[int, dict]]:
+    """POST each (username, path, body) from its own thread at once; return (status, answer)s."""
+    headers = [api.headers(username) for username, _, _ in requests]
+    gate = threading.Barrier(len(requests))
+
+    def send(index: int) -> tuple[int, dict]:
+        _, path, body = requests[index]
+        content = {"json": body} if body is not UPLOAD else {
+            "data": {"file": (io.BytesIO(PDF), "evidence.pdf")},
+            "content_type": "multipart/form-data"}
+        with api.app.app_context():  # its own session and database connection
+            client = api.app.test_client()
+            gate.wait(timeout=30)
+            response = client.post(path, headers=headers[index], **content)
+            db.session.remove()
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        answers = list(pool.map(send, range(len(requests)), timeout=120))
+    db.session.rollback()  # end this session's read snapshot: see what the threads wrote
+    return answers
+
+
+def statuses(answers: list[tuple[int, dict]]) -> list[int]:
+    return sorted(status for status, _ in answers)
+
+
+def verified(api: Api, case: CaseDriver) -> None:
+    result = api.app.test_cli_runner().invoke(args=["audit", "verify", case.case()["ref"]])
+    assert result.exit_code == 0, result.output
+
+
+def officials(count: int) -> list[str]:
+    """Create `count` more county officials of Wuhua; return their usernames (demo one first)."""
+    names = [f"county_{uuid.uuid4().hex[:8]}" for _ in range(count - 1)]
+    for name in names:
+        users.create_user(name, "county", "kunming", "wuhua", name=f"科员 {name}")
+    return [COUNTY, *names]
+
+
+def test_eighteen_applications_started_at_once_all_get_their_own_number(shared):
+    answers = at_once(shared, [("km_applicant", "/api/cases", {"process": "kunming_recognition"})
+                               for _ in range(18)])
+
+    assert statuses(answers) == [201] * 18, answers
+    refs = sorted(answer["ref"] for _, answer in answers)
+    numbers = [int(ref.rsplit("-", 1)[1]) for ref in refs]
+    assert numbers == list(range(numbers[0], numbers[0] + 18))  # distinct, no gap
+    assert {ref.rsplit("-", 1)[0] for ref in refs} == {"KM-2026"}
+    recorded = {e.case_id: e.data["initial"]["case_ref"] for e in db.session.scalars(
+        sa.select(Event).where(Event.kind == "case_started"))}
+    assert all(recorded[answer["id"]] == answer["ref"] for _, answer in answers)
+
+
+def test_of_eight_officials_claiming_one_task_at_once_exactly_one_holds_it(shared):
+    case = CaseDriver(shared, "kunming_recognition", "km_applicant", "km_city")
+    case.start()
+    case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T09:00")
+    task = case.task(COUNTY, "county_review")
+    names = officials(8)
+
+    answers = at_once(shared, [(name, f"/api/tasks/{task['id']}/claim", {}) for name in names])
+
+    assert statuses(answers) == [200] + [409] * 7, answers
+    [winner] = [answer["claimed_by"] for status, answer in answers if status == 200]
+    holder = find_user(winner)
+    assert all(holder.name in answer["error"] for status, answer in answers if status == 409)
+    item = db.session.get(WorkItem, task["id"])
+    assert (item.claimed_by_id, item.status) == (holder.id, "ready")
+    assert [e.actor for e in case_events(case.id) if e.kind == "claimed"] == [winner]
+
+    releases = at_once(shared, [(name, f"/api/tasks/{task['id']}/release", {})
+                                for name in [winner, winner, *names[:3]]])
+
+    assert statuses(releases) == [200] + [409] * 4, releases
+    assert db.session.get(WorkItem, task["id"]).claimed_by_id is None
+    assert [e.actor for e in case_events(case.id) if e.kind == "released"] == [winner]
+    verified(shared, case)
+
+
+def test_three_experts_submitting_their_own_reviews_at_once_all_succeed(shared):
+    case = CaseDriver(shared, "kunming_recognition", "km_applicant", "km_city")
+    at_expert_review(case)
+    reviews = [(expert, case.task(expert, "expert_review")["id"]) for expert in km.EXPERTS]
+    # Each expert also adds a file meanwhile: an upload races the case moving on.
+    uploads = [(expert, f"/api/cases/{case.id}/attachments", UPLOAD) for expert in km.EXPERTS]
+
+    answers = at_once(shared, [(expert, f"/api/tasks/{task_id}/complete",
+                                {"data": km.expert_opinion(80 + number)})
+                               for number, (expert, task_id) in enumerate(reviews)] + uploads)
+
+    assert statuses(answers) == [200] * 3 + [201] * 3, answers
+    assert case.ready() == ["expert_decision"]
+    events = case_events(case.id)
+    done = [e for e in events if e.kind == "task_completed" and e.task == "expert_review"]
+    assert sorted(e.actor for e in done) == km.EXPERTS
+    assert sorted(e.data["form"]["score"] for e in done) == [80, 81, 82]
+    assert sorted([e.actor for e in events if e.kind == "attachment_added"][-3:]) == km.EXPERTS
+    for expert, task_id in reviews:
+        item = db.session.get(WorkItem, task_id)
+        assert (item.status, item.completed_by.username) == ("completed", expert)
+    verified(shared, case)
+
+
+def test_two_simultaneous_completions_of_one_task_one_wins_one_gets_409(shared):
+    case = CaseDriver(shared, "kunming_recognition", "km_applicant", "km_city")
+    case.start()
+    case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T09:00")
+    task = case.task(COUNTY, "county_review")
+    url = f"/api/tasks/{task['id']}/complete"
+
+    answers = at_once(shared, [(COUNTY, url, {"data": km.COUNTY_APPROVE}),
+                               (COUNTY, url, {"data": km.COUNTY_RETURN})])
+
+    assert statuses(answers) == [200, 409], answers
+    [winner] = [("approve", "return")[i] for i, (status, _) in enumerate(answers) if status == 200]
+    [(_, refused)] = [answer for answer in answers if answer[0] == 409]
+    assert find_user(COUNTY).name in refused["error"]  # who got there first
+    data = case.case()["data"]["county_review"]
+    assert data["decision"] == winner
+    assert ("decision_reason" in data) == (winner == "return")
+    assert len(completions(case.id, task["id"])) == 1
+    expected_next = {"approve": ["site_inspection"], "return": ["correct_application"]}[winner]
+    assert case.ready() == expected_next
+    item = db.session.get(WorkItem, task["id"])
+    assert (item.status, item.completed_by.username) == ("completed", COUNTY)
+    verified(shared, case)
+
+
+def case_events(case_id: int) -> list[Event]:
+    return list(db.session.scalars(sa.select(Event).filter_by(case_id=case_id).order_by(Event.seq)))
