@@ -26,6 +26,7 @@ from app.models import WorkItem
 from app.web import api as api_module
 from tests.processes import examples_kunming as km
 from tests.processes.driver import PDF, Api, CaseDriver, app_from_template, at
+from tests.processes.test_kunming import at_expert_review, recognized
 
 APPLICANT_TEXT = "APPLICANT-OWN-TEXT-71"
 APPLICANT_FILE = "applicant-own-upload-72.pdf"
@@ -259,3 +260,57 @@ def test_the_applicant_reads_the_return_reason_but_none_of_the_officials_files(a
     assert PAPER_FILE not in text and RETURN_NOTES not in text
     assert answers["expert review"][("km_applicant", "api working paper")][0] == 403
     assert answers["expert review"][("km_applicant", "api applicant upload")][0] == 200
+
+
+# --- a child case: its result reaches the parent as a message ----------------------------------
+
+def test_the_applicant_reads_a_reapplications_outcome_but_not_the_officials_opinions(api):
+    case = CaseDriver(api, "kunming_recognition", "km_applicant", "km_city")
+    recognized(case)
+    api.run_timers("2029-01-01T00:00")
+    child = case.child()
+    child.complete("km_applicant", "submit_rereview", km.REREVIEW_APPLICATION, "2029-02-01T09:00")
+    child.complete("km_county_wuhua", "rereview_county",
+                   {"opinion": "SECRET-REREVIEW-COUNTY-81", "decision": "approve"},
+                   "2029-02-10T09:00")
+    child.complete("km_city", "rereview_city",
+                   {"opinion": "SECRET-REREVIEW-CITY-83", "decision": "reject",
+                    "decision_reason": "PUBLIC-REREVIEW-REASON-82"}, "2029-03-10T09:00")
+
+    def read(username: str, path: str) -> str:
+        return api.client.get(path, headers=api.headers(username)).get_data(as_text=True)
+
+    for path in (f"/api/cases/{case.id}/events", f"/api/cases/{case.id}",
+                 f"/api/cases/{child.id}/events", f"/api/cases/{child.id}"):
+        mine, officials = read("km_applicant", path), read("km_city", path)
+        assert "SECRET-REREVIEW" not in mine, path
+        assert "SECRET-REREVIEW-COUNTY-81" in officials, path
+    [message] = [e for e in api.get("km_applicant", f"/api/cases/{case.id}/events")
+                 if e["kind"] == "message_received"]
+    assert message["data"] == {"name": "child_completed", "payload": {
+        "process": "kunming_rereview", "ref": child.case()["ref"], "status": "rejected"}}
+    assert message["redacted"] is True
+    shown = api.get("km_applicant", f"/api/cases/{child.id}")["data"]
+    assert shown["rereview_city"] == {"decision": "reject",
+                                      "decision_reason": "PUBLIC-REREVIEW-REASON-82"}
+    assert shown["application"]["credit_code"] == km.APPLICATION["credit_code"]
+
+
+def test_an_expert_neither_lists_nor_downloads_another_experts_upload(api):
+    case = CaseDriver(api, "kunming_recognition", "km_applicant", "km_city")
+    at_expert_review(case)
+    notes = api.upload("km_expert2", case.id, "expert2-notes-91.pdf")["id"]
+
+    def status(username: str) -> int:
+        response = api.client.get(f"/api/attachments/{notes}", headers=api.headers(username))
+        response.close()
+        return response.status_code
+
+    def events(username: str) -> str:
+        return api.client.get(f"/api/cases/{case.id}/events",
+                              headers=api.headers(username)).get_data(as_text=True)
+
+    assert [status(u) for u in ("km_expert2", "km_city", "km_expert1", "km_applicant")] == [
+        200, 200, 403, 403]
+    assert notes in events("km_expert2") and notes in events("km_city")
+    assert notes not in events("km_expert1") and notes not in events("km_applicant")
