@@ -6,10 +6,10 @@ import hashlib
 import uuid
 from pathlib import Path
 
-from app.errors import N_, NotFound, Rejected
+from app.errors import N_, NotAllowed, NotFound, Rejected
 from app.extensions import db
 from app.models import Attachment, Case, User
-from app.services import access, audit, transaction
+from app.services import access, audit, transaction, visibility
 
 ALLOWED = {
     ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -78,5 +78,7 @@ def open_attachment(user: User, attachment_id: str, upload_dir: str) -> tuple[At
     record = db.session.get(Attachment, attachment_id)
     if record is None:
         raise NotFound(N_("No such attachment."))
-    access.require_case(user, db.session.get(Case, record.case_id))
+    view = visibility.view_of(user, db.session.get(Case, record.case_id))
+    if not visibility.attachments(view, [record]):
+        raise NotAllowed(N_("You may not open this attachment."))
     return record, Path(upload_dir) / record.sha256[:2] / record.sha256

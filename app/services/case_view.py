@@ -19,9 +19,11 @@ from sqlalchemy.orm import lazyload
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Attachment, Case, Event, Jurisdiction, User, WorkItem
-from app.services import access, audit, cases, catalog
+from app.services import access, audit, cases, catalog, visibility
+from app.services.visibility import ShownEvent, chain
 
-# Case data keys the case facts already show, or that only steer the procedure.
+# Case data keys the case facts already show, or that only steer the procedure. Not a
+# permission: who may read what is decided in app/services/visibility.py.
 HIDDEN_KEYS = {"applicant", "precheck_conditions", "precheck_passed", "case_status", "case_ref",
                "jurisdiction", "parent_ref", "rejected_at", "valid_from", "valid_until",
                "certificate_no", "recognized_on", "expert_list"}
@@ -75,15 +77,6 @@ class CasePage:
 def _text(obj, name: str, lang: str) -> str:
     get = obj.get if isinstance(obj, Mapping) else lambda k, d=None: getattr(obj, k, d)
     return (get(f"{name}_en") if lang == "en" else None) or get(name) or ""
-
-
-def chain(case: Case) -> list[Case]:
-    """Return `case` and its ancestors (a child case carries its parent's data)."""
-    found, current = [case], case
-    while current.parent_id is not None and len(found) < 5:
-        current = db.session.get(Case, current.parent_id)
-        found.append(current)
-    return found
 
 
 def _completed_items(case_ids: list[int]) -> list[WorkItem]:
@@ -178,9 +171,9 @@ def user_names(usernames: set[str]) -> dict[str, str]:
     return {username: name or username for username, name in rows}
 
 
-def _outcome(event: Event, forms_by_task: dict, lang: str) -> str:
+def _outcome(event: Event, data: dict, forms_by_task: dict, lang: str) -> str:
     form = forms_by_task.get(event.task_id)
-    values = event.data.get("form") or {}
+    values = data.get("form") or {}
     if form is None or "decision" not in values:
         return ""
     for spec in form.fields:
@@ -191,8 +184,7 @@ def _outcome(event: Event, forms_by_task: dict, lang: str) -> str:
     return str(values["decision"])
 
 
-def _subject(event: Event, titles: dict, elements: dict) -> str:
-    data = event.data or {}
+def _subject(event: Event, data: dict, titles: dict, elements: dict) -> str:
     if event.kind == "task_completed":
         return data.get("title") or titles.get(event.task_id, event.task or "")
     if event.kind in ("claimed", "released"):
@@ -209,15 +201,17 @@ def _subject(event: Event, titles: dict, elements: dict) -> str:
     return ""
 
 
-def timeline(case: Case, events: list[Event], names: dict, lang: str) -> list[TimelineEntry]:
-    """Return the case's history with actors' names and what each step concerned."""
+def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str) -> list[TimelineEntry]:
+    """Return the case's history (as a reader sees it) with actors' names and subjects."""
     items = access.case_items(case)
     titles = {i.id: i.title for i in items}
     forms_by_task = {i.id: _form_or_none(i.form) for i in items if i.status == "completed"}
     elements = element_names(case)
-    return [TimelineEntry(e, names.get(e.actor, e.actor), _subject(e, titles, elements),
-                          _outcome(e, forms_by_task, lang) if e.kind == "task_completed" else "")
-            for e in events]
+    return [TimelineEntry(s.event, names.get(s.event.actor, s.event.actor),
+                          _subject(s.event, s.data or {}, titles, elements),
+                          _outcome(s.event, s.data or {}, forms_by_task, lang)
+                          if s.event.kind == "task_completed" else "")
+            for s in shown]
 
 
 def diagram_state(case: Case, ready: list[WorkItem]) -> dict:
@@ -228,47 +222,32 @@ def diagram_state(case: Case, ready: list[WorkItem]) -> dict:
                         for w in case.waiting or []]}
 
 
-def attachments_of(case_ids: list[int]) -> dict[str, Attachment]:
-    """Return {id: attachment} of the given cases."""
-    rows = db.session.scalars(sa.select(Attachment).where(Attachment.case_id.in_(case_ids))
-                              .order_by(Attachment.created_at))
-    return {a.id: a for a in rows}
-
-
-def _visible_attachments(user: User, case: Case) -> dict[str, Attachment]:
-    found = attachments_of([c.id for c in chain(case)])
-    if user.role != "applicant":
-        return found
-    # Applicants see their own uploads only, not the officials' working papers.
-    return {k: a for k, a in found.items() if a.uploaded_by_id == user.id}
-
-
 def _title(case: Case, lang: str) -> str:
     return _text(case.process_version, "title", lang)
 
 
 def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
-    """Return everything the case page shows to `user` (who may read `case`)."""
-    access.require_case(user, case)
-    events = audit.case_events(case)
-    names = user_names({e.actor for e in events} | {"system"})
-    ready = list(db.session.scalars(sa.select(WorkItem).where(
+    """Return everything the case page shows to `user`; raise NotAllowed."""
+    view = visibility.view_of(user, case)
+    shown = visibility.events(view)
+    names = user_names({s.event.actor for s in shown} | {"system"})
+    ready = visibility.tasks(view, db.session.scalars(sa.select(WorkItem).where(
         WorkItem.case_id == case.id, WorkItem.status == "ready").order_by(WorkItem.created_at)))
-    data = cases.visible_data(user, case)
     jurisdiction = catalog.jurisdiction(case.jurisdiction)
     return CasePage(
         case=case, process_title=_title(case, lang),
         jurisdiction_name=_text(jurisdiction, "name", lang),
         county_name=jurisdiction.county_name(case.county, lang),
-        sections=data_sections(case, data, None, lang, events, names),
+        sections=data_sections(case, visibility.case_data(view), None, lang,
+                               [s.event for s in shown], names),
         choices=catalog.choices_for(case.jurisdiction, lang),
-        attachments=_visible_attachments(user, case),
-        timeline=timeline(case, events, names, lang), ready=ready,
+        attachments=visibility.case_attachments(view),
+        timeline=timeline(case, shown, names, lang), ready=ready,
         workable=[i for i in ready if access.can_work(user, i)],
         parent=db.session.get(Case, case.parent_id) if case.parent_id else None,
         children=cases.children_of(case), diagram=diagram_state(case, ready),
-        precheck=cases.precheck(case) if user.role != "applicant" else None,
-        can_download=access.can_see_case(user, case))
+        precheck=cases.precheck(case) if visibility.shows_precheck(view) else None,
+        can_download=True)
 
 
 def process_title(case: Case, lang: str) -> str:

@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
-from app.services import access, audit, catalog, progress, retried, transaction
+from app.services import access, catalog, progress, retried, transaction, visibility
 from app.services.tasks import task_json
 
-PUBLIC_REVIEW_KEYS = ("decision", "decision_reason")
 PAGE_SIZE = 50
 
 
@@ -81,60 +80,16 @@ def precheck(case: Case) -> dict | None:
     return {"passed": all(bool(c.get("passed")) for c in conditions), "conditions": conditions}
 
 
-def _applicant_items(case: Case, column):
-    return set(db.session.scalars(sa.select(column).where(
-        WorkItem.case_id == case.id, WorkItem.lane == "applicant")))
-
-
-def _outcome_only(value: dict) -> dict:
-    return {k: value[k] for k in PUBLIC_REVIEW_KEYS if k in value}
-
-
-def _expert_view(user: User, case: Case) -> dict:
-    """An expert reviews independently: only what their own forms show, no other opinion."""
-    forms = db.session.scalars(sa.select(WorkItem.form).where(
-        WorkItem.case_id == case.id, WorkItem.assignee == user.username)).all()
-    keys = {key for form in set(forms) if form for key in catalog.form(form).show_data}
-    return {k: v for k, v in case.data.items() if k in keys or not isinstance(v, (dict, list))}
-
-
-def visible_data(user: User, case: Case) -> dict:
-    """Return the case data `user` may read.
-
-    Applicants see their own forms and officials' outcomes; experts what their forms show.
-    """
-    if user.role == "expert":
-        return _expert_view(user, case)
-    if user.role != "applicant":
-        return case.data
-    own = _applicant_items(case, WorkItem.variable)
-    shown = {}
-    for key, value in case.data.items():
-        if key in own or not isinstance(value, (dict, list)):
-            shown[key] = value
-        elif isinstance(value, dict) and "decision" in value:
-            shown[key] = _outcome_only(value)
-    return shown
-
-
 def visible_events(user: User, case: Case) -> list[dict]:
     """Return the case's audit events as `user` may read them.
 
-    Applicants see their own submissions in full and only the decision and reason of
-    officials' forms; such events are marked "redacted" (their hash then covers data the
-    applicant cannot see).
+    An event whose data the reader sees only in part is marked "redacted" (its hash then
+    covers data the reader cannot see); events the reader may not know of are left out.
     """
-    own = _applicant_items(case, WorkItem.name) if user.role == "applicant" else None
-    out = []
-    for event in audit.case_events(case):
-        data = event.data
-        hidden = own is not None and event.kind == "task_completed" and event.task not in own
-        if hidden:
-            data = {"form": _outcome_only(data.get("form") or {}), "title": data.get("title")}
-        out.append({"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor,
-                    "kind": event.kind, "task": event.task, "data": data,
-                    "state_hash": event.state_hash, "hash": event.hash, "redacted": hidden})
-    return out
+    return [{"seq": s.event.seq, "at": s.event.at.isoformat(), "actor": s.event.actor,
+             "kind": s.event.kind, "task": s.event.task, "data": s.data,
+             "state_hash": s.event.state_hash, "hash": s.event.hash, "redacted": s.redacted}
+            for s in visibility.events(visibility.view_of(user, case))]
 
 
 def children_of(case: Case) -> list[Case]:
@@ -148,7 +103,8 @@ def _iso(value) -> str | None:
 
 
 def case_json(user: User, case: Case) -> dict:
-    """Return the case as the JSON API shows it to `user`."""
+    """Return the case as the JSON API shows it to `user`; raise NotAllowed."""
+    view = visibility.view_of(user, case)
     items = db.session.scalars(sa.select(WorkItem).where(
         WorkItem.case_id == case.id, WorkItem.status == "ready").order_by(WorkItem.created_at))
     version: ProcessVersion = case.process_version
@@ -157,9 +113,9 @@ def case_json(user: User, case: Case) -> dict:
         "children": [c.id for c in children_of(case)], "process": case.process_key,
         "version": version.version, "title": version.title, "jurisdiction": case.jurisdiction,
         "county": case.county, "base_name": case.base_name, "status": case.status,
-        "stage": case.stage, "data": visible_data(user, case),
-        "tasks": [task_json(i) for i in items], "ended": case.ended,
-        "precheck": precheck(case) if user.role != "applicant" else None,
+        "stage": case.stage, "data": visibility.case_data(view),
+        "tasks": [task_json(i) for i in visibility.tasks(view, items)], "ended": case.ended,
+        "precheck": precheck(case) if visibility.shows_precheck(view) else None,
         "valid_from": _iso(case.valid_from), "valid_until": _iso(case.valid_until),
         "certificate_no": case.certificate_no, "next_timer_at": _iso(case.next_timer_at),
         "waiting": case.waiting, "lock_version": case.lock_version,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Attachment, Case, User, WorkItem
-from app.services import access, audit, case_view, cases, catalog, tasks
+from app.services import access, case_view, cases, catalog, tasks, visibility
 
 
 @dataclass
@@ -29,19 +29,20 @@ def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
     case = item.case
     if not access.can_work(user, item):
         access.require_case(user, case)
+    view = visibility.view_of(user, case)
     form, choices = tasks.form_for(item, lang)
-    current = item.draft if item.draft is not None else case.data.get(item.variable)
-    events = audit.case_events(case)
-    names = case_view.user_names({e.actor for e in events})
-    data = cases.visible_data(user, case)
-    wants_precheck = "precheck_conditions" in form.show_data and user.role != "applicant"
+    current = tasks.current_values(view, item)
+    shown = [s.event for s in visibility.events(view)]
+    names = case_view.user_names({e.actor for e in shown})
+    wants_precheck = "precheck_conditions" in form.show_data and visibility.shows_precheck(view)
     return TaskPage(
         item=item, case=case, form=form, choices=choices,
-        initial=current if isinstance(current, dict) and item.status == "ready" else {},
+        initial=current if item.status == "ready" else {},
         from_draft=item.draft is not None, can_work=access.can_work(user, item)
         and item.status == "ready",
-        sections=case_view.data_sections(case, data, list(form.show_data), lang, events, names),
+        sections=case_view.data_sections(case, visibility.case_data(view), list(form.show_data),
+                                         lang, shown, names),
         precheck=cases.precheck(case) if wants_precheck else None,
-        attachments=case_view.attachments_of([c.id for c in case_view.chain(case)]),
+        attachments=visibility.case_attachments(view),
         process_title=case_view.process_title(case, lang),
         county_name=catalog.jurisdiction(case.jurisdiction).county_name(case.county, lang))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app import engine, formdefs
 from app.errors import N_, Conflict, NotFound, Rejected
 from app.extensions import db
-from app.models import Attachment, Case, User, WorkItem
+from app.models import Attachment, Case, Event, User, WorkItem
 from app.services import (
     access,
     audit,
@@ -20,6 +20,7 @@ from app.services import (
     progress,
     retried,
     transaction,
+    visibility,
 )
 
 
@@ -90,12 +91,29 @@ def form_for(item: WorkItem, lang: str = "zh"):
     return catalog.form(item.form), catalog.choices_for(item.jurisdiction, lang)
 
 
+def current_values(view: visibility.View, item: WorkItem) -> dict:
+    """Return the values a work item's form holds now, as far as the reader may see them.
+
+    A draft, else what completed this very item (a multi-instance item shares its variable
+    with its siblings), else the case data the item will fill (a correction loop).
+    """
+    if item.draft is not None:
+        return visibility.item_values(view, item, item.draft)
+    if item.status == "completed":
+        event = db.session.scalars(sa.select(Event).where(
+            Event.case_id == item.case_id, Event.task_id == item.id,
+            Event.kind == "task_completed").order_by(Event.seq.desc()).limit(1)).first()
+        return visibility.item_values(view, item, event.data.get("form") if event else None)
+    current = visibility.case_data(view).get(item.variable)
+    return dict(current) if isinstance(current, Mapping) else {}
+
+
 def task_detail(user: User, item: WorkItem, lang: str = "zh") -> dict:
     """Return the task as `GET /api/tasks/<id>` shows it: with JSON Schema and current values."""
     form, choices = form_for(item, lang)
-    current = item.draft if item.draft is not None else item.case.data.get(item.variable)
+    current = current_values(visibility.view_of(user, item.case), item)
     return {**task_json(item), "schema": formdefs.json_schema(form, choices, lang),
-            "data": formdefs.default_values(form, current if isinstance(current, dict) else {}),
+            "data": formdefs.default_values(form, current),
             "documentation": item.documentation, "case_lock_version": item.case.lock_version}
 
 

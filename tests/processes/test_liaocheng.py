@@ -169,7 +169,8 @@ def test_each_expert_sees_and_completes_only_their_own_review(case):
                                "2026-05-10T09:00")
 
     assert names(answer) == ["expert_decision"]
-    assert "expert_opinions" not in answer["data"]  # experts do not read each other's opinions
+    # Experts do not read each other's opinions, only their own.
+    assert [o["score"] for o in answer["data"]["expert_opinions"]] == [90]
     assert case.case(CITY)["data"]["expert_summary"] == {"count": 3, "average_score": 85.0,
                                                 "recommend_count": 3,
                                                 "site_check_requested": False}
