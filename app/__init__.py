@@ -15,6 +15,7 @@ def create_app(config: type | None = None) -> Flask:
                 static_folder=str(Path(__file__).parent / "static"))
     load_config(app, config)
     init_extensions(app)
+    limit_inputs(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -56,6 +57,12 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+
+def limit_inputs(app: Flask) -> None:
+    from app.web import inputs
+
+    inputs.register(app)  # before the blueprints: their routes use its bounded <int:…> converter
 
 
 def register_blueprints(app: Flask) -> None:
