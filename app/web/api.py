@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request, send_file
 
+from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
 from app.services import attachments, audit, cases, catalog, tasks, users
@@ -31,6 +34,8 @@ def _lang() -> str:
 
 @bp.before_request
 def authenticate():
+    if request.endpoint == "api.openapi":  # the contract itself is public
+        return
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.startswith("Bearer ") else ""
     g.api_user = users.user_for_token(token) if token else None
@@ -57,6 +62,17 @@ def _lock_version(body: dict) -> int | None:
         raise Rejected(N_("lock_version must be a whole number (the case's lock_version)."),
                        [("lock_version", N_("Must be a whole number."))])
     return value
+
+
+@functools.cache
+def openapi_document() -> dict:
+    """Return the OpenAPI document of this API (app/web/openapi.yaml), read once."""
+    return formdefs.load_yaml((Path(__file__).parent / "openapi.yaml").read_text("utf-8"))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @bp.get("/processes")

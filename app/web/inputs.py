@@ -106,8 +106,9 @@ def _pairs():
 def refuse_bad_text() -> None:
     """Before every request: refuse a NUL or lone surrogate in the URL, query and form fields."""
     for name, value in _pairs():
+        name = name if isinstance(name, str) else ""  # a multipart part may have no name
         if isinstance(value, str) and (BAD_TEXT.search(value) or BAD_TEXT.search(name)):
-            _refuse_text(name if not BAD_TEXT.search(name) else "_")
+            _refuse_text("_" if BAD_TEXT.search(name) else name)
 
 
 # ------------------------------------------------------------------------------ JSON

@@ -214,3 +214,15 @@ def test_the_web_task_form_refuses_a_flood_of_table_rows_on_the_table(client, lo
     assert response.status_code == 422
     assert "最多填写 200 行。" in support.text(response)
     assert case.ready() == ["submit_application"]
+
+
+def test_a_multipart_part_without_a_name_is_not_a_server_error(api, case):  # noqa: F811
+    body = (b'--B\r\nContent-Disposition: form-data\r\n\r\n{}\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n'
+            + support.PDF + b'\r\n--B--\r\n')
+
+    response = api.client.post(f"/api/cases/{case.id}/attachments", data=body,
+                               headers=api.headers("km_applicant"),
+                               content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 201 and response.get_json()["name"] == "a.pdf"
