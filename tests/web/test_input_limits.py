@@ -226,3 +226,29 @@ def test_a_multipart_part_without_a_name_is_not_a_server_error(api, case):  # no
                                content_type="multipart/form-data; boundary=B")
 
     assert response.status_code == 201 and response.get_json()["name"] == "a.pdf"
+
+
+@pytest.mark.parametrize("note", ["x" * 201, "a\x00b"], ids=["long", "nul"])
+def test_a_calendar_file_with_an_unstorable_note_is_refused_and_stores_nothing(client, login_as,
+                                                                              note):
+    from app.models import CalendarDay
+    login_as("admin")
+    csv = f"date,kind,note\n2026-10-09,workday,{note}\n".encode()
+
+    response = client.post("/admin/calendar/import", data={"file": (io.BytesIO(csv), "d.csv")},
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 422 and "备注不能超过 200 个字符" in support.text(response)
+    assert _count(CalendarDay) == 0
+
+
+def test_a_user_scope_longer_than_any_key_is_refused_on_the_field(client, login_as, user):
+    login_as("admin")
+    target = user("km_city")
+
+    response = client.post(f"/admin/users/{target.id}", data={
+        "role": "city", "jurisdiction": "k" * 41, "county": "", "active": "y"})
+
+    assert response.status_code == 422 and "请从列表中选择" in support.text(response)
+    db.session.expire_all()
+    assert db.session.get(User, target.id).jurisdiction == "kunming"
