@@ -16,6 +16,7 @@ def create_app(config: type | None = None) -> Flask:
     load_config(app, config)
     register_observability(app)  # first, so every later hook and error has a request id
     init_extensions(app)
+    limit_inputs(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -76,6 +77,12 @@ def _sqlite_pragmas(app: Flask) -> None:
         def _on_begin(connection):
             immediate = connection.get_execution_options().get("sqlite_immediate")
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def limit_inputs(app: Flask) -> None:
+    from app.web import inputs
+
+    inputs.register(app)  # before the blueprints: their routes use its bounded <int:…> converter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -36,6 +36,7 @@ NO_OVERRIDES: Overrides = MappingProxyType({})
 
 KINDS = {"holiday": False, "workday": True}
 HEADER = ["date", "kind", "note"]
+NOTE_LENGTH = 200  # the note column of calendar_day
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 Rows = list[tuple[int, list[str]]]  # (line number, cells) of a CSV
 
@@ -218,6 +219,8 @@ def _parse_row(row: list[str]) -> tuple[list[str], Override | None]:
     if problems:
         return problems, None
     note = row[2].strip() if len(row) == 3 else ""
+    if len(note) > NOTE_LENGTH or "\x00" in note:  # the database could store neither
+        return [f"备注不能超过 {NOTE_LENGTH} 个字符，且不能含空字符（NUL）。"], None
     return [], Override(day=day, working=KINDS[kind], note=note)
 
 

@@ -111,6 +111,10 @@ def _encode_table(field: FieldDef, value, key: str, where: str, out: _Encoding,
     if not isinstance(value, list):
         out.reject(where, "not_rows")
         return
+    most = field.option("max_rows")
+    if most is not None and len(value) > most:  # refused before any row is looked at
+        out.reasons.append((where, message("max_rows", out.lang, max=most)))
+        return
     names = tuple(column.name for column in field.columns)
     for index, row in enumerate(value):
         if not isinstance(row, Mapping):

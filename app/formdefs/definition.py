@@ -12,6 +12,7 @@ import yaml
 from app.errors import N_, DefinitionError
 from app.formdefs import rules
 from app.formdefs.messages import language
+from app.formdefs.safe_yaml import load_yaml
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _check_values(raw: dict, ftype: str, allowed: frozenset[str], element: str,
         check = rules.KEY_CHECKS.get(key) if key in allowed else None
         problem = check(value, ftype) if check else None
         if problem:
-            problems.add(element, problem, key=key, type=ftype)
+            problems.add(element, problem, key=key, type=ftype, most=rules.CAPS.get(key))
     for problem, params in rules.cross_problems(raw, ftype):
         problems.add(element, problem, **params)
 
@@ -209,6 +210,7 @@ def _field_def(raw: dict, ftype: str, columns: tuple[FieldDef, ...]) -> FieldDef
     options.update(copy.deepcopy({k: v for k, v in raw.items()
                                   if k not in rules.COMMON_KEYS and k != "columns"}))
     options.update(rules.normalised_bounds(options, ftype))
+    options.update(rules.default_limits(options, ftype))
     return FieldDef(
         name=raw["name"], type=ftype, label=raw["label"], label_en=raw.get("label_en", ""),
         help=raw.get("help", ""), help_en=raw.get("help_en", ""),
@@ -259,7 +261,7 @@ def _read_directory(directory: Path) -> tuple[dict[str, FormDef], list[Definitio
 
 def _read_file(path: Path, file: str) -> tuple[FormDef | None, list[DefinitionError]]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         return None, [DefinitionError(N_("cannot read the file: %(error)s"), file=file,
                                       error=str(error))]

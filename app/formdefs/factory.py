@@ -18,6 +18,7 @@ from app.formdefs.definition import FieldDef, FormDef
 from app.formdefs.messages import language, message
 
 Choices = Mapping[str, list[tuple[str, str]]]
+BLANK_ROWS = 50  # empty rows a page may post beside the filled ones (padding, rows added)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _range(field: FieldDef, ctx: _Context, coerce: Callable, keys=("min", "max")
 
 
 def _text_checks(field: FieldDef, ctx: _Context) -> list:
-    checks: list = []
+    checks: list = [f_.PlainText(ctx.text("bad_text"))]
     least, most = field.option("min_length"), field.option("max_length")
     if least is not None or most is not None:
         checks.append(f_.Length(least, most, ctx.text("min_length", min=least),
@@ -168,7 +169,11 @@ def _filled(bound) -> int:
 def _table(field: FieldDef, ctx: _Context) -> UnboundField:
     row = FormField(_row_class(field, ctx))
     checks = [_count(field, ctx, ("min_rows", "max_rows"), _filled)]
+    most = field.option("max_rows")
+    # rows beyond this (blank padding included) are not built at all: a flood costs nothing
+    limit = None if most is None else most + BLANK_ROWS
     return f_.TableField(row, min_entries=field.option("min_rows") or 0, validators=checks,
+                         row_limit=limit, too_many=ctx.text("max_rows", max=most),
                          **_common(field, ctx))
 
 

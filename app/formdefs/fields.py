@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from wtforms import Field, FieldList, SelectField, SelectMultipleField, StringField
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, DateInput, HiddenInput, ListWidget, NumberInput
 
@@ -22,6 +23,8 @@ from app.formdefs.rules import as_date
 INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 DECIMAL = re.compile(r"[+-]?[0-9]{1,24}(?:\.[0-9]{1,12})?")
 ATTACHMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # uuid4 strings from app/services/attachments.py
+# PostgreSQL cannot store NUL; a lone surrogate cannot be encoded as UTF-8 (hashes, storage).
+BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 # ------------------------------------------------------------------------------ values
 
@@ -243,15 +246,27 @@ class TableField(FieldList):
     """Rows of a table; completely blank rows (padding, the empty row left on a page) are ignored.
 
     Errors are a list with one dict per row (empty for valid or blank rows), then the table's
-    own messages (row counts) as strings.
+    own messages (row counts) as strings. More than `row_limit` posted rows (blank or not) are
+    not even built: the table gets the message `too_many` alone.
     """
+
+    def __init__(self, *args, row_limit: int | None = None, too_many: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_limit, self.too_many, self.overflow = row_limit, too_many, False
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        posted = set(self._extract_indices(self.name, formdata)) if formdata else set()
+        self.overflow = self.row_limit is not None and len(posted) > self.row_limit
+        super().process(None if self.overflow else formdata, data, extra_filters)
 
     def filled_entries(self) -> list:
         """Return the rows that hold anything, in order."""
         return [entry for entry in self.entries if not blank_row(entry)]
 
     def validate(self, form, extra_validators=()) -> bool:
-        self.errors = []
+        self.errors = [self.too_many] if self.overflow else []
+        if self.overflow:
+            return False
         for entry in self.entries:
             blank = blank_row(entry)
             if not blank:
@@ -329,6 +344,17 @@ class Pattern:
     def __call__(self, form, field) -> None:
         if field.data and not self.regex.fullmatch(field.data):
             raise ValidationError(self.message)
+
+
+class PlainText:
+    """Refuses text holding a NUL character or a lone surrogate (nothing can store those)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, str) and BAD_TEXT.search(field.data):
+            raise StopValidation(self.message)
 
 
 class CreditCode:

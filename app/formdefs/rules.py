@@ -56,6 +56,16 @@ FORMATS = frozenset({"credit_code"})
 # docs/FORMS.md: the file types and size an attachment may have unless the form says otherwise.
 DEFAULT_ACCEPT = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"]
 DEFAULT_MAX_SIZE_MB = 20
+# docs/FORMS.md "Limits": what a field holds at most unless the form says otherwise, and the
+# most a form may allow. Without a bound a 20,000-row staff list was stored and its case page
+# then took seconds to build; 200 rows cover the longest real lists (a base's staff, partner
+# agencies, yearly figures), and a roster that needs more sets max_rows up to the cap.
+DEFAULT_MAX_ROWS = 200
+MAX_ROWS_CAP = 1000
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000}  # the common lengths of our forms
+MAX_LENGTH_CAP = 20_000
+CAPS = {"min_rows": MAX_ROWS_CAP, "max_rows": MAX_ROWS_CAP,
+        "min_length": MAX_LENGTH_CAP, "max_length": MAX_LENGTH_CAP}
 # The controlling field of a show_if and the Python type its values must have.
 CONTROLLER_TYPES = {"select": str, "boolean": bool, "text": str}
 
@@ -131,6 +141,13 @@ def _flag(value, _type: str) -> str | None:
 def _count(value, _type: str) -> str | None:
     ok = _is_int(value) and value >= 0
     return None if ok else N_("%(key)s must be a whole number, 0 or more")
+
+
+def _capped(cap: int) -> Check:
+    def check(value, _type: str) -> str | None:
+        ok = _is_int(value) and 0 <= value <= cap
+        return None if ok else N_("%(key)s must be a whole number from 0 to %(most)s")
+    return check
 
 
 def _positive(value, _type: str) -> str | None:
@@ -230,11 +247,13 @@ def _anything(_value, _type: str) -> str | None:
 
 KEY_CHECKS: dict[str, Check] = {
     "label": _label, "label_en": _text, "help": _text, "help_en": _text, "required": _flag,
-    "min_length": _count, "max_length": _count, "pattern": _regex, "pattern_message": _text,
+    "min_length": _capped(MAX_LENGTH_CAP), "max_length": _capped(MAX_LENGTH_CAP),
+    "pattern": _regex, "pattern_message": _text,
     "pattern_message_en": _text, "format": _format, "min": _bound, "max": _bound,
     "choices": _choices, "choices_from": _choice_source, "min_choices": _count,
     "max_choices": _count, "accept": _extensions, "max_size_mb": _positive_number,
-    "max_files": _positive, "min_rows": _count, "max_rows": _count, "show_if": _condition,
+    "max_files": _positive, "min_rows": _capped(MAX_ROWS_CAP),
+    "max_rows": _capped(MAX_ROWS_CAP), "show_if": _condition,
 }
 FORM_KEYS: dict[str, Check] = {"key": _identifier, "title": _label, "title_en": _text,
                                "show_data": _names, "fields": _anything}
@@ -289,6 +308,16 @@ def normalised_bounds(options: dict, ftype: str) -> dict:
     if ftype != "date":
         return {}
     return {k: as_date(options[k]).isoformat() for k in ("min", "max") if k in options}
+
+
+def default_limits(options: dict, ftype: str) -> dict:
+    """Return max_length / max_rows defaults for a field that sets none (never below its min)."""
+    limits = {"table": ("min_rows", "max_rows", DEFAULT_MAX_ROWS)}
+    limits.update({t: ("min_length", "max_length", most) for t, most in DEFAULT_MAX_LENGTH.items()})
+    if ftype not in limits or options.get(limits[ftype][1]) is not None:
+        return {}
+    least, most, default = limits[ftype]
+    return {most: max(default, options.get(least) or 0)}
 
 
 def condition_problem(condition: dict, controller: FieldDef | None) -> str | None:

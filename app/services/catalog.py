@@ -37,10 +37,12 @@ def _read_package(folder: Path) -> Package:
     if not meta_path.exists():
         raise DefinitionError(N_("meta.yaml is missing"), file=str(meta_path))
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+        meta = formdefs.load_yaml(meta_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise DefinitionError(N_("invalid YAML: %(error)s"), file=str(meta_path),
                               error=str(error)) from None
+    if not isinstance(meta, dict):
+        raise DefinitionError(N_("meta.yaml must be a mapping"), file=str(meta_path))
     missing = META_KEYS - set(meta)
     if missing:
         raise DefinitionError(N_("missing keys: %(keys)s"), file=str(meta_path),
@@ -191,7 +193,7 @@ def latest_process(key: str) -> ProcessVersion:
 
 @lru_cache(maxsize=256)
 def _parse_form(key: str, source: str) -> formdefs.FormDef:
-    return formdefs.parse_form(yaml.safe_load(source), file=f"forms/{key}.yaml")
+    return formdefs.parse_form(formdefs.load_yaml(source), file=f"forms/{key}.yaml")
 
 
 def form(key: str) -> formdefs.FormDef:

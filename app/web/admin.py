@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from app.errors import N_, Rejected
 from app.services import accounts, calendar_days, calendar_view, users
+from app.web import inputs
 from app.web.errors import populate_errors
 from app.web.forms import CalendarImportForm, OverrideForm, UserForm, fill_scope_choices
 from app.web.i18n import current_lang
@@ -54,7 +55,7 @@ def user_edit(user_id: int):
 
 
 def _year() -> int:
-    return request.args.get("year", type=int) or now().year
+    return inputs.query_year() or now().year
 
 
 def _calendar_page(form=None, import_form=None, status: int = 200):

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request, send_file
 
+from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
 from app.services import attachments, audit, cases, catalog, tasks, users
+from app.web import inputs
 from app.web.i18n import current_lang
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
+MAX_PER_PAGE = 500  # what tasks.list_tasks serves at most
 
 
 class Unauthenticated(AppError):
@@ -29,6 +34,8 @@ def _lang() -> str:
 
 @bp.before_request
 def authenticate():
+    if request.endpoint == "api.openapi":  # the contract itself is public
+        return
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.startswith("Bearer ") else ""
     g.api_user = users.user_for_token(token) if token else None
@@ -37,11 +44,35 @@ def authenticate():
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Rejected(N_("The request body must be a JSON object."),
-                       [("_", N_("The request body must be a JSON object."))])
-    return body
+    return inputs.json_body()
+
+
+def _text(body: dict, key: str) -> str:
+    value = body.get(key, "")
+    if not isinstance(value, str):
+        raise Rejected(N_("%(key)s must be a string."), [(key, N_("Must be a string."))], key=key)
+    return value
+
+
+def _lock_version(body: dict) -> int | None:
+    value = body.get("lock_version")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= inputs.MAX_ID:
+        raise Rejected(N_("lock_version must be a whole number (the case's lock_version)."),
+                       [("lock_version", N_("Must be a whole number."))])
+    return value
+
+
+@functools.cache
+def openapi_document() -> dict:
+    """Return the OpenAPI document of this API (app/web/openapi.yaml), read once."""
+    return formdefs.load_yaml((Path(__file__).parent / "openapi.yaml").read_text("utf-8"))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @bp.get("/processes")
@@ -53,13 +84,13 @@ def processes():
 
 @bp.post("/cases")
 def start_case():
-    case = cases.start_case(g.api_user, str(_body().get("process", "")), _now())
+    case = cases.start_case(g.api_user, _text(_body(), "process"), _now())
     return jsonify(cases.case_json(g.api_user, case)), 201
 
 
 @bp.get("/cases")
 def list_cases():
-    found = cases.list_cases(g.api_user, page=request.args.get("page", 1, type=int),
+    found = cases.list_cases(g.api_user, page=inputs.query_page(),
                              status=request.args.get("status"),
                              process=request.args.get("process"),
                              county=request.args.get("county"), q=request.args.get("q"))
@@ -73,8 +104,8 @@ def show_case(case_id: int):
 
 @bp.get("/tasks")
 def list_tasks():
-    found = tasks.list_tasks(g.api_user, page=request.args.get("page", 1, type=int),
-                             per_page=request.args.get("per_page", 100, type=int))
+    found = tasks.list_tasks(g.api_user, page=inputs.query_page(),
+                             per_page=inputs.query_int("per_page", 100, 1, MAX_PER_PAGE))
     return jsonify([tasks.task_json(i) for i in found])
 
 
@@ -92,7 +123,7 @@ def complete_task(task_id: str):
         raise Rejected(N_("data must be a JSON object."),
                        [("data", N_("data must be a JSON object."))])
     case = tasks.complete_task(g.api_user, task_id, data, _now(), _lang(),
-                               expected_version=body.get("lock_version"))
+                               expected_version=_lock_version(body))
     return jsonify(cases.case_json(g.api_user, case))
 
 

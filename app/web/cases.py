@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from app.errors import N_, AppError, Rejected
 from app.services import attachments, case_view, cases
+from app.web import inputs
 from app.web.i18n import current_lang
 from app.web.layout import due_label, format_size, now
 
@@ -20,8 +21,8 @@ FILTERS = ("status", "process", "county", "q")
 @login_required
 def index():
     filters = {k: request.args.get(k, "").strip() for k in FILTERS}
-    year = request.args.get("year", type=int)
-    listing = case_view.case_list(current_user, page=request.args.get("page", 1, type=int),
+    year = inputs.query_year()
+    listing = case_view.case_list(current_user, page=inputs.query_page(),
                                   lang=current_lang(), year=year, **filters)
     return render_template("cases/index.html", listing=listing, filters=filters, year=year,
                            years=range(now().year, now().year - 6, -1))

@@ -19,6 +19,11 @@ def _required():
     return DataRequired(message=REQUIRED)
 
 
+def _listed():
+    # keys of the database's 40-character scope columns; the service checks the rest
+    return Length(max=40, message=_l("Choose a value from the list."))
+
+
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[_required()],
                            render_kw={"autocomplete": "username", "autofocus": True})
@@ -55,8 +60,9 @@ class RegisterForm(FlaskForm):
 class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[SelectChoice(r, labels.ROLES[r]) for r in ROLES],
                        validators=[_required()])
-    jurisdiction = SelectField(_l("City"), validators=[Optional()], validate_choice=False)
-    county = SelectField(_l("County / district"), validators=[Optional()],
+    jurisdiction = SelectField(_l("City"), validators=[Optional(), _listed()],
+                               validate_choice=False)
+    county = SelectField(_l("County / district"), validators=[Optional(), _listed()],
                          validate_choice=False)
     active = BooleanField(_l("Account active (may log in)"))
 
