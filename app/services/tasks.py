@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 
 import sqlalchemy as sa
@@ -160,22 +162,42 @@ def _claimed_by_other(item: WorkItem) -> Conflict:
     return Conflict(N_("This task is claimed by %(who)s."), who=holder.name or holder.username)
 
 
+def seen_digest(user: User, case: Case) -> str:
+    """Return a digest of what `user` may see of `case`'s data (the task page's context).
+
+    A form filled in against an older digest was filled in against data that has since
+    changed for this reader. Another expert's opinion, which the reader never sees, does
+    not change it: independent parallel tasks do not go stale because of each other.
+    """
+    visible = visibility.case_data(visibility.view_of(user, case))
+    text = json.dumps(visible, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _require_current(user: User, case: Case, expected_version: int | None,
+                     expected_seen: str | None) -> None:
+    stale_version = expected_version is not None and case.lock_version != expected_version
+    if stale_version or (expected_seen is not None and expected_seen != seen_digest(user, case)):
+        raise Conflict(N_("The case changed while you were filling in the form; reload and "
+                          "check before submitting."))
+
+
 @retried
 def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
-                  lang: str = "zh", expected_version: int | None = None) -> Case:
+                  lang: str = "zh", expected_version: int | None = None,
+                  expected_seen: str | None = None) -> Case:
     """Validate `data`, complete the task and move the case on; return the case.
 
     Raises NotFound, NotAllowed, Rejected (nothing changed) or Conflict (already done,
-    claimed by someone else, or the case changed since `expected_version`).
+    claimed by someone else, or the case changed since `expected_version` / the data the
+    user saw, `expected_seen` from `seen_digest`).
     """
     with transaction():
         case = _lock_case_of(task_id)
         item = _open_item(user, task_id)
         if item.claimed_by_id not in (None, user.id):
             raise _claimed_by_other(item)
-        if expected_version is not None and case.lock_version != expected_version:
-            raise Conflict(N_("The case changed while you were filling in the form; reload and "
-                              "check before submitting."))
+        _require_current(user, case, expected_version, expected_seen)
         form, choices = form_for(item, lang)
         clean = formdefs.validate_data(form, dict(data), choices, lang)
         _check_files(case, form, clean)

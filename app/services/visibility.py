@@ -22,9 +22,10 @@ from app.models import Attachment, Case, Event, User, WorkItem
 from app.services import access, audit, catalog
 
 FULL_ROLES = ("county", "city", "province", "auditor", "admin")
-# An official's form shows a limited reader only its outcome and the recognition facts.
+# An official's form shows a limited reader only its outcome, the recognition facts and
+# what was published anyway (the public notice is addressed to everyone).
 OUTCOME_KEYS = ("decision", "decision_reason", "recognized_on", "certificate_no", "valid_from",
-                "valid_until")
+                "valid_until", "notice_start", "notice_url", "notice_title")
 # The scalar case data an applicant may read; every other scalar steers the procedure.
 PUBLIC_FACTS = ("case_ref", "case_status", "jurisdiction", "parent_ref", "recognized_on",
                 "certificate_no", "valid_from", "valid_until")
@@ -104,7 +105,7 @@ def _shown_value(view: View, key: str, value):
     if key in view.own_keys:
         return value
     if isinstance(value, Mapping):
-        return outcome(value) if "decision" in value else None
+        return outcome(value) or None
     if isinstance(value, list):
         own = [v for v in value if _fingerprint(v) in view.own_forms]
         return own or None

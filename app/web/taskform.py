@@ -47,9 +47,9 @@ def values(form, page: TaskPage) -> dict:
     return formdefs.form_data(form, page.form)
 
 
-def lock_version() -> int | None:
-    """Return the case version the form was filled in against (hidden input)."""
-    return request.form.get("lock_version", type=int)
+def seen() -> str | None:
+    """Return the digest of the case data the form was filled in against (hidden input)."""
+    return request.form.get("seen") or None
 
 
 def _cell(form, name: str):

@@ -19,9 +19,10 @@ def _page(task_id: str) -> task_view.TaskPage:
     return task_view.task_page(current_user, tasks.get_task(current_user, task_id), current_lang())
 
 
-def _render(page, form, status: int = 200, problem: str = "", lock: int | None = None):
+def _render(page, form, status: int = 200, problem: str = "", seen: str | None = None):
+    seen = seen or tasks.seen_digest(current_user, page.case)
     return render_template("tasks/show.html", page=page, form=form, now=now(), problem=problem,
-                           status=status, lock_version=lock or page.case.lock_version), status
+                           status=status, seen=seen), status
 
 
 @bp.get("/<task_id>")
@@ -44,14 +45,13 @@ def submit(task_id: str):
     page = _page(task_id)
     form = taskform.from_request(page)
     if not form.validate_on_submit():
-        return _render(page, form, 422, _("Please correct the marked fields."),
-                       taskform.lock_version())
+        return _render(page, form, 422, _("Please correct the marked fields."), taskform.seen())
     try:
         case = tasks.complete_task(current_user, task_id, taskform.values(form, page), now(),
-                                   current_lang(), expected_version=taskform.lock_version())
+                                   current_lang(), expected_seen=taskform.seen())
     except Rejected as error:
         return _render(page, form, 422, " ".join(taskform.apply_reasons(form, error))
-                       or error.text(_), taskform.lock_version())
+                       or error.text(_), taskform.seen())
     except Conflict as error:
         return _render(_page(task_id), form, 409, error.text(_))
     return _after_submit(case)

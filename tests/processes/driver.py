@@ -80,8 +80,8 @@ def app_from_template(template: Path, folder: Path, process_dir: Path = ROOT / "
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
-    return build_template(tmp_path_factory.mktemp("template"))
+def template_db(template_database) -> Path:
+    return template_database(ROOT / "processes", ROOT / "forms")
 
 
 @pytest.fixture

@@ -314,3 +314,13 @@ def test_an_expert_neither_lists_nor_downloads_another_experts_upload(api):
         200, 200, 403, 403]
     assert notes in events("km_expert2") and notes in events("km_city")
     assert notes not in events("km_expert1") and notes not in events("km_applicant")
+
+
+def test_the_applicant_reads_the_published_public_notice_but_not_the_city_papers_behind_it(
+        answers):
+    found = answers["public notice"]
+
+    for endpoint in ("api case", "web case page"):
+        status, text = found[("km_applicant", endpoint)]
+        assert status == 200 and km.NOTICE["notice_url"] in text
+        assert ASSESSMENT not in text and OPINION1 not in text

@@ -70,7 +70,7 @@ def test_application_form_has_labels_tables_uploads_and_conditions(client, login
     assert html.count('data-row>') >= 2 + 1  # yearly tables start with their two minimum rows
     assert f'data-upload-url="/cases/{started_case}/attachments"' in html
     assert 'id="application_report-picker"' in html and 'accept=".pdf,.jpg' in html
-    assert 'name="lock_version"' in html and 'id="save-draft"' in html
+    assert 'name="seen"' in html and 'id="save-draft"' in html
 
 
 def test_invalid_input_is_shown_in_chinese_beside_each_field_and_kept(client, login_as,
@@ -165,19 +165,20 @@ def test_draft_is_saved_restored_and_not_submitted(client, login_as, started_cas
     assert "已恢复您保存的草稿" in page
 
 
-def test_stale_lock_version_gives_a_conflict_message_and_keeps_the_input(client, login_as,
-                                                                         submitted_case):
+def test_a_form_filled_in_against_changed_data_gives_a_conflict_message_and_keeps_the_input(
+        client, login_as, submitted_case):
     login_as("km_county_wuhua")
-    current = support.case(submitted_case).lock_version
+    page = client.get(task_url(submitted_case)).get_data(as_text=True)
+    current = re.search(r'name="seen" value="([0-9a-f]{64})"', page)[1]
 
     response = client.post(task_url(submitted_case), data=support.to_form(
-        dict(support.COUNTY_APPROVE, assessment="我的测评意见"), lock_version=current - 1))
+        dict(support.COUNTY_APPROVE, assessment="我的测评意见"), seen="0" * 64))
 
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "在您填写表单期间案卷已发生变化" in text(response)
     assert "我的测评意见" in html
-    assert f'name="lock_version" value="{current}"' in html
+    assert f'name="seen" value="{current}"' in html
     assert support.ready_item(submitted_case, "county_review").status == "ready"
     assert "county_review" not in support.case(submitted_case).data
 
