@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.config import ROOT, Config
+from app.config import INSTANCE, ROOT, Config, secret_key
 
 
 def create_app(config: type | None = None) -> Flask:
@@ -15,6 +15,7 @@ def create_app(config: type | None = None) -> Flask:
                 static_folder=str(Path(__file__).parent / "static"))
     load_config(app, config)
     init_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -24,17 +25,19 @@ def create_app(config: type | None = None) -> Flask:
 def load_config(app: Flask, config: type | None) -> None:
     app.config.from_object(config or Config)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
-    Path(ROOT / "instance").mkdir(exist_ok=True)
+    INSTANCE.mkdir(exist_ok=True)
+    app.config["SECRET_KEY"] = secret_key(app.config["SECRET_KEY"], app.config["PRODUCTION"])
 
 
 def init_extensions(app: Flask) -> None:
-    from app.extensions import babel, csrf, db, login, migrate
+    from app.extensions import babel, csrf, db, limiter, login, migrate
     from app.web.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     _sqlite_pragmas(app)
@@ -56,6 +59,12 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+
+def register_security(app: Flask) -> None:
+    from app.web import security
+
+    security.register(app)  # proxy headers, security headers, no cookies on the API
 
 
 def register_blueprints(app: Flask) -> None:
