@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.config import INSTANCE, ROOT, Config, secret_key
+from app.config import INSTANCE, ROOT, Config, finalise
 
 
 def create_app(config: type | None = None) -> Flask:
@@ -26,7 +26,7 @@ def load_config(app: Flask, config: type | None) -> None:
     app.config.from_object(config or Config)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     INSTANCE.mkdir(exist_ok=True)
-    app.config["SECRET_KEY"] = secret_key(app.config["SECRET_KEY"], app.config["PRODUCTION"])
+    finalise(app.config)
 
 
 def init_extensions(app: Flask) -> None:

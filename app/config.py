@@ -30,7 +30,7 @@ class Config:
     SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = PRODUCTION
+    SESSION_COOKIE_SECURE = False  # True when PRODUCTION (see finalise)
     # Number of reverse proxies in front whose X-Forwarded-* headers are trusted (0: none).
     TRUST_PROXY = _env_int("TRUST_PROXY", 0)
     # Per client address; shared by all workers only with a shared storage (redis://...).
@@ -52,12 +52,18 @@ class TestConfig(Config):
     TESTING = True
     PRODUCTION = False
     SECRET_KEY = "test"
-    SESSION_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
     REGISTER_RATE_LIMIT = "1000 per minute"
+
+
+def finalise(config: dict) -> None:
+    """Fill in the settings that follow from others: the secret key, production cookies."""
+    config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], config["PRODUCTION"])
+    if config["PRODUCTION"]:
+        config["SESSION_COOKIE_SECURE"] = True
 
 
 class MissingSecretKey(RuntimeError):

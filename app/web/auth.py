@@ -58,7 +58,7 @@ def too_many_attempts(_error):
 @bp.post("/logout")
 @login_required
 def logout():
-    users.end_sessions(current_user)
+    users.end_sessions(current_user._get_current_object())
     logout_user()
     fresh_session(logging_in=False)
     flash(_("You have logged out."), "info")
@@ -70,10 +70,11 @@ def logout():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            users.change_password(current_user, form.current.data, form.password.data)
+            users.change_password(user, form.current.data, form.password.data)
             fresh_session(logging_in=True)  # the other sessions end, this one goes on
-            login_user(current_user)
+            login_user(user)
             flash(_("Your password is changed; your other sessions have ended."), "success")
             return redirect(url_for("worklist.home"))
         except Rejected as error:
