@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.config import ROOT, Config
+from app.config import INSTANCE, ROOT, Config, finalise
 
 
 def create_app(config: type | None = None) -> Flask:
@@ -17,6 +17,7 @@ def create_app(config: type | None = None) -> Flask:
     register_observability(app)  # first, so every later hook and error has a request id
     init_extensions(app)
     limit_inputs(app)
+    register_security(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -26,7 +27,8 @@ def create_app(config: type | None = None) -> Flask:
 def load_config(app: Flask, config: type | None) -> None:
     app.config.from_object(config or Config)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
-    Path(ROOT / "instance").mkdir(exist_ok=True)
+    INSTANCE.mkdir(exist_ok=True)
+    finalise(app.config)
 
 
 def register_observability(app: Flask) -> None:
@@ -36,13 +38,14 @@ def register_observability(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from app.extensions import babel, csrf, db, login, migrate
+    from app.extensions import babel, csrf, db, limiter, login, migrate
     from app.web.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     _sqlite_pragmas(app)
@@ -83,6 +86,12 @@ def limit_inputs(app: Flask) -> None:
     from app.web import inputs
 
     inputs.register(app)  # before the blueprints: their routes use its bounded <int:…> converter
+
+
+def register_security(app: Flask) -> None:
+    from app.web import security
+
+    security.register(app)  # proxy headers, security headers, no cookies on the API
 
 
 def register_blueprints(app: Flask) -> None:

@@ -96,6 +96,10 @@ def users_create(name, role, jurisdiction, county, password):
 @demo_cli.command("load")
 def demo_load():
     """Create demo users for every role and jurisdiction and print their logins."""
+    if current_app.config["PRODUCTION"]:
+        # Their published password is exempt from the password policy.
+        click.echo("demo users are not loaded when APP_ENV=production", err=True)
+        sys.exit(1)
     for login in demo.load_demo_users(current_app.config["PROCESS_DIR"]):
         scope = "/".join(p for p in (login.get("jurisdiction"), login.get("county")) if p)
         click.echo(f"{login['username']:<24} {login['password']:<10} {login['role']:<10} {scope}")

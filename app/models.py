@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -83,6 +84,10 @@ class FormVersion(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 
+def new_session_nonce() -> str:
+    return secrets.token_hex(16)
+
+
 class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -96,6 +101,11 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # Part of every login session; a new one (logout, password change, deactivation) ends
+    # all sessions of the user.
+    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
 
     # Flask-Login protocol, kept here so the web layer needs no wrapper class.
     is_anonymous = False
@@ -109,7 +119,11 @@ class User(db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_nonce}"
+
+
+# One account per name whatever its case: ADMIN cannot sit beside admin.
+sa.Index("uq_user_username_lower", sa.func.lower(User.username), unique=True)
 
 
 class Case(db.Model):

@@ -1,26 +1,36 @@
-"""Users: creation, passwords, API tokens, applicant registration, demo users."""
+"""Users: creation, passwords, log-in with lockout, sessions, API tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 import secrets
 
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import formdefs
-from app.errors import N_, Rejected
+from app.errors import N_, NotFound, Rejected
 from app.extensions import db
-from app.models import User
-from app.services import transaction
+from app.models import User, new_session_nonce
+from app.services import passwords, transaction
 
 ROLES = ("applicant", "county", "city", "expert", "auditor", "designer", "admin")
 SCOPED_ROLES = {"applicant": ("jurisdiction", "county"), "county": ("jurisdiction", "county"),
                 "city": ("jurisdiction",), "expert": ("jurisdiction",)}
+USERNAME = re.compile(r"[A-Za-z0-9_]{1,80}")
+# Names an applicant could use to pass for the administration; refused like taken ones.
+RESERVED = frozenset({"admin", "administrator", "root", "system", "support", "official"})
+UNAVAILABLE = N_("This username cannot be used. Choose another one.")
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _named(username: str) -> User | None:
+    return db.session.scalars(sa.select(User).where(
+        sa.func.lower(User.username) == username.lower())).first()
 
 
 def _validate_scope(role: str, jurisdiction, county) -> list:
@@ -35,23 +45,31 @@ def _validate_scope(role: str, jurisdiction, county) -> list:
     return reasons
 
 
-def _validate(username: str, role: str, jurisdiction, county, password) -> list:
+def account_problems(username: str, password: str | None, policy: bool = True) -> list:
+    """Return the reasons why a new account may not have this username and password.
+
+    A taken name gets the same answer as a reserved one: registration must not tell
+    which accounts exist."""
     reasons = []
-    if not username or len(username) > 80 or not username.replace("_", "").isalnum():
+    if not USERNAME.fullmatch(username or ""):
         reasons.append(("username", N_("A username may contain only letters, digits and "
                                        "underscores.")))
-    elif db.session.scalars(sa.select(User).where(User.username == username)).first():
-        reasons.append(("username", N_("This username is already taken.")))
-    if password is not None and len(password) < 8:
-        reasons.append(("password", N_("The password must have at least 8 characters.")))
-    return reasons + _validate_scope(role, jurisdiction, county)
+    elif _named(username) is not None or (policy and username.lower() in RESERVED):
+        reasons.append(("username", UNAVAILABLE))
+    if password is not None and policy:
+        reasons += passwords.problems(password, username or "")
+    return reasons
 
 
 def create_user(username: str, role: str, jurisdiction: str | None = None,
                 county: str | None = None, password: str | None = None, name: str = "",
-                credit_code: str | None = None, contact: str = "") -> tuple[User, str]:
-    """Create a user; return (user, API token). Raise Rejected on bad input."""
-    reasons = _validate(username, role, jurisdiction, county, password)
+                credit_code: str | None = None, contact: str = "",
+                policy: bool = True) -> tuple[User, str]:
+    """Create a user; return (user, API token). Raise Rejected on bad input.
+
+    `policy=False` skips the password policy and reserved names: only for the demo users."""
+    reasons = account_problems(username, password, policy)
+    reasons += _validate_scope(role, jurisdiction, county)
     if credit_code is not None and not formdefs.credit_code_valid(credit_code):
         reasons.append(("credit_code", N_("Invalid unified social credit code (check the 18 "
                                           "characters and the check digit).")))
@@ -61,7 +79,7 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
     token = secrets.token_urlsafe(32)
     user = User(username=username, role=role, jurisdiction=jurisdiction, county=county,
                 name=name or username, credit_code=credit_code, contact=contact,
-                password_hash=generate_password_hash(password or secrets.token_urlsafe(16)),
+                password_hash=passwords.hash_password(password or secrets.token_urlsafe(16)),
                 token_hash=_token_hash(token))
     with transaction():
         db.session.add(user)
@@ -76,11 +94,78 @@ def issue_token(user: User) -> str:
     return token
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None."""
-    user = db.session.scalars(sa.select(User).where(User.username == username)).first()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+def is_locked(user: User, now: dt.datetime, lock_minutes: int) -> bool:
+    """Return whether too many failed log-ins lock the account at `now` (0 minutes: until
+    an administrator unlocks it)."""
+    if user.locked_at is None:
+        return False
+    return not lock_minutes or now < user.locked_at + dt.timedelta(minutes=lock_minutes)
+
+
+def _count_failure(user: User, now: dt.datetime, max_failures: int) -> None:
+    with transaction():
+        # Counted in the database, so every worker process sees the same count.
+        db.session.execute(sa.update(User).where(User.id == user.id).values(
+            failed_logins=User.failed_logins + 1))
+        db.session.refresh(user)
+        if max_failures and user.failed_logins >= max_failures:
+            user.locked_at = now
+
+
+def authenticate(username: str, password: str, now: dt.datetime, max_failures: int = 5,
+                 lock_minutes: int = 15) -> User | None:
+    """Return the active, unlocked user with these credentials (any case of the name), or
+    None; count a failure and lock the account after `max_failures` in a row."""
+    user = _named(username)
+    valid = passwords.check(user.password_hash if user else None, password)
+    if user is None or not user.active or is_locked(user, now, lock_minutes):
         return None
+    if not valid:
+        _count_failure(user, now, max_failures)
+        return None
+    if user.failed_logins or user.locked_at:
+        with transaction():
+            user.failed_logins, user.locked_at = 0, None
+    return user
+
+
+def session_user(session_id: str) -> User | None:
+    """Return the active user of a login session id ("<id>:<nonce>"), or None when the
+    user logged out, changed the password or was disabled since."""
+    user_id, _sep, nonce = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or not nonce:
+        return None
+    return user if secrets.compare_digest(user.session_nonce, nonce) else None
+
+
+def end_sessions(user: User) -> None:
+    """End every login session of `user` (each browser must log in again)."""
+    with transaction():
+        user.session_nonce = new_session_nonce()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; end the user's other sessions.
+    Raise Rejected."""
+    if not passwords.check(user.password_hash, current):
+        raise Rejected(N_("Please correct the password details."),
+                       [("current", N_("The current password is wrong."))])
+    reasons = passwords.problems(new, user.username)
+    if reasons:
+        raise Rejected(N_("Please correct the password details."), reasons)
+    with transaction():
+        user.password_hash = passwords.hash_password(new)
+        user.session_nonce = new_session_nonce()
+
+
+def unlock_user(user_id: int) -> User:
+    """Lift the lock of too many failed log-ins; return the user. Raise NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No such user."))
+    with transaction():
+        user.failed_logins, user.locked_at = 0, None
     return user
 
 
@@ -101,11 +186,15 @@ def list_users(role: str | None = None, jurisdiction: str | None = None) -> list
 
 
 def update_user(user_id: int, role: str, jurisdiction, county, active: bool) -> User:
-    """Change a user's role, scope and whether they may log in; raise Rejected."""
+    """Change a user's role, scope and whether they may log in; raise Rejected.
+
+    Disabling an account ends its sessions at once."""
     user = db.session.get(User, user_id)
     reasons = _validate_scope(role, jurisdiction, county)
     if reasons:
         raise Rejected(N_("Please correct the user details."), reasons)
     with transaction():
+        if user.active and not active:
+            user.session_nonce = new_session_nonce()
         user.role, user.jurisdiction, user.county, user.active = role, jurisdiction, county, active
     return user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,12 +26,23 @@ def only_administrators():
         abort(403)
 
 
+def _locked(user) -> bool:
+    return users.is_locked(user, now(), current_app.config["LOGIN_LOCK_MINUTES"])
+
+
 @bp.get("/users", endpoint="users")
 def users_index():
     role, jurisdiction = request.args.get("role") or None, request.args.get("jurisdiction") or None
     return render_template("admin/users.html", users=users.list_users(role, jurisdiction),
                            jurisdictions=accounts.jurisdictions(), role=role,
-                           jurisdiction=jurisdiction)
+                           jurisdiction=jurisdiction, locked=_locked)
+
+
+@bp.post("/users/<int:user_id>/unlock", endpoint="users_unlock")
+def user_unlock(user_id: int):
+    user = users.unlock_user(user_id)
+    flash(_("User %(name)s may log in again.", name=user.username), "success")
+    return redirect(url_for("admin.users_edit", user_id=user.id))
 
 
 def _scope_choices(form: UserForm) -> None:
@@ -51,7 +62,8 @@ def user_edit(user_id: int):
             return redirect(url_for("admin.users"))
         except Rejected as error:
             form.form_errors = populate_errors(form, error)
-    return render_template("admin/user.html", user=user, form=form), 422 if form.errors else 200
+    return render_template("admin/user.html", user=user, form=form,
+                           locked=_locked(user)), 422 if form.errors else 200
 
 
 def _year() -> int:

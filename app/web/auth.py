@@ -2,50 +2,84 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from app.errors import Rejected
+from app.extensions import limiter
 from app.services import accounts, users
 from app.web.errors import populate_errors
-from app.web.forms import LoginForm, RegisterForm, fill_scope_choices
+from app.web.forms import LoginForm, PasswordForm, RegisterForm, fill_scope_choices
 from app.web.i18n import LANGUAGES, current_lang
-from app.web.layout import safe_next
+from app.web.layout import fresh_session, now, safe_next
 
 bp = Blueprint("auth", __name__)
 
 
-def _fresh_session() -> None:
-    # Nothing of the previous user (e.g. unread messages) may reach the next one.
-    lang = session.get("lang")
-    session.clear()
-    session.permanent = True
-    if lang:
-        session["lang"] = lang
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
+def _authenticate(form: LoginForm):
+    config = current_app.config
+    return users.authenticate(form.username.data.strip(), form.password.data, now(),
+                              config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.username.data.strip(), form.password.data)
+        user = _authenticate(form)
         if user is not None:
-            _fresh_session()
+            fresh_session(logging_in=True)
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.name or user.username), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("worklist.home"))
-        form.password.errors = [_("Wrong username or password, or the account is disabled.")]
+        # One answer for every failure: it must not tell which accounts exist.
+        form.password.errors = [_("Wrong username or password, or the account is disabled or "
+                                  "locked after too many failed attempts.")]
     return render_template("auth/login.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(_error):
+    flash(_("Too many attempts from your address. Wait a few minutes and try again."), "error")
+    if request.endpoint == "auth.register":
+        form = RegisterForm()
+        _register_choices(form)
+        return render_template("auth/register.html", form=form), 429
+    return render_template("auth/login.html", form=LoginForm()), 429
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    users.end_sessions(current_user._get_current_object())
     logout_user()
-    _fresh_session()
+    fresh_session(logging_in=False)
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            users.change_password(user, form.current.data, form.password.data)
+            fresh_session(logging_in=True)  # the other sessions end, this one goes on
+            login_user(user)
+            flash(_("Your password is changed; your other sessions have ended."), "success")
+            return redirect(url_for("worklist.home"))
+        except Rejected as error:
+            form.form_errors = populate_errors(form, error)
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
 
 def _register_choices(form: RegisterForm) -> None:
@@ -55,6 +89,7 @@ def _register_choices(form: RegisterForm) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_limit("REGISTER_RATE_LIMIT"), methods=["POST"])
 def register():
     form = RegisterForm()
     _register_choices(form)

@@ -48,10 +48,21 @@ class RegisterForm(FlaskForm):
             r"^[A-Za-z0-9_]+$",
             message=_l("A username may contain only letters, digits and underscores."))],
         render_kw={"autocomplete": "username"})
-    password = PasswordField(
-        _l("Password"), validators=[_required(), Length(
-            min=8, message=_l("The password must have at least 8 characters."))],
+    # Length, username and common passwords: the service's policy (app/services/passwords.py).
+    password = PasswordField(_l("Password"), validators=[_required()],
+                             description=_l("At least 10 characters; not a common password."),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the password"), validators=[_required(), EqualTo(
+        "password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[_required()],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[_required()],
+                             description=_l("At least 10 characters; not a common password."),
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the password"), validators=[_required(), EqualTo(
         "password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"})

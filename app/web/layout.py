@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from urllib.parse import urlsplit
 
-from flask import Flask, request, session
+from flask import Flask, current_app, flash, request, session
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +14,7 @@ from flask_login import current_user
 from app.calendar import SHANGHAI
 from app.errors import N_
 from app.extensions import login
-from app.services import accounts
+from app.services import accounts, users
 from app.web import labels
 from app.web.i18n import current_lang
 
@@ -117,13 +118,36 @@ def _context() -> dict:
             "endpoint": request.endpoint or ""}
 
 
-def _load_user(user_id: str):
-    return accounts.get_user(int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str):
+    # Refuses disabled users and sessions ended by logout or a password change.
+    return users.session_user(session_id)
+
+
+def fresh_session(logging_in: bool) -> None:
+    """Clear the session: nothing of the previous user (e.g. unread messages) reaches the
+    next one; keep the language; when `logging_in`, start the absolute lifetime."""
+    lang = session.get("lang")
+    session.clear()
+    session.permanent = True
+    if logging_in:
+        session["login_at"] = int(time.time())
+    if lang:
+        session["lang"] = lang
+
+
+def _session_expired() -> bool:
+    started = session.get("login_at")
+    limit = current_app.config["SESSION_MAX_HOURS"] * 3600
+    return not isinstance(started, int) or time.time() - started > limit
 
 
 def _keep_session_alive() -> None:
-    # PERMANENT_SESSION_LIFETIME is an idle timeout: every request renews the cookie.
+    # PERMANENT_SESSION_LIFETIME is an idle timeout: every request renews the cookie, up to
+    # SESSION_MAX_HOURS after the log-in.
     session.permanent = True
+    if "_user_id" in session and _session_expired():
+        fresh_session(logging_in=False)
+        flash(gettext("Your session has ended. Please log in again."), "info")
 
 
 def register(app: Flask) -> None:

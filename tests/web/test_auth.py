@@ -146,9 +146,9 @@ def test_registration_with_a_wrong_check_digit_explains_in_chinese_and_creates_n
 
 @pytest.mark.parametrize("overrides, message", [
     ({"county": "dongchangfu"}, "请选择所选城市下辖的县（市、区）"),
-    ({"username": "km_city"}, "该用户名已被使用"),
+    ({"username": "km_city"}, "该用户名不可用"),
     ({"confirm": "other-pass1"}, "两次输入的密码不一致"),
-    ({"password": "short", "confirm": "short"}, "密码至少为8位"),
+    ({"password": "short", "confirm": "short"}, "密码至少为10位"),
     ({"organisation": ""}, "此项为必填项"),
 ])
 def test_registration_refuses_bad_details_with_a_message(client, overrides, message):

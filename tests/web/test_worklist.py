@@ -70,7 +70,8 @@ def test_claiming_and_releasing_a_task(client, login_as, submitted_case):
 
 
 def test_a_colleagues_claim_is_shown_and_blocks_submitting(client, login_as, submitted_case):
-    users.create_user("wuhua_second", "county", "kunming", "wuhua", "demo1234", "五华区 赵强")
+    users.create_user("wuhua_second", "county", "kunming", "wuhua", "demo1234", "五华区 赵强",
+                      policy=False)
     login_as("wuhua_second")
     item = support.ready_item(submitted_case)
     client.post(f"/tasks/{item.id}/claim")
