@@ -95,8 +95,19 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import (admin, api, applicant, audit, auth, cases, display, layout, processes,
-                         tasks, worklist)
+    from app.web import (
+        admin,
+        api,
+        applicant,
+        audit,
+        auth,
+        cases,
+        display,
+        layout,
+        processes,
+        tasks,
+        worklist,
+    )
 
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)

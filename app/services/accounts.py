@@ -68,7 +68,7 @@ def register_applicant(organisation: str, jurisdiction: str, county: str, credit
         reasons.append(("organisation", N_("Enter the name of the organisation.")))
     if not contact.strip():
         reasons.append(("contact", N_("Enter a contact person and telephone number.")))
-    reasons += users.account_problems(username.strip(), password)
+    reasons += users.account_problems(username.strip(), password, self_registered=True)
     if reasons:
         if not formdefs.credit_code_valid(code):
             reasons.append(("credit_code", BAD_CODE))

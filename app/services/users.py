@@ -45,16 +45,18 @@ def _validate_scope(role: str, jurisdiction, county) -> list:
     return reasons
 
 
-def account_problems(username: str, password: str | None, policy: bool = True) -> list:
+def account_problems(username: str, password: str | None, policy: bool = True,
+                     self_registered: bool = False) -> list:
     """Return the reasons why a new account may not have this username and password.
 
-    A taken name gets the same answer as a reserved one: registration must not tell
-    which accounts exist."""
+    Reserved names are refused to those who register themselves (an operator may create
+    `admin`). A taken name gets the same answer as a reserved one: registration must not
+    tell which accounts exist."""
     reasons = []
     if not USERNAME.fullmatch(username or ""):
         reasons.append(("username", N_("A username may contain only letters, digits and "
                                        "underscores.")))
-    elif _named(username) is not None or (policy and username.lower() in RESERVED):
+    elif _named(username) is not None or (self_registered and username.lower() in RESERVED):
         reasons.append(("username", UNAVAILABLE))
     if password is not None and policy:
         reasons += passwords.problems(password, username or "")
@@ -67,7 +69,7 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
                 policy: bool = True) -> tuple[User, str]:
     """Create a user; return (user, API token). Raise Rejected on bad input.
 
-    `policy=False` skips the password policy and reserved names: only for the demo users."""
+    `policy=False` skips the password policy: only for the demo users."""
     reasons = account_problems(username, password, policy)
     reasons += _validate_scope(role, jurisdiction, county)
     if credit_code is not None and not formdefs.credit_code_valid(credit_code):

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -40,9 +48,19 @@ def login():
             flash(_("Welcome, %(name)s.", name=user.name or user.username), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("worklist.home"))
         # One answer for every failure: it must not tell which accounts exist.
-        form.password.errors = [_("Wrong username or password, or the account is disabled or "
-                                  "locked after too many failed attempts.")]
+        form.password.errors = [_failed_message()]
     return render_template("auth/login.html", form=form)
+
+
+def _failed_message() -> str:
+    """One answer for every failure, saying what a locked-out official can do next."""
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    if not minutes:
+        return _("Wrong username or password, or the account is disabled or locked after too "
+                 "many failed attempts. An administrator can unlock a locked account.")
+    return _("Wrong username or password, or the account is disabled or locked after too many "
+             "failed attempts. A locked account opens again after %(minutes)s minutes, or ask "
+             "your administrator.", minutes=minutes)
 
 
 @bp.errorhandler(429)

@@ -162,6 +162,17 @@ def test_users_create_prints_a_token_that_works_against_the_api(loaded_app):
     assert find_user("km_city_deputy").role == "city"
 
 
+def test_an_operator_creates_the_first_admin_on_a_fresh_database(empty_app):
+    result = invoke(empty_app, "users", "create", "admin", "--role", "admin",
+                    "--password", "Kq7-river-lantern")
+
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    response = empty_app.test_client().get("/api/cases",
+                                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.get_json() == []
+
+
 @pytest.mark.parametrize("args, field", [
     (["someone", "--role", "mayor"], "role"),
     (["km_city", "--role", "city", "--jurisdiction", "kunming"], "username"),
