@@ -10,6 +10,7 @@ from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
 from app.services import access, catalog, progress, retried, transaction, visibility
+from app.services.precheck import summary as precheck
 from app.services.tasks import task_json
 
 PAGE_SIZE = 50
@@ -70,14 +71,6 @@ def list_cases(user: User, page: int = 1, **filters) -> list[Case]:
     """Return one page of the cases `user` may read, newest activity first."""
     query = case_query(user, **filters).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
     return list(db.session.scalars(query))
-
-
-def precheck(case: Case) -> dict | None:
-    """Return the automatic eligibility check as the API shows it, or None."""
-    conditions = case.data.get("precheck_conditions")
-    if not isinstance(conditions, list):
-        return None
-    return {"passed": all(bool(c.get("passed")) for c in conditions), "conditions": conditions}
 
 
 def visible_events(user: User, case: Case) -> list[dict]:

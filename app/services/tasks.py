@@ -19,6 +19,7 @@ from app.services import (
     calendar_days,
     catalog,
     lock_case,
+    precheck,
     progress,
     retried,
     transaction,
@@ -134,6 +135,27 @@ def _check_files(case: Case, form, data: Mapping) -> None:
         raise Rejected(N_("Invalid attachments."), reasons)
 
 
+def _require_override(case: Case, form, clean: Mapping) -> None:
+    """Approving over a failed automatic pre-check needs the override and its reason.
+
+    The pre-check is advisory and the official decides (DESIGN.md, Rules), but never
+    silently: on every form that offers `precheck_override`, whatever its diagram does next.
+    """
+    if "precheck_override" not in form.names() or not precheck.failed(case):
+        return
+    if clean.get("decision") != "approve":
+        return
+    reasons = []
+    if not clean.get("precheck_override"):
+        reasons.append(("precheck_override", N_("The automatic pre-check failed: to approve, "
+                                                "tick the override and give the reason.")))
+    elif not str(clean.get("precheck_override_reason") or "").strip():
+        reasons.append(("precheck_override_reason", N_("Give the reason for overriding the "
+                                                       "pre-check.")))
+    if reasons:
+        raise Rejected(N_("Please correct the marked fields."), reasons)
+
+
 def _lock_case_of(task_id: str) -> Case:
     """Lock the task's case before reading the task: every writer of a case takes the case row
     first, so they queue in one order and each reads what the one before it committed."""
@@ -200,6 +222,7 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
         _require_current(user, case, expected_version, expected_seen)
         form, choices = form_for(item, lang)
         clean = formdefs.validate_data(form, dict(data), choices, lang)
+        _require_override(case, form, clean)
         _check_files(case, form, clean)
         step = engine.complete(case.process_version.spec, case.state, item.id, clean, now,
                                calendar_days.overrides())

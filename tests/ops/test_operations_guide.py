@@ -26,7 +26,7 @@ from tests.ops import support
 pytestmark = pytest.mark.skipif(not support.URL, reason="TEST_POSTGRES_URL is not set")
 GUIDE = ROOT / "docs" / "OPERATIONS.md"
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-ADMIN_PASSWORD = "admin-" + secrets.token_hex(8)
+ADMIN_PASSWORD = "Kq7-" + secrets.token_hex(8)  # meets the password policy
 
 
 def guide_block(name: str) -> str:

@@ -153,8 +153,10 @@ def test_approving_a_failed_precheck_needs_an_override(case):
     assert precheck["passed"] is False
     assert [c["id"] for c in precheck["conditions"] if not c["passed"]] == ["employee_count"]
 
-    back = case.complete(COUNTY, "county_review", km.COUNTY_APPROVE, "2026-03-10T09:00")
-    assert [t["name"] for t in back["tasks"]] == ["county_review"]
+    refused = case.complete(COUNTY, "county_review", km.COUNTY_APPROVE, "2026-03-10T09:00",
+                            expect=422)
+    assert list(refused["errors"]) == ["precheck_override"]
+    assert case.ready() == ["county_review"] and "county_review" not in case.case(COUNTY)["data"]
 
     on = case.complete(COUNTY, "county_review", km.COUNTY_OVERRIDE, "2026-03-11T09:00")
     assert [t["name"] for t in on["tasks"]] == ["site_inspection"]

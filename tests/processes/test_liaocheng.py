@@ -98,6 +98,25 @@ def test_a_failing_condition_shows_in_the_precheck(case):
     assert [(c["id"], c["actual"]) for c in failed] == [("small_micro_count", 10)]
 
 
+def test_approving_over_a_failed_precheck_needs_the_override_and_its_reason(case):
+    submitted(case, lc.APPLICATION_FEW_ENTERPRISES)
+
+    refused = case.complete(COUNTY, "county_review", lc.COUNTY_APPROVE, "2026-03-10T09:00",
+                            expect=422)
+    no_reason = case.complete(COUNTY, "county_review",
+                              {**lc.COUNTY_APPROVE, "precheck_override": True}, expect=422)
+    assert list(refused["errors"]) == ["precheck_override"]
+    assert list(no_reason["errors"]) == ["precheck_override_reason"]
+    assert case.ready() == ["county_review"] and "county_review" not in case.case(COUNTY)["data"]
+
+    approved = case.complete(COUNTY, "county_review", {
+        **lc.COUNTY_APPROVE, "precheck_override": True,
+        "precheck_override_reason": "入驻小微企业户数按孵化协议口径核实为 32 户。"})
+    assert "county_review" not in names(approved)
+    assert case.case(COUNTY)["data"]["county_review"]["precheck_override"] is True
+    assert "precheck_override" not in str(case.case(APPLICANT)["data"])
+
+
 def test_correction_loop_returns_to_the_applicant_and_back_to_review(case):
     submitted(case, lc.APPLICATION_FEW_ENTERPRISES)
 
