@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
-from app.services import access, catalog, progress, retried, transaction, visibility
+from app.services import access, catalog, progress, retried, titles, transaction, visibility
 from app.services.precheck import summary as precheck
 from app.services.tasks import task_json
 
@@ -25,6 +25,7 @@ def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
         version = catalog.latest_process(process_key)
         if not version.startable or version.jurisdiction != user.jurisdiction:
             raise NotAllowed(N_("This procedure cannot be started in your jurisdiction."))
+        titles.require_no_valid_title(user, process_key, now)
         case = progress.new_case(version, user, now, user.username)
     return case
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.errors import Rejected
 from app.services import applicant
 from app.web.i18n import current_lang
 from app.web.layout import now
@@ -29,7 +30,11 @@ def index():
 @bp.post("/start")
 def start():
     process = request.form.get("process", "")
-    case, task_id = applicant.start_application(current_user, process, now())
+    try:
+        case, task_id = applicant.start_application(current_user, process, now())
+    except Rejected as error:  # e.g. the base still holds this title: say so on its home page
+        flash(error.text(_), "error")
+        return redirect(url_for("applicant.index"))
     flash(_("Application %(ref)s opened. Fill in the application form and submit it.",
             ref=case.ref), "success")
     if task_id:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -97,6 +99,22 @@ def test_starting_an_application_opens_its_form(client, login_as):
     assert (case.applicant_id, case.status, item.name) == (applicant.id, "draft",
                                                           "submit_application")
     assert "已创建申报案卷" in text(client.get(response.location))
+
+
+def test_a_base_holding_the_title_is_told_on_its_home_page_why_it_cannot_apply(
+        client, login_as, started_case):
+    login_as("km_applicant")
+    titled = support.case(started_case)
+    titled.status, titled.certificate_no = "recognized", "KM-CX-2026-001"
+    titled.valid_until = dt.date(2031, 6, 30)
+    db.session.commit()
+
+    response = client.post("/applicant/start", data={"process": "kunming_recognition"})
+
+    assert response.location == "/applicant/"
+    page = text(client.get(response.location))
+    assert "KM-CX-2026-001" in page and "有效期至 2031-06-30" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(support.Case)) == 1
 
 
 def test_applicant_cannot_start_another_citys_procedure(client, login_as):

@@ -1,0 +1,47 @@
+"""Titles a base holds: one valid title per base and programme.
+
+Liaocheng 第十六条: 有效期内的示范基地不得重复申报；期满当年须按照申报条件和程序申请复核.
+Kunming 第十五条: 在有效期满当年可再次申报. So a base whose title in a programme is still
+valid may not apply for it again, except in the calendar year its title ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from app.calendar import SHANGHAI
+from app.errors import N_, Rejected
+from app.extensions import db
+from app.models import Case, User
+
+
+def blocking_title(user: User, process_key: str, now: dt.datetime) -> Case | None:
+    """Return the valid title of `user`'s base in programme `process_key` that bars a new
+    application at `now` (None when the base may apply)."""
+    today = now.astimezone(SHANGHAI).date()
+    holder = aliased(User)
+    same_base = Case.applicant_id == user.id
+    if user.credit_code:
+        same_base = sa.or_(same_base, holder.credit_code == user.credit_code)
+    query = (sa.select(Case).outerjoin(holder, holder.id == Case.applicant_id)
+             .where(Case.process_key == process_key, Case.status == "recognized",
+                    # a title ending this year opens the window: it no longer bars anything
+                    Case.valid_until >= dt.date(today.year + 1, 1, 1), same_base)
+             .order_by(Case.valid_until.desc()))
+    return db.session.scalars(query).first()
+
+
+def require_no_valid_title(user: User, process_key: str, now: dt.datetime) -> None:
+    """Raise Rejected when `user`'s base holds a valid title in `process_key` (see module)."""
+    title = blocking_title(user, process_key, now)
+    if title is None:
+        return
+    message = N_("Your base already holds this title (certificate %(certificate)s, case "
+                 "%(ref)s), valid until %(until)s. It may apply again only from the start of "
+                 "the year in which the title ends.")
+    params = {"certificate": title.certificate_no or "—", "ref": title.ref,
+              "until": title.valid_until.isoformat()}
+    raise Rejected(message, [("process", message, params)], **params)
