@@ -1,7 +1,7 @@
 """Titles a base holds: one valid title per base and programme.
 
-Liaocheng 第十六条: 有效期内的示范基地不得重复申报；期满当年须按照申报条件和程序申请复核.
-Kunming 第十五条: 在有效期满当年可再次申报. So a base whose title in a programme is still
+Seed 002 第十六条: 有效期内的示范基地不得重复申报；期满当年须按照申报条件和程序申请复核.
+Seed 003 第十五条: 在有效期满当年可再次申报. So a base whose title in a programme is still
 valid may not apply for it again, except in the calendar year its title ends.
 """
 
