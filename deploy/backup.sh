@@ -5,14 +5,8 @@
 # Configuration from ENV_FILE (default /etc/innobase/env), as the services read it.
 set -euo pipefail
 
-ENV_FILE=${ENV_FILE:-/etc/innobase/env}
-if [ -f "$ENV_FILE" ]; then set -a; . "$ENV_FILE"; set +a; fi
-: "${DATABASE_URL:?DATABASE_URL is not set (see $ENV_FILE)}"
-: "${UPLOAD_DIR:?UPLOAD_DIR is not set (see $ENV_FILE)}"
+. "$(dirname "$0")/env.sh"
 dest=${1:?usage: backup.sh DEST_DIR}
-
-# SQLAlchemy's URL names the driver (postgresql+psycopg://); libpq does not want it.
-pg_url=${DATABASE_URL/postgresql+psycopg:/postgresql:}
 out="$dest/$(date -u +%Y%m%dT%H%M%SZ)"
 umask 077
 mkdir -p "$out"

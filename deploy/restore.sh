@@ -5,12 +5,8 @@
 # Afterwards: flask --app app audit verify --all   (docs/OPERATIONS.md, "Restore").
 set -euo pipefail
 
-ENV_FILE=${ENV_FILE:-/etc/innobase/env}
-if [ -f "$ENV_FILE" ]; then set -a; . "$ENV_FILE"; set +a; fi
-: "${DATABASE_URL:?DATABASE_URL is not set (see $ENV_FILE)}"
-: "${UPLOAD_DIR:?UPLOAD_DIR is not set (see $ENV_FILE)}"
+. "$(dirname "$0")/env.sh"
 src=${1:?usage: restore.sh BACKUP_DIR}
-pg_url=${DATABASE_URL/postgresql+psycopg:/postgresql:}
 
 (cd "$src" && sha256sum --check --quiet SHA256SUMS)
 
