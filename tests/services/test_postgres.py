@@ -66,14 +66,6 @@ def case(pg_app, monkeypatch):
         db.session.remove()
 
 
-def test_a_kunming_case_reaches_recognition_on_postgresql_and_replays(case):
-    answer = recognized(case)
-
-    assert (answer["status"], answer["valid_until"]) == ("recognized", "2029-11-19")
-    stored = db.session.get(Case, case.id)
-    assert audit.verify_case(stored)["ok"]
-
-
 def test_two_officials_completing_one_task_at_once_on_postgresql_lose_nothing(case, pg_app):
     case.start()
     case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T09:00")
@@ -113,3 +105,13 @@ def test_two_workers_fire_a_due_notice_once_on_postgresql(case, pg_app):
         Event.case_id == case.id, Event.kind == "timers_fired"))
     assert len(fired.all()) == 1
     assert case.ready() == ["collective_decision"]
+
+
+# Last in the module: the title it awards bars km_applicant from applying again on this
+# shared database (one valid title per base and programme).
+def test_a_kunming_case_reaches_recognition_on_postgresql_and_replays(case):
+    answer = recognized(case)
+
+    assert (answer["status"], answer["valid_until"]) == ("recognized", "2029-11-19")
+    stored = db.session.get(Case, case.id)
+    assert audit.verify_case(stored)["ok"]
