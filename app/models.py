@@ -62,6 +62,9 @@ class ProcessVersion(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     startable: Mapped[bool] = mapped_column(default=True)
+    # meta.yaml's entry for the process beyond key/file/title: follow_up, parent_status,
+    # survives_parent, settings, legal_basis (see docs/PROCESSES.md).
+    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Large texts, loaded only when a case runs or a diagram is drawn.
     bpmn: Mapped[str] = mapped_column(sa.Text, deferred=True)
     dmn: Mapped[dict] = mapped_column(sa.JSON, default=dict, deferred=True)

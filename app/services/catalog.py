@@ -7,6 +7,7 @@ versions; a file that did not change makes no new version.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -120,19 +121,38 @@ def _save_jurisdiction(meta: dict) -> None:
     db.session.add(record)
 
 
+ENTRY_KEYS = ("key", "file", "title", "title_en", "startable")
+# Jurisdiction-wide defaults a process entry may override.
+SHARED_OPTIONS = ("settings", "legal_basis")
+
+
+def process_options(meta: dict, entry: dict) -> dict:
+    """Return a process's options: its meta.yaml entry beyond ENTRY_KEYS, over the
+    jurisdiction's shared `settings` and `legal_basis`."""
+    options = {key: value for key, value in entry.items() if key not in ENTRY_KEYS}
+    for key in SHARED_OPTIONS:
+        if isinstance(meta.get(key), dict):
+            options[key] = {**meta[key], **(options.get(key) or {})}
+    # YAML dates become ISO strings: the options are stored as JSON.
+    return json.loads(json.dumps(options, sort_keys=True, default=str))
+
+
 def _save_process(package: Package, entry: dict, definition, author: str) -> bool:
     bpmn = package.files[entry["file"]]
     dmn = {name: content.decode("utf-8") for name, content in package.files.items()
            if name.endswith(".dmn")}
-    sha = _sha(bpmn, *(package.files[n] for n in sorted(dmn)))
+    options = process_options(package.meta, entry)
+    sha = _sha(bpmn, *(package.files[n] for n in sorted(dmn)),
+               json.dumps(options, sort_keys=True).encode("utf-8"))
     latest = _latest(ProcessVersion, entry["key"])
     if latest is not None and latest.sha256 == sha:
         return False
     db.session.add(ProcessVersion(
         key=entry["key"], version=(latest.version + 1) if latest else 1,
         jurisdiction=package.meta["key"], title=entry["title"],
-        title_en=entry.get("title_en", ""), startable=bool(entry.get("startable", True)),
-        bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
+        title_en=entry.get("title_en", ""),
+        startable=bool(entry.get("startable", True)) and not options.get("follow_up"),
+        options=options, bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
         note="loaded from processes/"))
     return True
 
