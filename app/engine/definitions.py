@@ -50,6 +50,8 @@ class ProcessDefinition:
     name: str
     spec: str
     user_tasks: tuple[UserTaskInfo, ...]
+    # The lane of the start event: the role that may start the process on its own.
+    start_lane: str | None = None
 
 
 def _parse_xml(name: str, content: bytes) -> etree._ElementTree:
@@ -188,7 +190,9 @@ def _compile(parser: SpiffBpmnParser, key: str) -> tuple[ProcessDefinition, list
         "spec": SERIALIZER.to_dict(spec),
         "subprocess_specs": {k: SERIALIZER.to_dict(v) for k, v in subprocess_specs.items()},
     }, sort_keys=True, ensure_ascii=False)
-    return ProcessDefinition(key, spec.description or key, serialized, tasks), problems
+    lanes = [task_spec.lane for task_spec in spec.start.outputs if task_spec.lane]
+    return ProcessDefinition(key, spec.description or key, serialized, tasks,
+                             lanes[0] if lanes else None), problems
 
 
 def check_definitions(files: Mapping[str, bytes]) -> tuple[dict[str, ProcessDefinition],

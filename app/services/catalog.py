@@ -152,7 +152,8 @@ def _save_process(package: Package, entry: dict, definition, author: str) -> boo
         jurisdiction=package.meta["key"], title=entry["title"],
         title_en=entry.get("title_en", ""),
         startable=bool(entry.get("startable", True)) and not options.get("follow_up"),
-        options=options, bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
+        options={**options, "start_lane": definition.start_lane},
+        bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
         note="loaded from processes/"))
     return True
 
