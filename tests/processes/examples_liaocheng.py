@@ -97,7 +97,7 @@ OVERDUE_URGE = {"decision": "urge", "facts": "逾期未报送。", "new_due_on":
                 "note": "请于1月20日前补报。"}
 
 # Art. 15: a change of name filed through the county to the city.
-CHANGE = {"change_completed_on": "2027-03-01", "new_base_name": "聊城东昌府创新创业示范园",
+CHANGE = {"change_completed_on": "2026-11-02", "new_base_name": "聊城东昌府创新创业示范园",
           "new_legal_representative": "王六", "change_evidence": F}
 CHANGE_COUNTY = {"opinion": "变更属实。", "decision": "approve"}
 CHANGE_CITY = {"opinion": "同意备案。", "decision": "approve"}
