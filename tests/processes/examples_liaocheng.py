@@ -92,7 +92,8 @@ COUNTY_CHECK = {"ledger_check": "good", "quality_check": "good", "fee_check": "g
                 "satisfaction_check": "good", "check_findings": "台账完整，收费符合公示标准。",
                 "report_file": F, "reported_on": "2027-01-18"}
 CITY_ACK = {"acknowledged_on": "2027-01-25", "remarks": "已收悉。"}
-OVERDUE_REVOKE = {"decision": "revoke", "facts": "截至1月10日未报送2026年度工作总结，经电话催告仍未报送。"}
+OVERDUE_REVOKE = {"decision": "revoke",
+                  "facts": "截至1月10日未报送2026年度工作总结，经电话催告仍未报送。"}
 OVERDUE_URGE = {"decision": "urge", "facts": "逾期未报送。", "new_due_on": "2027-01-20",
                 "note": "请于1月20日前补报。"}
 

@@ -3,8 +3,9 @@
 Seed 002 (聊工信发〔2021〕133号): county material review with the pre-check and
 site audit, formal recommendation, city expert review (site check when the
 experts ask for it), public notice (10 working days: a parameter of the process,
-the seed sets no length), recognition with 5-year validity. The title's life after recognition (re-review,
-yearly summaries, change filings, revocation) is in test_liaocheng_title_*.py.
+the seed sets no length), recognition with 5-year validity. The title's life after
+recognition (re-review, yearly summaries, change filings, revocation) is tested in
+test_liaocheng_title_*.py.
 """
 
 from __future__ import annotations

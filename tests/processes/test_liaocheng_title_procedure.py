@@ -14,8 +14,7 @@ import pytest
 
 from tests.processes import examples_liaocheng as lc
 from tests.processes.driver import CaseDriver
-from tests.processes.test_liaocheng import (APPLICANT, CITY, COUNTY, in_notice, names,
-                                            submitted)
+from tests.processes.test_liaocheng import APPLICANT, CITY, COUNTY, in_notice, names, submitted
 from tests.processes.test_liaocheng_title_rereview import expiry_year_started
 
 NEEDS_TASK_PROPERTIES = pytest.mark.xfail(

@@ -171,3 +171,22 @@ def test_a_rereview_passed_before_the_end_date_extends_the_title_without_overlap
     assert parent["next_timer_at"] == "2031-12-31T16:00:00+00:00"  # next 1 January, not 10-20
     case.api.run_timers("2031-10-20T00:00")
     assert (case.case()["status"], case.case()["ended"]) == ("recognized", False)
+
+
+def test_a_rereview_withdrawn_before_the_end_date_no_longer_keeps_the_title(case):
+    child = applied(case)
+    child.complete(COUNTY, "county_review", lc.COUNTY_RETURN, "2031-09-05T09:00")
+    due = child.case()["data"]["correction_due_on"]
+
+    child.api.run_timers(f"{due}T23:59:59")
+    assert child.case()["ended"] is False
+    child.api.run_timers("2031-09-25T00:00")  # past the correction deadline
+
+    withdrawn = child.case(APPLICANT)
+    assert (withdrawn["status"], withdrawn["ended"]) == ("withdrawn", True)
+    assert due in withdrawn["data"]["withdrawn_reason"]
+    assert case.case()["data"]["rereview_applied_on"] is None
+    case.api.run_timers("2031-10-20T00:00")
+    parent = case.case()
+    assert (parent["status"], parent["ended"]) == ("expired", True)
+    assert "期满未申请复核" in parent["data"]["expired_reason"]

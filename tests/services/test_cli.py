@@ -119,7 +119,8 @@ def test_processes_check_fails_on_a_broken_copy_naming_file_element_and_problem(
     assert sentence in why and "%(" not in why
     # A malformed table also hides its jurisdiction's processes from meta.yaml (each one
     # reported); otherwise one problem only.
-    hidden = (ROOT / "processes/liaocheng/meta.yaml").read_text(encoding="utf-8").count("\n  - key:")
+    meta = ROOT / "processes/liaocheng/meta.yaml"
+    hidden = meta.read_text(encoding="utf-8").count("\n  - key:")
     assert len(problems) == (1 + hidden if name == "malformed decision table" else 1), \
         result.output
 
