@@ -13,12 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import engine
+from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
-from app.services import audit, calendar_days, catalog
+from app.services import audit, calendar_days, catalog, records
 
 STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "withdrawn",
             "expired", "revoked")
+# How a record names a status (the web has its own labels for the interface).
+STATUS_NAMES = {"recognized": N_("title recognised"), "rejected": N_("not recognised"),
+                "withdrawn": N_("withdrawn"), "expired": N_("title expired"),
+                "revoked": N_("title revoked")}
 
 
 def _next_ref(prefix: str, now: dt.datetime) -> str:
@@ -196,7 +201,8 @@ def deliver(case: Case, name: str, payload: Mapping, now: dt.datetime, actor: st
     return True
 
 
-WITHDRAWN_WITH_PARENT = "主案卷 %(parent)s 已办结（%(status)s），本案卷随之终止。"
+WITHDRAWN_WITH_PARENT = N_("The case %(parent)s this case belongs to has ended (%(status)s), "
+                           "so this case ended with it.")
 
 
 def _close_open_children(parent: Case, now: dt.datetime) -> None:
@@ -207,7 +213,9 @@ def _close_open_children(parent: Case, now: dt.datetime) -> None:
     for child in children:
         if (child.process_version.options or {}).get("survives_parent"):
             continue
-        reason = WITHDRAWN_WITH_PARENT % {"parent": parent.ref, "status": parent.status}
+        reason = records.recorded(WITHDRAWN_WITH_PARENT, parent=parent.ref,
+                                  status=records.recorded(STATUS_NAMES.get(parent.status,
+                                                                           parent.status)))
         child.status, child.ended, child.next_timer_at = "withdrawn", True, None
         child.data = {**child.data, "case_status": "withdrawn", "withdrawn_reason": reason}
         for item in db.session.scalars(sa.select(WorkItem).where(
