@@ -14,11 +14,19 @@ import pytest
 
 from tests.processes import examples_liaocheng as lc
 from tests.processes.driver import CaseDriver
-from tests.processes.test_liaocheng import APPLICANT, CITY, COUNTY, in_notice, names, submitted
-from tests.processes.test_liaocheng_title_rereview import expiry_year_started
+from tests.processes.test_liaocheng import (
+    APPLICANT,
+    CITY,
+    COUNTY,
+    in_notice,
+    names,
+    recognized,
+    submitted,
+)
+from tests.processes.test_liaocheng_title_rereview import child_of, expiry_year_started
 
 NEEDS_TASK_PROPERTIES = pytest.mark.xfail(
-    strict=True, reason="needs the notBefore task property and min_from/max_from date bounds")
+    strict=True, reason="needs the dueDate and notBefore task properties and min_from/max_from")
 
 
 @pytest.fixture
@@ -141,3 +149,26 @@ def test_an_application_not_resubmitted_in_time_is_withdrawn_with_the_reason(cas
     assert (seen["status"], seen["ended"], seen["tasks"]) == ("withdrawn", True, [])
     assert "2026-03-24" in seen["data"]["withdrawn_reason"]
     assert seen["stage"] == "逾期未补正"
+
+
+# --- due dates of the seeds (第十四条, 第十五条) -----------------------------------------------
+
+@NEEDS_TASK_PROPERTIES
+def test_the_yearly_summary_is_due_on_10_january_and_the_county_report_on_20_january(case):
+    recognized(case)
+    case.api.run_timers("2027-01-01T00:00")
+    summary = child_of(case, "liaocheng_annual_summary")
+
+    assert summary.task(APPLICANT, "submit_summary")["due_at"] == "2027-01-10T16:00:00+00:00"
+    summary.complete(APPLICANT, "submit_summary", lc.SUMMARY, "2027-01-08T09:00")
+    assert summary.task(COUNTY, "county_check")["due_at"] == "2027-01-20T16:00:00+00:00"
+
+
+@NEEDS_TASK_PROPERTIES
+def test_a_returned_application_is_due_on_its_correction_deadline(case):
+    submitted(case, lc.APPLICATION_FEW_ENTERPRISES)
+    case.complete(COUNTY, "county_review", lc.COUNTY_RETURN, "2026-03-10T09:00")
+
+    task = case.task(APPLICANT, "correct_application")
+
+    assert task["due_at"] == "2026-03-24T16:00:00+00:00"
