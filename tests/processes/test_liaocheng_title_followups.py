@@ -110,7 +110,8 @@ def test_a_missed_summary_leads_to_revocation_on_ground_three(case):
     assert "第十八条（三）" in parent["data"]["revoked_reason"]
     assert "聊工信字〔2027〕3号" in case.case(APPLICANT)["data"]["revoked_reason"]
     # The revocation outlives the title it ended: the plaque and the announcement follow.
-    assert revocation.ready() == ["revocation_execution"]
+    assert (revocation.case()["status"], revocation.ready()) == (
+        "in_review", ["revocation_execution"])
     done = revocation.complete(CITY, "revocation_execution", lc.REVOCATION_EXECUTION,
                                "2027-03-02T09:00")
     assert (done["status"], done["ended"], done["data"]["outcome"]) == ("revoked", True,
