@@ -23,6 +23,18 @@ def case(api) -> CaseDriver:
     return CaseDriver(api, "liaocheng_recognition", APPLICANT, CITY)
 
 
+def start_follow_up(case: CaseDriver, username: str, process: str, expect: int = 201):
+    """POST /api/cases {process, parent_id} as `username`; return the child's driver (or the
+    error answer when `expect` is not 201)."""
+    answer = case.api.post(username, "/api/cases", {"process": process, "parent_id": case.id},
+                           expect=expect)
+    if expect != 201:
+        return answer
+    child = CaseDriver(case.api, process, case.applicant, case.observer)
+    child.id = answer["id"]
+    return child
+
+
 def first_summary(case: CaseDriver) -> CaseDriver:
     """Recognise on 2026-10-20; 1 January 2027 starts the 2026 summary; return it."""
     recognized(case)
@@ -122,32 +134,24 @@ def test_a_missed_summary_leads_to_revocation_on_ground_three(case):
 
 # --- revocation started by the city (第十八条) ------------------------------------------------
 
-def test_the_city_revokes_a_title_on_ground_one(case, api):
+def test_the_city_revokes_a_title_on_ground_one(case):
     recognized(case)  # everything below happens before the first 1 January timer
 
-    api.post(APPLICANT, "/api/cases", {"process": "liaocheng_revocation",
-                                       "parent_id": case.id}, expect=403)
-    api.post(COUNTY, "/api/cases", {"process": "liaocheng_revocation",
-                                    "parent_id": case.id}, expect=403)
-    started = api.post(CITY, "/api/cases", {"process": "liaocheng_revocation",
-                                            "parent_id": case.id}, expect=201)
-    revocation = CaseDriver(api, "liaocheng_revocation", APPLICANT, CITY)
-    revocation.id = started["id"]
+    start_follow_up(case, APPLICANT, "liaocheng_revocation", expect=403)
+    start_follow_up(case, COUNTY, "liaocheng_revocation", expect=403)
+    revocation = start_follow_up(case, CITY, "liaocheng_revocation")
     revocation.complete(CITY, "revocation_decision", lc.REVOKE_FALSIFIED, "2026-12-01T09:00")
 
     parent = case.case()
     assert (parent["status"], parent["ended"]) == ("revoked", True)
     assert parent["data"]["revoked_reason"].startswith("依据第十八条（一）")
-    api.post(CITY, "/api/cases", {"process": "liaocheng_revocation", "parent_id": case.id},
-             expect=422)  # a revoked title cannot be revoked again
+    # a revoked title cannot be revoked again
+    start_follow_up(case, CITY, "liaocheng_revocation", expect=422)
 
 
-def test_a_revocation_not_decided_leaves_the_title_valid(case, api):
+def test_a_revocation_not_decided_leaves_the_title_valid(case):
     recognized(case)
-    started = api.post(CITY, "/api/cases", {"process": "liaocheng_revocation",
-                                            "parent_id": case.id}, expect=201)
-    revocation = CaseDriver(api, "liaocheng_revocation", APPLICANT, CITY)
-    revocation.id = started["id"]
+    revocation = start_follow_up(case, CITY, "liaocheng_revocation")
 
     answer = revocation.complete(CITY, "revocation_decision", {
         "revocation_ground": "4", "facts": "入驻企业投诉经核实不成立。", "decision": "reject",
@@ -162,14 +166,10 @@ def test_a_revocation_not_decided_leaves_the_title_valid(case, api):
 @pytest.mark.parametrize("filed, late", [("2026-11-16T09:00", False),
                                          ("2026-11-17T09:00", True)],
                          ids=["within ten working days", "late"])
-def test_a_change_filing_updates_the_base_and_keeps_its_history(case, api, filed, late):
+def test_a_change_filing_updates_the_base_and_keeps_its_history(case, filed, late):
     recognized(case)
-    api.post(COUNTY, "/api/cases", {"process": "liaocheng_change_filing",
-                                    "parent_id": case.id}, expect=403)
-    started = api.post(APPLICANT, "/api/cases", {"process": "liaocheng_change_filing",
-                                                 "parent_id": case.id}, expect=201)
-    filing = CaseDriver(api, "liaocheng_change_filing", APPLICANT, CITY)
-    filing.id = started["id"]
+    start_follow_up(case, COUNTY, "liaocheng_change_filing", expect=403)
+    filing = start_follow_up(case, APPLICANT, "liaocheng_change_filing")
 
     filing.complete(APPLICANT, "file_change", lc.CHANGE, filed)
     # Art. 15: ten working days after the change was completed (Monday 2 November).
@@ -192,12 +192,9 @@ def test_a_change_filing_updates_the_base_and_keeps_its_history(case, api, filed
     assert (parent["status"], parent["ended"]) == ("recognized", False)
 
 
-def test_a_refused_change_filing_leaves_the_base_unchanged(case, api):
+def test_a_refused_change_filing_leaves_the_base_unchanged(case):
     recognized(case)
-    started = api.post(APPLICANT, "/api/cases", {"process": "liaocheng_change_filing",
-                                                 "parent_id": case.id}, expect=201)
-    filing = CaseDriver(api, "liaocheng_change_filing", APPLICANT, CITY)
-    filing.id = started["id"]
+    filing = start_follow_up(case, APPLICANT, "liaocheng_change_filing")
     filing.complete(APPLICANT, "file_change", lc.CHANGE, "2026-11-10T09:00")
 
     answer = filing.complete(COUNTY, "county_forward", {
