@@ -88,3 +88,6 @@ def test_a_yearly_summary_goes_from_the_base_to_the_city_and_the_city_revokes_th
     expect(page.get_by_test_id("case-end-reason")).to_contain_text("依据第十八条（一）")
     expect(page.locator("main")).not_to_contain_text("revocation_notice")
     snap(page, "lc-06-revoked-as-the-base-sees-it", page.get_by_test_id("case-facts"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_test_id("case-end-reason")).to_be_visible()
+    snap(page, "lc-07-revoked-on-a-phone", page.get_by_test_id("case-facts"))
