@@ -11,7 +11,16 @@ from flask import Blueprint, current_app, g, jsonify, request, send_file
 from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
-from app.services import attachments, audit, cases, catalog, tasks, users
+from app.services import (
+    attachments,
+    audit,
+    cases,
+    catalog,
+    legal_basis,
+    registry,
+    tasks,
+    users,
+)
 from app.web import inputs
 from app.web.i18n import current_lang
 
@@ -37,6 +46,9 @@ def authenticate():
     if request.endpoint == "api.openapi":  # the contract itself is public
         return
     header = request.headers.get("Authorization", "")
+    if request.endpoint == "api.titles" and not header:  # the public registry of titles
+        g.api_user = None
+        return
     token = header[7:].strip() if header.startswith("Bearer ") else ""
     g.api_user = users.user_for_token(token) if token else None
     if g.api_user is None:
@@ -79,7 +91,16 @@ def openapi():
 def processes():
     return jsonify([{"key": v.key, "version": v.version, "title": v.title,
                      "title_en": v.title_en, "jurisdiction": v.jurisdiction,
-                     "startable": v.startable} for v in catalog.latest_processes()])
+                     "startable": v.startable,
+                     "legal_basis": legal_basis.process_basis(v, _now())}
+                    for v in catalog.latest_processes()])
+
+
+@bp.get("/titles")
+def titles():
+    filters = registry.check_filters(**{key: request.args.get(key, "")
+                                        for key in ("jurisdiction", "status", "county")})
+    return jsonify(registry.list_titles(g.api_user, filters))
 
 
 @bp.post("/cases")
