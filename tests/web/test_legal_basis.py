@@ -84,8 +84,8 @@ def test_a_case_started_on_the_last_day_runs_under_measures_in_force(api):  # no
     assert started["legal_basis"]["document"] == DOCUMENT
 
 
-def test_under_accept_a_case_started_after_the_end_is_allowed_and_warned(api, client, login_as,
-                                                                         clock):  # noqa: F811
+def test_under_accept_a_case_started_after_the_end_is_allowed_and_warned(
+        api, client, login_as, clock):  # noqa: F811
     case = CaseDriver(api, PROCESS, APPLICANT, CITY)
 
     started = case.start("2026-12-04T09:00")
@@ -103,8 +103,8 @@ def test_under_accept_a_case_started_after_the_end_is_allowed_and_warned(api, cl
     assert DOCUMENT in client.get(f"/cases/{case.id}").get_data(as_text=True)
 
 
-def test_a_case_started_before_the_end_shows_no_expiry_warning_on_its_task(api, client,
-                                                                            login_as, clock):  # noqa: F811
+def test_a_case_started_before_the_end_shows_no_expiry_warning_on_its_task(
+        api, client, login_as, clock):  # noqa: F811
     case = CaseDriver(api, PROCESS, APPLICANT, CITY)
     case.start("2026-11-30T09:00")
     clock("2026-11-30T10:00")
