@@ -16,6 +16,7 @@ from app.services import (
     audit,
     cases,
     catalog,
+    follow_ups,
     legal_basis,
     registry,
     tasks,
@@ -91,7 +92,8 @@ def openapi():
 def processes():
     return jsonify([{"key": v.key, "version": v.version, "title": v.title,
                      "title_en": v.title_en, "jurisdiction": v.jurisdiction,
-                     "startable": v.startable,
+                     "startable": v.startable, "follow_up": follow_ups.is_follow_up(v),
+                     "start_lane": follow_ups.starter(v),
                      "legal_basis": legal_basis.process_basis(v, _now())}
                     for v in catalog.latest_processes()])
 
@@ -105,7 +107,13 @@ def titles():
 
 @bp.post("/cases")
 def start_case():
-    case = cases.start_case(g.api_user, _text(_body(), "process"), _now())
+    body = _body()
+    parent_id = body.get("parent_id")
+    if parent_id is None:
+        case = cases.start_case(g.api_user, _text(body, "process"), _now())
+    else:
+        case = cases.start_follow_up(g.api_user, _text(body, "process"),
+                                     inputs.json_id(parent_id, "parent_id"), _now())
     return jsonify(cases.case_json(g.api_user, case)), 201
 
 
