@@ -29,7 +29,9 @@ def basis_reminders() -> list[dict]:
     """Return the current user's reminders to publish successor measures."""
     if not current_user.is_authenticated:
         return []
-    return legal_basis.reminders(current_user, layout.now())
+    # `reader` picks the wording: city officials publish measures, designers versions.
+    return [{**reminder, "reader": current_user.role}
+            for reminder in legal_basis.reminders(current_user, layout.now())]
 
 
 def register(app: Flask) -> None:

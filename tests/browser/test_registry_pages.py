@@ -6,8 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.web import api as api_module
+from app.web import layout
 from tests.browser.support import login, snap
-from tests.processes.driver import Api, CaseDriver
+from tests.processes.driver import Api, CaseDriver, at
 from tests.processes.test_kunming import APPLICANT, CITY, recognized
 
 pytestmark = pytest.mark.browser
@@ -49,8 +50,20 @@ def test_the_city_sees_its_registry_with_links_to_cases(page, title, device):
     login(page, CITY)
     page.goto("/titles")
 
-    expect(page.get_by_test_id("title-table").get_by_role("link", name=title["ref"])).to_be_visible()
+    table = page.get_by_test_id("title-table")
+    expect(table.get_by_role("link", name=title["ref"])).to_be_visible()
     page.get_by_label("状态").select_option("recognized")
     page.locator("#title-filter-submit").click()
     expect(page.get_by_test_id("title-total")).to_contain_text("1")
     snap(page, f"titles-city-{device}")
+
+
+def test_after_the_liaocheng_end_date_the_start_page_and_the_city_say_so(page, monkeypatch):
+    monkeypatch.setattr(layout, "now", lambda: at("2026-12-05T09:00"))
+    login(page, "lc_applicant")
+
+    expect(page.get_by_test_id("basis-expired")).to_contain_text("本办法已于 2026-12-03 到期")
+    snap(page, "basis-applicant-expired", page.get_by_test_id("startable"))
+    login(page, "lc_city")
+    expect(page.get_by_test_id("basis-reminder")).to_contain_text("2026-12-03")
+    snap(page, "basis-city-reminder")

@@ -167,10 +167,11 @@ def test_under_refuse_running_cases_continue_after_the_end(refusing_api):
 
 # --- reminders --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("username", "path"), [(CITY, "/worklist"),
-                                                ("lc_designer", "/processes/")])
+@pytest.mark.parametrize(("username", "path", "advice"), [
+    (CITY, "/worklist", "请及时制定并发布新办法"),
+    ("lc_designer", "/processes/", "processes load")])
 def test_from_60_days_before_the_end_city_and_designers_are_reminded(client, login_as, clock,
-                                                                     username, path):
+                                                                     username, path, advice):
     login_as(username)
     clock("2026-10-03T09:00")
     assert 'data-testid="basis-reminder"' not in client.get(path).get_data(as_text=True)
@@ -180,6 +181,7 @@ def test_from_60_days_before_the_end_city_and_designers_are_reminded(client, log
 
     assert 'data-testid="basis-reminder"' in page
     assert "本办法将于 2026-12-03 到期，还剩 60 天" in page and DOCUMENT in page
+    assert advice in page
 
 
 def test_county_officials_and_other_cities_get_no_reminder(client, login_as, clock):
