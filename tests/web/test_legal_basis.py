@@ -25,6 +25,7 @@ from tests.processes.driver import (  # noqa: F401
     loaded_app,
     template_db,
 )
+from tests.web.conftest import DEMO_PASSWORD, FreshClient
 
 APPLICANT, CITY = "lc_applicant", "lc_city"
 PROCESS = "liaocheng_recognition"
@@ -221,3 +222,15 @@ def test_processes_check_reports_a_bad_legal_basis_in_meta_yaml(tmp_path):
     assert [(p.file, p.text()) for p in problems] == [
         (str(meta), "legal_basis.effective_from (2021-12-04) is after effective_until "
                     "(2020-12-03)")]
+
+
+def test_under_refuse_the_start_page_says_so_and_offers_no_start_button(refusing_api, clock):
+    refusing_api.app.test_client_class = FreshClient
+    browser = refusing_api.app.test_client()
+    clock("2026-12-04T09:00")
+    browser.post("/login", data={"username": APPLICANT, "password": DEMO_PASSWORD})
+
+    page = browser.get("/applicant/").get_data(as_text=True)
+
+    assert "本办法已于 2026-12-03 到期" in page and "已不再受理新的申请" in page
+    assert f'data-testid="start-{PROCESS}"' not in page
