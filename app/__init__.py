@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
         basis,
         cases,
         display,
+        follow_ups,
         layout,
         processes,
         tasks,
@@ -114,8 +115,8 @@ def register_blueprints(app: Flask) -> None:
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
-    for module in (api, auth, worklist, tasks, cases, applicant, audit, admin, processes,
-                   titles):
+    for module in (api, auth, worklist, tasks, cases, follow_ups, applicant, audit, admin,
+                   processes, titles):
         app.register_blueprint(module.bp)
 
 

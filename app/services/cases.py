@@ -12,7 +12,6 @@ from app.models import Case, ProcessVersion, User, WorkItem
 from app.services import (
     access,
     catalog,
-    follow_ups,
     legal_basis,
     progress,
     retried,
@@ -38,14 +37,6 @@ def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
         legal_basis.require_open(version, now)
         titles.require_no_valid_title(user, process_key, now)
         case = progress.new_case(version, user, now, user.username)
-    return case
-
-
-@retried
-def start_follow_up(user: User, process_key: str, parent_id: int, now: dt.datetime) -> Case:
-    """Start follow-up `process_key` on case `parent_id` for `user`; return the child case."""
-    with transaction():
-        case = follow_ups.start(user, process_key, parent_id, now)
     return case
 
 

@@ -112,7 +112,7 @@ def start_case():
     if parent_id is None:
         case = cases.start_case(g.api_user, _text(body, "process"), _now())
     else:
-        case = cases.start_follow_up(g.api_user, _text(body, "process"),
+        case = follow_ups.start_one(g.api_user, _text(body, "process"),
                                      inputs.json_id(parent_id, "parent_id"), _now())
     return jsonify(cases.case_json(g.api_user, case)), 201
 
