@@ -26,6 +26,8 @@ KEYS = {"document", "effective_from", "effective_until", "after_expiry"}
 
 
 def _date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):  # a day, not an instant: YAML `2026-12-03 10:00` is wrong
+        return None
     if isinstance(value, dt.date):
         return value
     try:

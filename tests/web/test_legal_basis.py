@@ -4,6 +4,7 @@ after it under `accept` and under `refuse`, and the 60-day reminder."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import pytest
@@ -197,6 +198,7 @@ def test_county_officials_and_other_cities_get_no_reminder(client, login_as, clo
 
 @pytest.mark.parametrize(("basis", "sentence"), [
     ({"document": "《办法》", "effective_from": "2021-13-01"}, "must be a date"),
+    ({"document": "《办法》", "effective_until": dt.datetime(2026, 12, 3, 10)}, "must be a date"),
     ({"document": "《办法》", "effective_from": "2026-01-01", "effective_until": "2025-01-01"},
      "is after effective_until"),
     ({"document": "《办法》", "after_expiry": "stop"}, "accept or refuse"),
