@@ -112,6 +112,9 @@ def test_a_rereview_passed_after_the_end_date_renews_the_title_from_the_day_afte
     assert (parent["data"]["renewal_count"], parent["data"]["rereview_pending"]) == (1, False)
     assert [w["element"] for w in parent["waiting"] if w["kind"] == "timer"] == [
         "deadline_reached"]
+    listed = case.api.get(None, "/api/titles?jurisdiction=liaocheng")
+    assert [(t["certificate_no"], t["valid_until"]) for t in listed] == [
+        ("LCSF-2031-002", "2036-10-19")]  # the registry lists the renewed title, once
     assert_verifies(case)
     assert_verifies(child)
 
