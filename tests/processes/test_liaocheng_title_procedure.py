@@ -172,3 +172,19 @@ def test_a_returned_application_is_due_on_its_correction_deadline(case):
     task = case.task(APPLICANT, "correct_application")
 
     assert task["due_at"] == "2026-03-24T16:00:00+00:00"
+
+
+@NEEDS_TASK_PROPERTIES
+def test_a_missed_summary_shows_as_overdue_to_the_county_and_the_city(case):
+    recognized(case)
+    case.api.run_timers("2027-01-01T00:00")
+    case.api.run_timers("2027-01-11T00:00")
+    summary = child_of(case, "liaocheng_annual_summary")
+    case.api.now = case.api.now.replace(year=2027, month=1, day=14)
+
+    for official in (COUNTY, CITY):
+        overdue = [t for t in case.api.get(official, "/api/tasks/overdue")
+                   if t["case_id"] == summary.id]
+        assert [(t["name"], t["due_at"]) for t in overdue] == [
+            ("overdue_summary", "2027-01-10T16:00:00+00:00")]
+        assert overdue[0]["overdue_working_days"] >= 3
