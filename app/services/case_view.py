@@ -19,7 +19,7 @@ from sqlalchemy.orm import lazyload
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Attachment, Case, Event, Jurisdiction, User, WorkItem
-from app.services import access, audit, cases, catalog, visibility
+from app.services import access, audit, cases, catalog, replacement, visibility
 from app.services.visibility import ShownEvent, chain
 
 # Case data keys the case facts already show, or that only steer the procedure. Not a
@@ -72,6 +72,8 @@ class CasePage:
     diagram: dict
     precheck: dict | None
     can_download: bool
+    replaceable: list[WorkItem] = field(default_factory=list)  # experts the city may replace
+    experts: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -247,7 +249,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         parent=db.session.get(Case, case.parent_id) if case.parent_id else None,
         children=cases.children_of(case), diagram=diagram_state(case, ready),
         precheck=cases.precheck(case) if visibility.shows_precheck(view) else None,
-        can_download=True)
+        can_download=True, replaceable=replacement.replaceable(user, ready),
+        experts=replacement.expert_choices(case.jurisdiction) if user.role == "city" else [])
 
 
 def process_title(case: Case, lang: str) -> str:

@@ -11,7 +11,16 @@ from flask import Blueprint, current_app, g, jsonify, request, send_file
 from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
-from app.services import attachments, audit, cases, catalog, tasks, users
+from app.services import (
+    attachments,
+    audit,
+    cases,
+    catalog,
+    overdue,
+    replacement,
+    tasks,
+    users,
+)
 from app.web import inputs
 from app.web.i18n import current_lang
 
@@ -107,6 +116,19 @@ def list_tasks():
     found = tasks.list_tasks(g.api_user, page=inputs.query_page(),
                              per_page=inputs.query_int("per_page", 100, 1, MAX_PER_PAGE))
     return jsonify([tasks.task_json(i) for i in found])
+
+
+@bp.get("/tasks/overdue")
+def overdue_tasks():
+    return jsonify(overdue.overdue_json(g.api_user, _now()))
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def reassign_task(task_id: str):
+    body = _body()
+    item = replacement.replace_expert(g.api_user, task_id, _text(body, "assignee"),
+                                      _text(body, "reason"), _now())
+    return jsonify(tasks.task_json(item))
 
 
 @bp.get("/tasks/<task_id>")

@@ -8,7 +8,8 @@ from app.errors import DefinitionError, Rejected
 from app.formdefs import FormDef, json_schema, parse_form, validate_data
 
 NOTICE = {"notice": {"notice_start": "2026-10-08", "notice_url": "https://example.org/n"},
-          "notice_ends_on": "2026-10-21T00:00:00+08:00"}
+          # as add_working_days gives it: the instant the last day (21 October) ends
+          "notice_ends_on": "2026-10-22T00:00:00+08:00"}
 
 
 def form_of(*fields: dict) -> FormDef:
@@ -64,6 +65,20 @@ def test_the_stricter_of_a_fixed_and_a_case_bound_holds():
 
     assert errors_of(form, {"received_on": "2026-10-09"}) == {
         "received_on": ["日期不能早于 2026-10-10。"]}
+
+
+@pytest.mark.parametrize("value, earliest, latest", [
+    ("2026-10-22", "2026-10-22", "2026-10-22"),
+    ("2026-10-22T00:00:00+08:00", "2026-10-22", "2026-10-21"),
+    ("2026-10-21T18:00:00+00:00", "2026-10-22", "2026-10-22"),
+    ("2026-10-22T15:30", "2026-10-22", "2026-10-22"),
+])
+def test_a_date_time_bound_is_read_as_an_instant_in_shanghai(value, earliest, latest):
+    form = form_of(received(min_from="at", max_from="at"))
+
+    schema = json_schema(form, None, "zh", {"at": value})["properties"]["received_on"]
+
+    assert (schema["formatMinimum"], schema["formatMaximum"]) == (earliest, latest)
 
 
 def test_a_path_that_names_nothing_in_the_case_data_sets_no_bound():
