@@ -85,8 +85,8 @@ def _replaceable_item(user: User, task_id: str) -> WorkItem:
 
 @retried
 def replace_expert(user: User, task_id: str, username: str, reason: str,
-                   now: dt.datetime) -> WorkItem:
-    """Give ready expert task `task_id` to expert `username`; return the work item.
+                   now: dt.datetime) -> tuple[WorkItem, User]:
+    """Give ready expert task `task_id` to expert `username`; return (work item, expert).
 
     Raises NotFound, NotAllowed (not the case's city), Conflict (task no longer open) or
     Rejected (unknown or inactive expert, the same expert, one already reviewing this
@@ -107,4 +107,4 @@ def replace_expert(user: User, task_id: str, username: str, reason: str,
         progress.apply_step(case, step, now, user.username, "expert_replaced", task=item.name,
                             task_id=item.id, data={"task": item.title, "from": previous,
                                                    "to": expert.username, "reason": why})
-    return item
+    return item, expert

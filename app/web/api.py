@@ -126,8 +126,8 @@ def overdue_tasks():
 @bp.post("/tasks/<task_id>/reassign")
 def reassign_task(task_id: str):
     body = _body()
-    item = replacement.replace_expert(g.api_user, task_id, _text(body, "assignee"),
-                                      _text(body, "reason"), _now())
+    item, _expert = replacement.replace_expert(g.api_user, task_id, _text(body, "assignee"),
+                                               _text(body, "reason"), _now())
     return jsonify(tasks.task_json(item))
 
 

@@ -67,19 +67,24 @@ def draft(task_id: str):
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
+def _refusal(error: Rejected | Conflict) -> str:
+    reasons = error.by_field(_).values() if isinstance(error, Rejected) else []
+    return " ".join(m for messages in reasons for m in messages) or error.text(_)
+
+
 @bp.post("/<task_id>/reassign")
 @login_required
 def reassign(task_id: str):
     try:
-        item = replacement.replace_expert(current_user, task_id, request.form.get("assignee", ""),
-                                          request.form.get("reason", ""), now())
-    except Rejected as error:
-        flash(" ".join(m for ms in error.by_field(_).values() for m in ms) or error.text(_),
-              "error")
+        item, expert = replacement.replace_expert(
+            current_user, task_id, request.form.get("assignee", ""),
+            request.form.get("reason", ""), now())
+    except (Rejected, Conflict) as error:
+        flash(_refusal(error), "error")
         return redirect(url_for("cases.show", case_id=tasks.get_task(current_user, task_id)
                                 .case_id))
     flash(_("“%(task)s” of case %(ref)s is now assigned to %(name)s.", task=item.title,
-            ref=item.case.ref, name=item.assignee), "success")
+            ref=item.case.ref, name=expert.name or expert.username), "success")
     return redirect(url_for("cases.show", case_id=item.case_id))
 
 
