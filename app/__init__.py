@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         cases,
         display,
+        follow_ups,
         layout,
         processes,
         tasks,
@@ -111,7 +112,8 @@ def register_blueprints(app: Flask) -> None:
 
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
-    for module in (api, auth, worklist, tasks, cases, applicant, audit, admin, processes):
+    for module in (api, auth, worklist, tasks, cases, follow_ups, applicant, audit, admin,
+                   processes):
         app.register_blueprint(module.bp)
 
 

@@ -9,7 +9,15 @@ import sqlalchemy as sa
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
-from app.services import access, catalog, progress, retried, titles, transaction, visibility
+from app.services import (
+    access,
+    catalog,
+    progress,
+    retried,
+    titles,
+    transaction,
+    visibility,
+)
 from app.services.precheck import summary as precheck
 from app.services.tasks import task_json
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import N_, AppError, Rejected
-from app.services import attachments, case_view, cases
+from app.services import attachments, case_view, cases, follow_ups
 from app.web import inputs
 from app.web.i18n import current_lang
 from app.web.layout import due_label, format_size, now
@@ -25,7 +25,8 @@ def index():
     listing = case_view.case_list(current_user, page=inputs.query_page(),
                                   lang=current_lang(), year=year, **filters)
     return render_template("cases/index.html", listing=listing, filters=filters, year=year,
-                           years=range(now().year, now().year - 6, -1))
+                           years=range(now().year, now().year - 6, -1),
+                           procedures=follow_ups.my_procedures(current_user))
 
 
 def diagram_json(state: dict) -> dict:
