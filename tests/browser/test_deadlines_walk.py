@@ -26,8 +26,8 @@ WIDTHS = (1280, 390)
 
 
 def _applicant(username: str):
-    users.create_user(username, "applicant", "kunming", "wuhua", name=f"五华区示例基地{username[-1]}",
-                      policy=False)
+    users.create_user(username, "applicant", "kunming", "wuhua",
+                      name=f"五华区示例基地{username[-1]}", policy=False)
     return support.user(username)
 
 
