@@ -201,7 +201,18 @@ def _subject(event: Event, data: dict, titles: dict, elements: dict) -> str:
     if event.kind in ("message_received", "message_ignored"):
         payload = data.get("payload") or {}
         return payload.get("ref", "") if isinstance(payload, Mapping) else ""
+    if event.kind == "expert_replaced":
+        return _replacement(data)
     return ""
+
+
+def _replacement(data: dict) -> str:
+    """Who handed over to whom and why, as far as the reader's copy of the event says."""
+    people = [data[k] for k in ("from", "to") if data.get(k)]
+    names = user_names(set(people))
+    text = " → ".join(names.get(p, p) for p in people)
+    text = f"{data.get('task', '')} ({text})" if text else str(data.get("task", ""))
+    return f"{text}: {data['reason']}" if data.get("reason") else text
 
 
 def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str) -> list[TimelineEntry]:
