@@ -101,19 +101,22 @@ def register_blueprints(app: Flask) -> None:
         applicant,
         audit,
         auth,
+        basis,
         cases,
         display,
         follow_ups,
         layout,
         processes,
         tasks,
+        titles,
         worklist,
     )
 
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
+    basis.register(app)  # legal basis notes on every page that shows a case or procedure
     for module in (api, auth, worklist, tasks, cases, follow_ups, applicant, audit, admin,
-                   processes):
+                   processes, titles):
         app.register_blueprint(module.bp)
 
 

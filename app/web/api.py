@@ -17,7 +17,9 @@ from app.services import (
     cases,
     catalog,
     follow_ups,
+    legal_basis,
     overdue,
+    registry,
     replacement,
     tasks,
     users,
@@ -47,6 +49,9 @@ def authenticate():
     if request.endpoint == "api.openapi":  # the contract itself is public
         return
     header = request.headers.get("Authorization", "")
+    if request.endpoint == "api.titles" and not header:  # the public registry of titles
+        g.api_user = None
+        return
     token = header[7:].strip() if header.startswith("Bearer ") else ""
     g.api_user = users.user_for_token(token) if token else None
     if g.api_user is None:
@@ -90,7 +95,16 @@ def processes():
     return jsonify([{"key": v.key, "version": v.version, "title": v.title,
                      "title_en": v.title_en, "jurisdiction": v.jurisdiction,
                      "startable": v.startable, "follow_up": follow_ups.is_follow_up(v),
-                     "start_lane": follow_ups.starter(v)} for v in catalog.latest_processes()])
+                     "start_lane": follow_ups.starter(v),
+                     "legal_basis": legal_basis.process_basis(v, _now())}
+                    for v in catalog.latest_processes()])
+
+
+@bp.get("/titles")
+def titles():
+    filters = registry.check_filters(**{key: request.args.get(key, "")
+                                        for key in ("jurisdiction", "status", "county")})
+    return jsonify(registry.list_titles(g.api_user, filters))
 
 
 @bp.post("/cases")
