@@ -25,9 +25,6 @@ from tests.processes.test_liaocheng import (
 )
 from tests.processes.test_liaocheng_title_rereview import child_of, expiry_year_started
 
-NEEDS_TASK_PROPERTIES = pytest.mark.xfail(
-    strict=True, reason="needs the dueDate and notBefore task properties and min_from/max_from")
-
 
 @pytest.fixture
 def case(api) -> CaseDriver:
@@ -66,7 +63,6 @@ def test_an_objection_received_on_the_last_notice_day_is_investigated_before_the
     assert names(investigated) == ["recognition"]
 
 
-@NEEDS_TASK_PROPERTIES
 def test_the_objection_register_cannot_be_closed_while_the_notice_runs(case):
     in_notice(case)
 
@@ -77,7 +73,6 @@ def test_the_objection_register_cannot_be_closed_while_the_notice_runs(case):
     assert case.ready() == ["register_objections"]
 
 
-@NEEDS_TASK_PROPERTIES
 def test_an_objection_dated_outside_the_notice_period_is_refused(case):
     in_notice(case)
     case.api.run_timers("2026-10-16T00:00")
@@ -153,7 +148,6 @@ def test_an_application_not_resubmitted_in_time_is_withdrawn_with_the_reason(cas
 
 # --- due dates of the seeds (第十四条, 第十五条) -----------------------------------------------
 
-@NEEDS_TASK_PROPERTIES
 def test_the_yearly_summary_is_due_on_10_january_and_the_county_report_on_20_january(case):
     recognized(case)
     case.api.run_timers("2027-01-01T00:00")
@@ -164,7 +158,6 @@ def test_the_yearly_summary_is_due_on_10_january_and_the_county_report_on_20_jan
     assert summary.task(COUNTY, "county_check")["due_at"] == "2027-01-20T16:00:00+00:00"
 
 
-@NEEDS_TASK_PROPERTIES
 def test_a_returned_application_is_due_on_its_correction_deadline(case):
     submitted(case, lc.APPLICATION_FEW_ENTERPRISES)
     case.complete(COUNTY, "county_review", lc.COUNTY_RETURN, "2026-03-10T09:00")
@@ -174,7 +167,6 @@ def test_a_returned_application_is_due_on_its_correction_deadline(case):
     assert task["due_at"] == "2026-03-24T16:00:00+00:00"
 
 
-@NEEDS_TASK_PROPERTIES
 def test_a_missed_summary_shows_as_overdue_to_the_county_and_the_city(case):
     recognized(case)
     case.api.run_timers("2027-01-01T00:00")
