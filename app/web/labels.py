@@ -16,6 +16,9 @@ STATUSES = {
     "withdrawn": _l("Withdrawn"), "expired": _l("Expired"), "revoked": _l("Revoked"),
 }
 
+# A follow-up case (annual summary, change filing, evaluation…) holds no title of its own.
+FOLLOW_UP_STATUSES = {"recognized": _l("Done (accepted)"), "rejected": _l("Done (not accepted)")}
+
 STATUS_TONES = {
     "draft": "neutral", "in_review": "info", "public_notice": "warning",
     "recognized": "success", "rejected": "danger", "withdrawn": "neutral",

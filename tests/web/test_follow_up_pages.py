@@ -63,6 +63,9 @@ def test_starting_a_follow_up_opens_the_new_case_linked_to_its_title(client, log
         f"/cases/{child.id}")
     page = client.get(f"/cases/{child.id}").get_data(as_text=True)
     assert title.ref in page and "撤销决定" in page
+    # The title it concerns, labelled (forms/title.yaml), not as raw keys.
+    assert 'data-field="title.certificate_no"' in page and "证书编号" in page
+    assert ">credit_code<" not in page
 
 
 def test_a_follow_up_the_role_may_not_start_is_refused_and_nothing_starts(client, login_as,
