@@ -28,7 +28,7 @@ OUTCOME_KEYS = ("decision", "decision_reason", "recognized_on", "certificate_no"
                 "valid_until", "notice_start", "notice_url", "notice_title")
 # The scalar case data an applicant may read; every other scalar steers the procedure.
 PUBLIC_FACTS = ("case_ref", "case_status", "jurisdiction", "parent_ref", "recognized_on",
-                "certificate_no", "valid_from", "valid_until")
+                "certificate_no", "valid_from", "valid_until", "withdrawn_reason", "expired_reason")
 # Events whose data names no one's content (timers, claims, child cases).
 PLAIN_KINDS = ("claimed", "released", "timers_fired", "child_started", "closed_with_parent",
                "message_ignored")
