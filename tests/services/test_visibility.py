@@ -268,14 +268,16 @@ def test_the_applicant_reads_a_reapplications_outcome_but_not_the_officials_opin
     case = CaseDriver(api, "kunming_recognition", "km_applicant", "km_city")
     recognized(case)
     api.run_timers("2029-01-01T00:00")
-    child = case.child()
-    child.complete("km_applicant", "submit_rereview", km.REREVIEW_APPLICATION, "2029-02-01T09:00")
-    child.complete("km_county_wuhua", "rereview_county",
-                   {"opinion": "SECRET-REREVIEW-COUNTY-81", "decision": "approve"},
-                   "2029-02-10T09:00")
-    child.complete("km_city", "rereview_city",
-                   {"opinion": "SECRET-REREVIEW-CITY-83", "decision": "reject",
-                    "decision_reason": "PUBLIC-REREVIEW-REASON-82"}, "2029-03-10T09:00")
+    child = case.child("kunming_rereview")
+    secrets = {"county_review": {**km.COUNTY_APPROVE, "assessment": "SECRET-REREVIEW-COUNTY-81"},
+               "site_verification": {**km.VERIFY_APPROVE, "findings": "SECRET-REREVIEW-CITY-83"},
+               "collective_decision": {**km.REJECT_AGAIN,
+                                       "decision_reason": "PUBLIC-REREVIEW-REASON-82"}}
+    for username, task, data, when in km.reapplication_steps():
+        if task is None:
+            api.run_timers(when)
+        else:
+            child.complete(username, task, secrets.get(task, data), when)
 
     def read(username: str, path: str) -> str:
         return api.client.get(path, headers=api.headers(username)).get_data(as_text=True)
@@ -291,8 +293,8 @@ def test_the_applicant_reads_a_reapplications_outcome_but_not_the_officials_opin
         "process": "kunming_rereview", "ref": child.case()["ref"], "status": "rejected"}}
     assert message["redacted"] is True
     shown = api.get("km_applicant", f"/api/cases/{child.id}")["data"]
-    assert shown["rereview_city"] == {"decision": "reject",
-                                      "decision_reason": "PUBLIC-REREVIEW-REASON-82"}
+    assert shown["recognition"] == {"decision": "reject",
+                                   "decision_reason": "PUBLIC-REREVIEW-REASON-82"}
     assert shown["application"]["credit_code"] == km.APPLICATION["credit_code"]
 
 
