@@ -20,6 +20,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import (
+    BusinessRuleTaskMixin as BusinessRuleTask,
+)
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -50,6 +53,10 @@ class ProcessDefinition:
     name: str
     spec: str
     user_tasks: tuple[UserTaskInfo, ...]
+    # The lane of the start event: the role that may start the process on its own.
+    start_lane: str | None = None
+    # Business rule tasks (decision tables) the process calls, by element id.
+    decisions: tuple[str, ...] = ()
 
 
 def _parse_xml(name: str, content: bytes) -> etree._ElementTree:
@@ -188,7 +195,11 @@ def _compile(parser: SpiffBpmnParser, key: str) -> tuple[ProcessDefinition, list
         "spec": SERIALIZER.to_dict(spec),
         "subprocess_specs": {k: SERIALIZER.to_dict(v) for k, v in subprocess_specs.items()},
     }, sort_keys=True, ensure_ascii=False)
-    return ProcessDefinition(key, spec.description or key, serialized, tasks), problems
+    lanes = [task_spec.lane for task_spec in spec.start.outputs if task_spec.lane]
+    decisions = tuple(ts.bpmn_id for _, ts in _user_tasks(spec, subprocess_specs)
+                      if isinstance(ts, BusinessRuleTask) and ts.bpmn_id)
+    return ProcessDefinition(key, spec.description or key, serialized, tasks,
+                             lanes[0] if lanes else None, decisions), problems
 
 
 def check_definitions(files: Mapping[str, bytes]) -> tuple[dict[str, ProcessDefinition],

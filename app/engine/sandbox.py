@@ -94,8 +94,9 @@ def make_helpers(now: dt.datetime, overrides: Mapping[dt.date, bool]) -> dict[st
         "today": lambda: now.astimezone(calendar.SHANGHAI).date().isoformat(),
         "add_days": lambda d, n: (_date(d) + dt.timedelta(days=int(n))).isoformat(),
         "add_years": lambda d, n: calendar.add_years(_date(d), int(n)).isoformat(),
-        "add_working_days": lambda d, n: calendar.working_period_end(
-            _date(d), int(n), overrides).isoformat(),
+        "add_working_days": lambda d, n, count_first=True: calendar.working_period_end(
+            _date(d) if count_first else _date(d) + dt.timedelta(days=1), int(n),
+            overrides).isoformat(),
         "end_of_day": lambda d: calendar.end_of_day(_date(d)).isoformat(),
         "start_of_year": lambda d: dt.datetime(
             _date(d).year, 1, 1, tzinfo=calendar.SHANGHAI).isoformat(),

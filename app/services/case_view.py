@@ -19,7 +19,7 @@ from sqlalchemy.orm import lazyload
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Attachment, Case, Event, Jurisdiction, User, WorkItem
-from app.services import access, audit, cases, catalog, visibility
+from app.services import access, audit, cases, catalog, follow_ups, visibility
 from app.services.visibility import ShownEvent, chain
 
 # Case data keys the case facts already show, or that only steer the procedure. Not a
@@ -69,6 +69,7 @@ class CasePage:
     workable: list[WorkItem]
     parent: Case | None
     children: list[Case]
+    follow_ups: list  # ProcessVersions the reader may start on this case now
     diagram: dict
     precheck: dict | None
     can_download: bool
@@ -245,7 +246,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         timeline=timeline(case, shown, names, lang), ready=ready,
         workable=[i for i in ready if access.can_work(user, i)],
         parent=db.session.get(Case, case.parent_id) if case.parent_id else None,
-        children=cases.children_of(case), diagram=diagram_state(case, ready),
+        children=[c for c in cases.children_of(case) if access.can_see_case(user, c)],
+        follow_ups=follow_ups.startable_on(user, case), diagram=diagram_state(case, ready),
         precheck=cases.precheck(case) if visibility.shows_precheck(view) else None,
         can_download=True)
 

@@ -9,7 +9,16 @@ import sqlalchemy as sa
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
-from app.services import access, catalog, progress, retried, titles, transaction, visibility
+from app.services import (
+    access,
+    catalog,
+    follow_ups,
+    progress,
+    retried,
+    titles,
+    transaction,
+    visibility,
+)
 from app.services.precheck import summary as precheck
 from app.services.tasks import task_json
 
@@ -27,6 +36,14 @@ def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
             raise NotAllowed(N_("This procedure cannot be started in your jurisdiction."))
         titles.require_no_valid_title(user, process_key, now)
         case = progress.new_case(version, user, now, user.username)
+    return case
+
+
+@retried
+def start_follow_up(user: User, process_key: str, parent_id: int, now: dt.datetime) -> Case:
+    """Start follow-up `process_key` on case `parent_id` for `user`; return the child case."""
+    with transaction():
+        case = follow_ups.start(user, process_key, parent_id, now)
     return case
 
 

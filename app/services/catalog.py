@@ -70,12 +70,34 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
         problems.append(DefinitionError(N_("process %(key)s listed in meta.yaml is not in any "
                                            "BPMN file"), meta_file, key=key))
     for definition in definitions.values():
+        file = str(package.folder / listed.get(definition.key, {}).get("file", definition.key))
         for task in definition.user_tasks:
             if task.form and task.form not in forms:
                 problems.append(DefinitionError(
-                    N_("form forms/%(form)s.yaml does not exist"), str(package.folder / listed.get(
-                        definition.key, {}).get("file", definition.key)), task.id, form=task.form))
+                    N_("form forms/%(form)s.yaml does not exist"), file, task.id, form=task.form))
+        problems.extend(_check_override(definition, forms, file))
     return definitions, problems
+
+
+OVERRIDE_FIELDS = {"decision", "precheck_override", "precheck_override_reason"}
+
+
+def _check_override(definition, forms: dict, file: str) -> list[DefinitionError]:
+    """A procedure with an automatic pre-check needs an official's form that can record an
+    override with its reason: the product then refuses an approval over a failed check
+    without one (services/tasks.py), whoever draws the diagram."""
+    if not definition.decisions or isinstance(forms, _AnyForm) or any(
+            task.form and task.form not in forms for task in definition.user_tasks):
+        return []  # a missing form is reported already
+    for task in definition.user_tasks:
+        form = forms.get(task.form)
+        if task.lane in ("county", "city") and form is not None \
+                and OVERRIDE_FIELDS <= set(form.names()):
+            return []
+    return [DefinitionError(N_("the pre-check %(decision)s can be approved over without a "
+                               "recorded override: give the official's review form the fields "
+                               "decision, precheck_override and precheck_override_reason"),
+                            file, definition.decisions[0], decision=definition.decisions[0])]
 
 
 def check_all(process_dir, form_dir) -> list[DefinitionError]:
@@ -152,7 +174,8 @@ def _save_process(package: Package, entry: dict, definition, author: str) -> boo
         jurisdiction=package.meta["key"], title=entry["title"],
         title_en=entry.get("title_en", ""),
         startable=bool(entry.get("startable", True)) and not options.get("follow_up"),
-        options=options, bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
+        options={**options, "start_lane": definition.start_lane},
+        bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
         note="loaded from processes/"))
     return True
 

@@ -13,12 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import engine
+from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
-from app.services import audit, calendar_days, catalog
+from app.services import audit, calendar_days, catalog, records
 
 STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "withdrawn",
             "expired", "revoked")
+# How a record names a status (the web has its own labels for the interface).
+STATUS_NAMES = {"recognized": N_("title recognised"), "rejected": N_("not recognised"),
+                "withdrawn": N_("withdrawn"), "expired": N_("title expired"),
+                "revoked": N_("title revoked")}
 
 
 def _next_ref(prefix: str, now: dt.datetime) -> str:
@@ -117,10 +122,35 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
     for name, payload in step.messages:
         if name == "start_case" and isinstance(payload, Mapping):
             start_child(case, payload, now, actor)
+        elif case.parent_id is not None:
+            _tell_parent(case, name, payload if isinstance(payload, Mapping) else {}, now)
     if step.ended:
         _close_open_children(case, now)
     if step.ended and case.parent_id is not None:
-        _notify_parent(case, now)
+        _tell_parent(case, "child_completed", {**case.data, "status": case.status}, now)
+
+
+# Settings a process may override in meta.yaml (`settings:`); a diagram reads them as
+# `settings["..."]`. Publication day counts: the common reading of government notices.
+DEFAULT_SETTINGS = {"notice_counts_publication_day": True}
+
+
+def _settings(version: ProcessVersion) -> dict:
+    return {**DEFAULT_SETTINGS, **((version.options or {}).get("settings") or {})}
+
+
+def title_snapshot(case: Case) -> dict:
+    """Return what a child case is told of the title held by `case` when it starts."""
+    data = case.data or {}
+    application = data.get("application") if isinstance(data.get("application"), Mapping) else {}
+    return {"ref": case.ref, "process": case.process_key, "status": case.status,
+            "base_name": case.base_name or application.get("base_name"),
+            "operator_name": application.get("operator_name"),
+            "credit_code": application.get("credit_code"), "county": case.county,
+            "certificate_no": case.certificate_no, "recognized_on": data.get("recognized_on"),
+            "valid_from": case.valid_from.isoformat() if case.valid_from else None,
+            "valid_until": case.valid_until.isoformat() if case.valid_until else None,
+            "application": dict(application)}
 
 
 def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, actor: str,
@@ -128,7 +158,8 @@ def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, 
     """Create and start a case of `version`; return it (flushed, not committed)."""
     jurisdiction = catalog.jurisdiction(version.jurisdiction)
     ref = _next_ref(jurisdiction.ref_prefix, now)
-    initial = {"case_ref": ref, "jurisdiction": jurisdiction.key, **dict(data or {})}
+    initial = {"case_ref": ref, "jurisdiction": jurisdiction.key, "settings": _settings(version),
+               **dict(data or {})}
     if applicant is not None:
         initial.setdefault("applicant", {"username": applicant.username, "name": applicant.name,
                                          "credit_code": applicant.credit_code})
@@ -151,6 +182,7 @@ def start_child(parent: Case, payload: Mapping, now: dt.datetime, actor: str) ->
     version = catalog.latest_process(str(payload.get("process")))
     data = dict(payload.get("data") or {})
     data["parent_ref"] = parent.ref
+    data["title"] = title_snapshot(parent)
     child = new_case(version, parent.applicant, now, actor, data, parent=parent)
     audit.append_event(parent, "child_started", actor, now,
                        data={"child": child.ref, "process": version.key})
@@ -169,21 +201,33 @@ def deliver(case: Case, name: str, payload: Mapping, now: dt.datetime, actor: st
     return True
 
 
+WITHDRAWN_WITH_PARENT = N_("The case %(parent)s this case belongs to has ended (%(status)s), "
+                           "so this case ended with it.")
+
+
 def _close_open_children(parent: Case, now: dt.datetime) -> None:
-    """A child still open when its parent ends has lost its purpose: withdraw it, audited."""
+    """Withdraw, with the reason recorded, the open children whose purpose ended with the
+    parent; a child whose process says `survives_parent` runs its own course."""
     children = db.session.scalars(sa.select(Case).where(
         Case.parent_id == parent.id, Case.ended.is_(False))).all()
     for child in children:
+        if (child.process_version.options or {}).get("survives_parent"):
+            continue
+        reason = records.recorded(WITHDRAWN_WITH_PARENT, parent=parent.ref,
+                                  status=records.recorded(STATUS_NAMES.get(parent.status,
+                                                                           parent.status)))
         child.status, child.ended, child.next_timer_at = "withdrawn", True, None
+        child.data = {**child.data, "case_status": "withdrawn", "withdrawn_reason": reason}
         for item in db.session.scalars(sa.select(WorkItem).where(
                 WorkItem.case_id == child.id, WorkItem.status == "ready")):
             item.status, item.completed_at = "cancelled", now
         audit.append_event(child, "closed_with_parent", "system", now,
-                           data={"parent": parent.ref, "parent_status": parent.status})
+                           data={"parent": parent.ref, "parent_status": parent.status,
+                                 "reason": reason})
 
 
-def _notify_parent(child: Case, now: dt.datetime) -> None:
+def _tell_parent(child: Case, name: str, payload: Mapping, now: dt.datetime) -> None:
+    """Deliver message `name` from `child` to its parent, naming the child."""
     parent = db.session.get(Case, child.parent_id, with_for_update={"key_share": True})
-    payload = {**child.data, "process": child.process_key, "ref": child.ref,
-               "status": child.status}
-    deliver(parent, "child_completed", payload, now, "system")
+    deliver(parent, name, {**payload, "process": child.process_key, "ref": child.ref}, now,
+            "system")

@@ -22,6 +22,7 @@ from app.services import (
     precheck,
     progress,
     retried,
+    titles,
     transaction,
     visibility,
 )
@@ -223,6 +224,7 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
         form, choices = form_for(item, lang)
         clean = formdefs.validate_data(form, dict(data), choices, lang)
         _require_override(case, form, clean)
+        titles.require_credit_code_free(case, clean, now)
         _check_files(case, form, clean)
         step = engine.complete(case.process_version.spec, case.state, item.id, clean, now,
                                calendar_days.overrides())

@@ -29,9 +29,44 @@ def blocking_title(user: User, process_key: str, now: dt.datetime) -> Case | Non
     query = (sa.select(Case).outerjoin(holder, holder.id == Case.applicant_id)
              .where(Case.process_key == process_key, Case.status == "recognized",
                     # a title ending this year opens the window: it no longer bars anything
-                    Case.valid_until >= dt.date(today.year + 1, 1, 1), same_base)
+                    _reopens_at(today), same_base)
              .order_by(Case.valid_until.desc()))
     return db.session.scalars(query).first()
+
+
+def _reopens_at(today: dt.date) -> sa.ColumnElement:
+    return Case.valid_until >= dt.date(today.year + 1, 1, 1)
+
+
+def title_of_credit_code(case: Case, credit_code: str, now: dt.datetime) -> Case | None:
+    """Return another case's valid title, in `case`'s programme, held by `credit_code`, that
+    bars `case` at `now` (None when the code may apply)."""
+    today = now.astimezone(SHANGHAI).date()
+    held = db.session.scalars(
+        sa.select(Case).where(Case.process_key == case.process_key, Case.id != case.id,
+                              Case.status == "recognized", _reopens_at(today))
+        .order_by(Case.valid_until.desc()))
+    code = credit_code.strip().upper()
+    return next((title for title in held
+                 if str(((title.data or {}).get("application") or {}).get("credit_code") or "")
+                 .strip().upper() == code), None)
+
+
+def require_credit_code_free(case: Case, clean: dict, now: dt.datetime) -> None:
+    """Raise Rejected (on `credit_code`) when an application names the credit code of a base
+    that holds a valid title in the same programme (see module)."""
+    code = clean.get("credit_code")
+    if not isinstance(code, str) or not code.strip() or not case.process_version.startable:
+        return
+    title = title_of_credit_code(case, code, now)
+    if title is None:
+        return
+    message = N_("The base with this credit code already holds this title (certificate "
+                 "%(certificate)s, case %(ref)s), valid until %(until)s. It may apply again "
+                 "only from the start of the year in which the title ends.")
+    params = {"certificate": title.certificate_no or "—", "ref": title.ref,
+              "until": title.valid_until.isoformat()}
+    raise Rejected(message, [("credit_code", message, params)], **params)
 
 
 def require_no_valid_title(user: User, process_key: str, now: dt.datetime) -> None:

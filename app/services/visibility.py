@@ -25,10 +25,16 @@ FULL_ROLES = ("county", "city", "province", "auditor", "admin")
 # An official's form shows a limited reader only its outcome, the recognition facts and
 # what was published anyway (the public notice is addressed to everyone).
 OUTCOME_KEYS = ("decision", "decision_reason", "recognized_on", "certificate_no", "valid_from",
-                "valid_until", "notice_start", "notice_url", "notice_title")
+                "valid_until", "notice_start", "notice_url", "notice_title",
+                # a revocation or cancellation is addressed to the base it concerns
+                "revocation_ground", "decision_document_no", "decision_date", "plaque_recalled",
+                "announcement_url", "announcement_date", "late")
 # The scalar case data an applicant may read; every other scalar steers the procedure.
 PUBLIC_FACTS = ("case_ref", "case_status", "jurisdiction", "parent_ref", "recognized_on",
-                "certificate_no", "valid_from", "valid_until", "withdrawn_reason", "expired_reason")
+                "certificate_no", "valid_from", "valid_until", "withdrawn_reason",
+                "expired_reason", "revoked_reason", "revoked_on", "renewal_count")
+# A follow-up case's snapshot of the base's own title (its own application and facts).
+OWN_SNAPSHOTS = ("title",)
 # Events whose data names no one's content (timers, claims, child cases).
 PLAIN_KINDS = ("claimed", "released", "timers_fired", "child_started", "closed_with_parent",
                "message_ignored")
@@ -102,7 +108,7 @@ def outcome(values: Mapping) -> dict:
 
 def _shown_value(view: View, key: str, value):
     """Return the part of one data value `view` may see, or None."""
-    if key in view.own_keys:
+    if key in view.own_keys or (key in OWN_SNAPSHOTS and view.user.role == "applicant"):
         return value
     if isinstance(value, Mapping):
         return outcome(value) or None

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request, send_file
 from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
-from app.services import attachments, audit, cases, catalog, tasks, users
+from app.services import attachments, audit, cases, catalog, follow_ups, tasks, users
 from app.web import inputs
 from app.web.i18n import current_lang
 
@@ -79,12 +79,19 @@ def openapi():
 def processes():
     return jsonify([{"key": v.key, "version": v.version, "title": v.title,
                      "title_en": v.title_en, "jurisdiction": v.jurisdiction,
-                     "startable": v.startable} for v in catalog.latest_processes()])
+                     "startable": v.startable, "follow_up": follow_ups.is_follow_up(v),
+                     "start_lane": follow_ups.starter(v)} for v in catalog.latest_processes()])
 
 
 @bp.post("/cases")
 def start_case():
-    case = cases.start_case(g.api_user, _text(_body(), "process"), _now())
+    body = _body()
+    parent_id = body.get("parent_id")
+    if parent_id is None:
+        case = cases.start_case(g.api_user, _text(body, "process"), _now())
+    else:
+        case = cases.start_follow_up(g.api_user, _text(body, "process"),
+                                     inputs.json_id(parent_id, "parent_id"), _now())
     return jsonify(cases.case_json(g.api_user, case)), 201
 
 

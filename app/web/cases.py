@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -42,6 +52,19 @@ def show(case_id: int):
                                current_lang())
     return render_template("cases/show.html", page=page, case=page.case, now=now(),
                            diagram=diagram_json(page.diagram))
+
+
+@bp.post("/cases/<int:case_id>/follow-ups")
+@login_required
+def start_follow_up(case_id: int):
+    try:
+        child = cases.start_follow_up(current_user, request.form.get("process", ""), case_id,
+                                      now())
+    except Rejected as error:
+        flash(error.text(_), "error")
+        return redirect(url_for("cases.show", case_id=case_id))
+    flash(_("Started %(ref)s.", ref=child.ref), "success")
+    return redirect(url_for("cases.show", case_id=child.id))
 
 
 def _json_error(error: AppError):

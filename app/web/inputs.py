@@ -57,6 +57,14 @@ def query_int(name: str, default: int | None, least: int, most: int) -> int | No
     return int(text)
 
 
+def json_id(value, name: str) -> int:
+    """Return `value` (from a JSON body) as an id 1..MAX_ID; raise Rejected naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        message = N_("%(name)s must be the id of a case (a whole number).")
+        raise Rejected(message, [(name, message, {"name": name})], name=name)
+    return value
+
+
 def query_page() -> int:
     """Return the `page` query parameter (1 when absent)."""
     return query_int("page", 1, 1, MAX_PAGE)

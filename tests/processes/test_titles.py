@@ -55,3 +55,19 @@ def test_another_base_may_apply_while_the_title_is_valid(api, titled):
     other = _start(api, "km_applicant2", "2027-03-01T09:00", expect=201)
 
     assert other["status"] == "draft"
+
+
+def test_an_application_naming_the_credit_code_of_a_titled_base_is_refused(api, titled):
+    from tests.processes import examples_kunming as km
+    other = CaseDriver(api, PROCESS, "km_applicant2", CITY)
+    other.start("2027-03-01T09:00")
+    held = titled.case()["data"]["application"]["credit_code"]
+
+    refused = other.complete("km_applicant2", "submit_application",
+                             {**km.APPLICATION, "credit_code": held, "county": "panlong"},
+                             expect=422)
+
+    assert list(refused["errors"]) == ["credit_code"]
+    assert titled.case()["certificate_no"] in refused["errors"]["credit_code"][0]
+    assert other.case()["status"] == "draft"
+    assert other.ready() == ["submit_application"]

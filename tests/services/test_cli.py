@@ -276,3 +276,19 @@ def test_timers_run_refuses_a_time_without_zone_or_format(mini_app, now):
 
     assert result.exit_code == 2
     assert "--now" in result.output or "Invalid value" in result.output
+
+
+def test_processes_check_refuses_a_pre_check_no_official_can_override_with_a_reason(
+        empty_app, tmp_path):
+    forms = tmp_path / "forms"
+    shutil.copytree(ROOT / "forms", forms)
+    review = forms / "km_county_review.yaml"
+    review.write_text(review.read_text("utf-8").replace("precheck_override_reason",
+                                                        "override_note"), "utf-8")
+
+    problems = catalog.check_all(ROOT / "processes", forms)
+
+    # Kunming's recognition (and any procedure reusing that review form), nothing else.
+    assert problems and {(Path(p.file).parent.name, p.element) for p in problems} == {
+        ("kunming", "precheck")}
+    assert "precheck_override_reason" in problems[0].text()

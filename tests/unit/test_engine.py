@@ -327,6 +327,16 @@ def test_a_notice_timer_waits_until_the_end_of_the_tenth_working_day(notice_spec
     assert waiting.ready == ()
 
 
+def test_a_notice_whose_publication_day_does_not_count_ends_one_working_day_later():
+    spec = engine.load_definitions(probe(
+        "timer", 'add_working_days(notice["notice_start"], 10, False)'))["probe"].spec
+
+    waiting = fill(spec, {"notice_start": "2026-09-28"})
+
+    # 9-29, 9-30, 10-08 .. 10-10 (adjusted Saturday), 10-12 .. 10-16: the tenth is Friday 10-16.
+    assert waiting.next_timer_at == dt.datetime(2026, 10, 17, 0, 0, tzinfo=SHANGHAI)
+
+
 def test_a_timer_does_not_fire_one_second_before_it_is_due(notice_spec):
     waiting = fill(notice_spec, {"notice_start": "2026-09-28"})
 

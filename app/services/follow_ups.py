@@ -1,0 +1,90 @@
+"""Follow-up procedures on an existing case: change filings, evaluations, revocations…
+
+A follow-up is a process whose meta.yaml entry says `follow_up: true`. It runs as a child
+case of the case it concerns. Who may start it is the role of the lane holding its start
+event (the applicant for its own title, the county for its county, the city for its
+jurisdiction); the parent's status must be one the process allows (`parent_status`,
+default `recognized`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.errors import N_, NotAllowed, Rejected
+from app.extensions import db
+from app.models import Case, ProcessVersion, User
+from app.services import access, catalog, progress
+
+DEFAULT_PARENT_STATUS = ("recognized",)
+
+
+def is_follow_up(version: ProcessVersion) -> bool:
+    """Return whether `version` is a follow-up procedure."""
+    return bool((version.options or {}).get("follow_up"))
+
+
+def starter(version: ProcessVersion) -> str | None:
+    """Return the role that may start `version` (the lane of its start event)."""
+    return (version.options or {}).get("start_lane")
+
+
+def allowed_parent_status(version: ProcessVersion) -> tuple[str, ...]:
+    """Return the parent statuses in which `version` may be started."""
+    statuses = (version.options or {}).get("parent_status") or DEFAULT_PARENT_STATUS
+    return tuple(statuses) if isinstance(statuses, list | tuple) else (str(statuses),)
+
+
+def may_start(user: User, version: ProcessVersion, parent: Case) -> bool:
+    """Return whether `user`'s role and scope let them start `version` on `parent`."""
+    if not is_follow_up(version) or version.jurisdiction != parent.jurisdiction:
+        return False
+    if user.role != starter(version) or user.jurisdiction != parent.jurisdiction:
+        return False
+    if user.role == "applicant":
+        return parent.applicant_id == user.id
+    if user.role == "county":
+        return parent.county == user.county
+    return user.role == "city"
+
+
+def _state_problem(version: ProcessVersion, parent: Case) -> str | None:
+    if parent.ended:
+        return N_("Case %(ref)s has ended; no follow-up procedure can be started on it.")
+    if parent.status not in allowed_parent_status(version):
+        return N_("%(process)s can be started only on a case whose status is %(allowed)s; "
+                  "case %(ref)s is %(status)s.")
+    return None
+
+
+def startable_on(user: User, parent: Case) -> list[ProcessVersion]:
+    """Return the follow-up procedures `user` may start on `parent` now."""
+    if not access.can_see_case(user, parent):
+        return []
+    return [v for v in catalog.latest_processes() if may_start(user, v, parent)
+            and _state_problem(v, parent) is None]
+
+
+def start(user: User, process_key: str, parent_id: int, now: dt.datetime) -> Case:
+    """Start follow-up `process_key` on case `parent_id`; return the child case (flushed).
+
+    Raise NotFound (no such case or process), NotAllowed (role or scope) or Rejected (the
+    parent's state does not allow it). The caller holds the write transaction.
+    """
+    version = catalog.latest_process(process_key)
+    parent = db.session.get(Case, parent_id, with_for_update={"key_share": True})
+    if parent is None or not access.can_see_case(user, parent):
+        raise NotAllowed(N_("You may not start a procedure on this case."))
+    if not is_follow_up(version):
+        raise Rejected(N_("%(process)s is not a follow-up procedure."),
+                       [("process", N_("Not a follow-up procedure."))], process=process_key)
+    if not may_start(user, version, parent):
+        raise NotAllowed(N_("Your role may not start %(process)s on this case."),
+                         process=version.title)
+    problem = _state_problem(version, parent)
+    if problem is not None:
+        params = {"ref": parent.ref, "process": version.title, "status": parent.status,
+                  "allowed": "、".join(allowed_parent_status(version))}
+        raise Rejected(problem, [("parent_id", problem, params)], **params)
+    return progress.start_child(parent, {"process": version.key, "data": {}}, now,
+                                user.username)

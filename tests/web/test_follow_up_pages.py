@@ -1,0 +1,75 @@
+"""The case page's follow-up box: each role sees the procedures it may start, and starting one
+opens the new case linked to its title (test jurisdiction in tests/data/follow_up)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Case, User
+from app.services import cases, tasks
+from tests.conftest import at
+from tests.processes.driver import app_from_template
+
+DATA = Path(__file__).parent.parent / "data" / "follow_up"
+
+
+@pytest.fixture
+def app(tmp_path, template_database):
+    dirs = (DATA / "processes", DATA / "forms")
+    app = app_from_template(template_database(*dirs), tmp_path, *dirs)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _user(name: str) -> User:
+    return db.session.scalars(sa.select(User).where(User.username == name)).one()
+
+
+@pytest.fixture
+def title() -> Case:
+    applicant = _user("fu_applicant")
+    case = cases.start_case(applicant, "fu_title", at("2026-03-01T09:00"))
+    [item] = [i for i in tasks.list_tasks(applicant) if i.case_id == case.id]
+    tasks.complete_task(applicant, item.id, {"base_name": "东区基地", "operator_name": "东区运营",
+                                            "county": "east"}, at("2026-03-01T10:00"))
+    return case
+
+
+def test_each_role_sees_only_the_follow_ups_it_may_start(client, login_as, title):
+    login_as("fu_applicant")
+    page = client.get(f"/cases/{title.id}").get_data(as_text=True)
+    assert 'data-testid="start-fu_change"' in page
+    assert "start-fu_revocation" not in page and "start-fu_note" not in page
+
+    login_as("fu_city")
+    page = client.get(f"/cases/{title.id}").get_data(as_text=True)
+    assert 'data-testid="start-fu_revocation"' in page and "start-fu_change" not in page
+
+
+def test_starting_a_follow_up_opens_the_new_case_linked_to_its_title(client, login_as, title):
+    login_as("fu_city")
+
+    response = client.post(f"/cases/{title.id}/follow-ups", data={"process": "fu_revocation"})
+
+    db.session.expire_all()
+    [child] = cases.children_of(title)
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/cases/{child.id}")
+    page = client.get(f"/cases/{child.id}").get_data(as_text=True)
+    assert title.ref in page and "撤销决定" in page
+
+
+def test_a_follow_up_the_role_may_not_start_is_refused_and_nothing_starts(client, login_as,
+                                                                         title):
+    login_as("fu_applicant")
+
+    response = client.post(f"/cases/{title.id}/follow-ups", data={"process": "fu_revocation"})
+
+    assert response.status_code == 403
+    assert cases.children_of(title) == []
