@@ -133,3 +133,34 @@ def reapplication_steps(decision: dict = RECOGNIZE_AGAIN, start: str = "2029-02-
         ("km_city", "register_objections", NO_OBJECTION, "2029-06-01T09:00"),
         ("km_city", "collective_decision", decision, "2029-06-12T09:00"),
     ]
+
+
+# --- follow-up procedures on a recognised title ------------------------------------------------
+
+SUMMARY = {"work_summary": "2026年新增入驻企业8家，开展创业培训12场。", "work_plan": "2027年建设路演中心。",
+           "enterprise_count": 68, "small_micro_count": 56, "employee_count": 900,
+           "summary_file": F}
+COUNTY_SUMMARY_REPORT = {"opinion": "已督促检查，材料齐全。", "reported_on": "2027-02-20"}
+CITY_SUMMARY_RECEIPT = {"received_on": "2027-02-25", "note": "已接收。"}
+MISSED_SUMMARY_RECORD = {"action": "record", "note": "1月底前未报送，记录在案。"}
+
+
+def change_filing(changed_on: str, new_name: str = "昆明示例创新创业园") -> dict:
+    """A change of the base's name completed on `changed_on`."""
+    return {"change_type": "base_name", "old_value": APPLICATION["base_name"],
+            "new_value": new_name, "changed_on": changed_on,
+            "description": "经股东会决议，基地更名。", "evidence": F}
+
+
+CHANGE_COUNTY = {"verified": True, "opinion": "已核实更名情况，同意报备。"}
+CHANGE_ACCEPT = {"decision": "accept"}
+EVALUATION_FAIL = {"method": "third_party", "evaluator": "云南示例评估咨询有限公司",
+                   "evaluated_on": "2027-09-15", "findings": "服务活动记录不实，满意度仅62%。",
+                   "report": F, "result": "fail"}
+EVALUATION_PASS = {**EVALUATION_FAIL, "findings": "运营规范，服务成效明显。", "result": "pass"}
+CANCELLATION = {"decision_document_no": "昆工信〔2027〕31号", "decision_date": "2027-10-10",
+                "plaque_recalled": True, "plaque_recalled_on": "2027-10-20",
+                "announcement_url": "https://gxj.km.gov.cn/notice/2027-31",
+                "announcement_date": "2027-10-11"}
+VIOLATION = {"revocation_ground": "illegal_act", "facts": "基地运营主体2027年因虚开发票受到税务行政处罚。",
+             "evidence": F, "decision": "revoke"}
