@@ -97,7 +97,8 @@ OBJECTION = {"has_objection": True, "objection_list": [
 FINDINGS = [{"objector": "某入驻企业", "received_on": "2026-10-09",
              "finding": "基地提供了投融资对接服务记录。", "upheld": False}]
 INVESTIGATE_OK = {"objection_findings": FINDINGS,
-                  "findings": "经核实，基地已提供投融资对接服务，异议不成立。", "decision": "approve"}
+                  "findings": "经核实，基地已提供投融资对接服务，异议不成立。",
+                  "decision": "approve"}
 INVESTIGATE_REJECT = {"objection_findings": [{**FINDINGS[0], "upheld": True}],
                       "findings": "异议属实。", "decision": "reject",
                       "decision_reason": "经核实，投融资服务数据不实。"}
@@ -110,7 +111,8 @@ RECOGNIZE = {"meeting_date": "2026-11-18", "decision": "approve", "recognized_on
 REAPPLICATION = {**APPLICATION, "enterprise_count": 70, "small_micro_count": 58,
                  "lead_industry_enterprise_count": 60, "employee_count": 950}
 NOTICE_AGAIN = {"notice_start": "2029-05-07", "notice_url": "https://gxj.km.gov.cn/notice/2029-04"}
-RECOGNIZE_AGAIN = {"meeting_date": "2029-06-10", "decision": "approve", "recognized_on": "2029-06-12",
+RECOGNIZE_AGAIN = {"meeting_date": "2029-06-10", "decision": "approve",
+                   "recognized_on": "2029-06-12",
                    "certificate_no": "昆工信〔2029〕20号-003", "plaque_note": "换发牌匾。"}
 REJECT_AGAIN = {"meeting_date": "2029-06-10", "decision": "reject",
                 "decision_reason": "服务满意度下降，不再符合第六条第（六）项。"}
@@ -137,7 +139,8 @@ def reapplication_steps(decision: dict = RECOGNIZE_AGAIN, start: str = "2029-02-
 
 # --- follow-up procedures on a recognised title ------------------------------------------------
 
-SUMMARY = {"work_summary": "2026年新增入驻企业8家，开展创业培训12场。", "work_plan": "2027年建设路演中心。",
+SUMMARY = {"work_summary": "2026年新增入驻企业8家，开展创业培训12场。",
+           "work_plan": "2027年建设路演中心。",
            "enterprise_count": 68, "small_micro_count": 56, "employee_count": 900,
            "summary_file": F}
 COUNTY_SUMMARY_REPORT = {"opinion": "已督促检查，材料齐全。", "reported_on": "2027-02-20"}
@@ -162,5 +165,6 @@ CANCELLATION = {"decision_document_no": "昆工信〔2027〕31号", "decision_da
                 "plaque_recalled": True, "plaque_recalled_on": "2027-10-20",
                 "announcement_url": "https://gxj.km.gov.cn/notice/2027-31",
                 "announcement_date": "2027-10-11"}
-VIOLATION = {"revocation_ground": "illegal_act", "facts": "基地运营主体2027年因虚开发票受到税务行政处罚。",
+VIOLATION = {"revocation_ground": "illegal_act",
+             "facts": "基地运营主体2027年因虚开发票受到税务行政处罚。",
              "evidence": F, "decision": "revoke"}

@@ -132,7 +132,8 @@ def test_processes_load_publishes_once_and_then_creates_no_versions(empty_app):
                     for meta in (ROOT / "processes").glob("*/meta.yaml"))
     assert first.output.strip() == f"new process versions: {processes}, new form versions: {forms}"
     assert second.output.strip() == "new process versions: 0, new form versions: 0"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)) == counted == processes
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion))
+    assert stored == counted == processes
 
 
 def test_processes_load_versions_only_the_changed_process(empty_app, tmp_path):
