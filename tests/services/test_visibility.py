@@ -175,8 +175,8 @@ def _to_notice(case: CaseDriver) -> None:
 
 
 def _to_recognized(case: CaseDriver, api: Api) -> None:
-    case.complete("km_city", "register_objections", km.NO_OBJECTION, "2026-10-09T09:00")
     assert api.run_timers("2026-10-16T00:00") == 1
+    case.complete("km_city", "register_objections", km.NO_OBJECTION, "2026-10-16T09:00")
     case.complete("km_city", "collective_decision", {**km.RECOGNIZE, "certificate_no": CERTIFICATE},
                   "2026-11-20T09:00")
 
