@@ -208,3 +208,24 @@ def test_a_violation_not_established_leaves_the_title_valid(titled):
     assert (done["status"], done["ended"], done["data"]["outcome"]) == (
         "recognized", True, "not_revoked")
     assert titled.case()["status"] == "recognized"
+
+
+def test_a_result_arriving_before_the_worker_fired_a_due_timer_is_handled_once(titled):
+    """The 1 January timer is due but not fired yet when a follow-up ends: the timer fires
+    first, as the worker would have, then the result is routed; the title runs on once."""
+    titled.api.now = at("2027-09-01T09:00")
+    started = titled.api.post(CITY, "/api/cases",
+                              {"process": "kunming_evaluation", "parent_id": titled.id},
+                              expect=201)
+    evaluation = CaseDriver(titled.api, "kunming_evaluation", APPLICANT, CITY)
+    evaluation.id = started["id"]
+
+    evaluation.complete(CITY, "record_evaluation", km.EVALUATION_PASS, "2027-09-20T09:00")
+
+    parent = titled.case()
+    assert sorted(w["element"] for w in parent["waiting"]) == ["child_done", "title_date"]
+    assert [f["outcome"] for f in parent["data"]["follow_ups"]] == ["pass"]
+    assert titled.child("kunming_annual_summary").case()["data"]["summary_year"] == 2026
+    kinds = [e["kind"] for e in titled.api.get(CITY, f"/api/cases/{titled.id}/events")]
+    assert kinds[-3:] == ["timers_fired", "child_started", "message_received"]
+    assert_verifies(titled)
