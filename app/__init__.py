@@ -101,17 +101,22 @@ def register_blueprints(app: Flask) -> None:
         applicant,
         audit,
         auth,
+        basis,
         cases,
         display,
+        follow_ups,
         layout,
         processes,
         tasks,
+        titles,
         worklist,
     )
 
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
-    for module in (api, auth, worklist, tasks, cases, applicant, audit, admin, processes):
+    basis.register(app)  # legal basis notes on every page that shows a case or procedure
+    for module in (api, auth, worklist, tasks, cases, follow_ups, applicant, audit, admin,
+                   processes, titles):
         app.register_blueprint(module.bp)
 
 

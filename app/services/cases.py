@@ -12,7 +12,7 @@ from app.models import Case, ProcessVersion, User, WorkItem
 from app.services import (
     access,
     catalog,
-    follow_ups,
+    legal_basis,
     progress,
     retried,
     titles,
@@ -34,16 +34,9 @@ def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
         version = catalog.latest_process(process_key)
         if not version.startable or version.jurisdiction != user.jurisdiction:
             raise NotAllowed(N_("This procedure cannot be started in your jurisdiction."))
+        legal_basis.require_open(version, now)
         titles.require_no_valid_title(user, process_key, now)
         case = progress.new_case(version, user, now, user.username)
-    return case
-
-
-@retried
-def start_follow_up(user: User, process_key: str, parent_id: int, now: dt.datetime) -> Case:
-    """Start follow-up `process_key` on case `parent_id` for `user`; return the child case."""
-    with transaction():
-        case = follow_ups.start(user, process_key, parent_id, now)
     return case
 
 
@@ -131,4 +124,5 @@ def case_json(user: User, case: Case) -> dict:
         "certificate_no": case.certificate_no, "next_timer_at": _iso(case.next_timer_at),
         "waiting": case.waiting, "lock_version": case.lock_version,
         "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
+        "legal_basis": legal_basis.case_basis(case),
     }

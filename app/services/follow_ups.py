@@ -10,11 +10,14 @@ default `recognized`).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from app.errors import N_, NotAllowed, Rejected
+import sqlalchemy as sa
+
+from app.errors import N_, AppError, NotAllowed, Rejected
 from app.extensions import db
 from app.models import Case, ProcessVersion, User
-from app.services import access, catalog, progress
+from app.services import access, catalog, progress, retried, transaction
 
 DEFAULT_PARENT_STATUS = ("recognized",)
 
@@ -88,3 +91,56 @@ def start(user: User, process_key: str, parent_id: int, now: dt.datetime) -> Cas
         raise Rejected(problem, [("parent_id", problem, params)], **params)
     return progress.start_child(parent, {"process": version.key, "data": {}}, now,
                                 user.username)
+
+
+MAX_BATCH = 500  # cases one batch start may name
+
+
+def my_procedures(user: User) -> list[ProcessVersion]:
+    """Return the follow-up procedures `user`'s role starts in their jurisdiction."""
+    return [v for v in catalog.latest_processes() if is_follow_up(v)
+            and starter(v) == user.role and v.jurisdiction == user.jurisdiction]
+
+
+def candidates(user: User, version: ProcessVersion, limit: int = 1000) -> list[Case]:
+    """Return the cases in `user`'s scope on which `version` may be started now."""
+    query = (sa.select(Case).where(access.visible_cases(user),
+                                   Case.jurisdiction == version.jurisdiction,
+                                   Case.parent_id.is_(None), Case.ended.is_(False),
+                                   Case.status.in_(allowed_parent_status(version)))
+             .order_by(Case.county, Case.ref).limit(limit))
+    return [c for c in db.session.scalars(query) if may_start(user, version, c)]
+
+
+@dataclass
+class BatchResult:
+    """One case of a batch start: the child started, or why not."""
+
+    parent_id: int
+    child: Case | None = None
+    error: AppError | None = None
+
+
+@retried
+def start_one(user: User, process_key: str, parent_id: int, now: dt.datetime) -> Case:
+    """Start follow-up `process_key` on case `parent_id` in its own transaction; return it."""
+    with transaction():
+        case = start(user, process_key, parent_id, now)
+    return case
+
+
+def start_many(user: User, process_key: str, parent_ids: list[int],
+               now: dt.datetime) -> list[BatchResult]:
+    """Start `process_key` on each of `parent_ids` (e.g. one evaluation of many bases), each
+    in its own transaction, so that one refusal does not hold back the others."""
+    if len(parent_ids) > MAX_BATCH:
+        raise Rejected(N_("Choose at most %(n)s cases at a time."), [("cases", N_(
+            "Choose at most %(n)s cases at a time."), {"n": MAX_BATCH})], n=MAX_BATCH)
+    results = []
+    for parent_id in dict.fromkeys(parent_ids):
+        try:
+            results.append(BatchResult(parent_id, child=start_one(user, process_key,
+                                                                   parent_id, now)))
+        except (NotAllowed, Rejected) as error:
+            results.append(BatchResult(parent_id, error=error))
+    return results

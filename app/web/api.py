@@ -11,7 +11,17 @@ from flask import Blueprint, current_app, g, jsonify, request, send_file
 from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
-from app.services import attachments, audit, cases, catalog, follow_ups, tasks, users
+from app.services import (
+    attachments,
+    audit,
+    cases,
+    catalog,
+    follow_ups,
+    legal_basis,
+    registry,
+    tasks,
+    users,
+)
 from app.web import inputs
 from app.web.i18n import current_lang
 
@@ -37,6 +47,9 @@ def authenticate():
     if request.endpoint == "api.openapi":  # the contract itself is public
         return
     header = request.headers.get("Authorization", "")
+    if request.endpoint == "api.titles" and not header:  # the public registry of titles
+        g.api_user = None
+        return
     token = header[7:].strip() if header.startswith("Bearer ") else ""
     g.api_user = users.user_for_token(token) if token else None
     if g.api_user is None:
@@ -80,7 +93,16 @@ def processes():
     return jsonify([{"key": v.key, "version": v.version, "title": v.title,
                      "title_en": v.title_en, "jurisdiction": v.jurisdiction,
                      "startable": v.startable, "follow_up": follow_ups.is_follow_up(v),
-                     "start_lane": follow_ups.starter(v)} for v in catalog.latest_processes()])
+                     "start_lane": follow_ups.starter(v),
+                     "legal_basis": legal_basis.process_basis(v, _now())}
+                    for v in catalog.latest_processes()])
+
+
+@bp.get("/titles")
+def titles():
+    filters = registry.check_filters(**{key: request.args.get(key, "")
+                                        for key in ("jurisdiction", "status", "county")})
+    return jsonify(registry.list_titles(g.api_user, filters))
 
 
 @bp.post("/cases")
@@ -90,7 +112,7 @@ def start_case():
     if parent_id is None:
         case = cases.start_case(g.api_user, _text(body, "process"), _now())
     else:
-        case = cases.start_follow_up(g.api_user, _text(body, "process"),
+        case = follow_ups.start_one(g.api_user, _text(body, "process"),
                                      inputs.json_id(parent_id, "parent_id"), _now())
     return jsonify(cases.case_json(g.api_user, case)), 201
 

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import N_, AppError, Rejected
-from app.services import attachments, case_view, cases
+from app.services import attachments, case_view, cases, follow_ups
 from app.web import inputs
 from app.web.i18n import current_lang
 from app.web.layout import due_label, format_size, now
@@ -35,7 +25,8 @@ def index():
     listing = case_view.case_list(current_user, page=inputs.query_page(),
                                   lang=current_lang(), year=year, **filters)
     return render_template("cases/index.html", listing=listing, filters=filters, year=year,
-                           years=range(now().year, now().year - 6, -1))
+                           years=range(now().year, now().year - 6, -1),
+                           procedures=follow_ups.my_procedures(current_user))
 
 
 def diagram_json(state: dict) -> dict:
@@ -52,19 +43,6 @@ def show(case_id: int):
                                current_lang())
     return render_template("cases/show.html", page=page, case=page.case, now=now(),
                            diagram=diagram_json(page.diagram))
-
-
-@bp.post("/cases/<int:case_id>/follow-ups")
-@login_required
-def start_follow_up(case_id: int):
-    try:
-        child = cases.start_follow_up(current_user, request.form.get("process", ""), case_id,
-                                      now())
-    except Rejected as error:
-        flash(error.text(_), "error")
-        return redirect(url_for("cases.show", case_id=case_id))
-    flash(_("Started %(ref)s.", ref=child.ref), "success")
-    return redirect(url_for("cases.show", case_id=child.id))
 
 
 def _json_error(error: AppError):

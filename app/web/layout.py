@@ -26,6 +26,7 @@ NAV = [
     ("worklist.index", _l("Worklist"), ("applicant", "county", "city", "expert")),
     ("cases.index", _l("Cases"), ("applicant", "county", "city", "expert", "auditor", "admin")),
     ("processes.index", _l("Procedures"), ("designer", "admin", "auditor")),
+    ("titles.index", _l("Registry of titles"), ("county", "city", "auditor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.calendar", _l("Working-day calendar"), ("admin",)),
 ]

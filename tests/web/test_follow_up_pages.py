@@ -73,3 +73,42 @@ def test_a_follow_up_the_role_may_not_start_is_refused_and_nothing_starts(client
 
     assert response.status_code == 403
     assert cases.children_of(title) == []
+
+
+def _second_title() -> Case:
+    applicant = _user("fu_applicant2")
+    case = cases.start_case(applicant, "fu_title", at("2026-03-02T09:00"))
+    [item] = [i for i in tasks.list_tasks(applicant) if i.case_id == case.id]
+    tasks.complete_task(applicant, item.id, {"base_name": "东区另一基地", "operator_name": "运营",
+                                            "county": "east"}, at("2026-03-02T10:00"))
+    return case
+
+
+def test_the_city_starts_one_procedure_on_several_titles_and_is_told_what_started(
+        client, login_as, title):
+    other = _second_title()
+    login_as("fu_city")
+    listing = client.get("/cases").get_data(as_text=True)
+    assert 'data-testid="batch-fu_revocation"' in listing and "batch-fu_change" not in listing
+
+    page = client.get("/follow-ups/fu_revocation").get_data(as_text=True)
+    assert f'value="{title.id}"' in page and f'value="{other.id}"' in page
+
+    answer = client.post("/follow-ups/fu_revocation",
+                         data={"case": [str(title.id), str(other.id), "999999"]})
+
+    db.session.expire_all()
+    assert [len(cases.children_of(c)) for c in (title, other)] == [1, 1]
+    text = answer.get_data(as_text=True)
+    assert text.count('data-testid="batch-started"') == 2
+    assert text.count('data-testid="batch-refused"') == 1 and "999999" in text
+
+
+def test_the_batch_page_of_a_procedure_the_role_does_not_start_is_not_found(client, login_as,
+                                                                            title):
+    login_as("fu_applicant")
+
+    assert client.get("/follow-ups/fu_revocation").status_code == 404
+    assert client.post("/follow-ups/fu_revocation", data={"case": [str(title.id)]}).status_code \
+        == 404
+    assert cases.children_of(title) == []
