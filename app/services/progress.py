@@ -167,6 +167,7 @@ def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, 
     case = Case(ref=ref, process_version=version, process_key=version.key,
                 jurisdiction=jurisdiction.key, applicant_id=applicant.id if applicant else None,
                 county=(parent.county if parent else applicant.county if applicant else None),
+                base_name=parent.base_name if parent else "",
                 parent_id=parent.id if parent else None, status="draft", state=step.state,
                 state_hash=step.fingerprint, created_at=now)
     db.session.add(case)

@@ -70,7 +70,7 @@ def test_a_summary_goes_from_the_base_through_the_county_to_the_city(titled):
         "recognized", True, "acknowledged")
     parent = titled.case()
     assert parent["status"] == "recognized" and parent["ended"] is False
-    assert [(f["process"], f["ref"], f["outcome"]) for f in parent["data"]["follow_ups"]] == [
+    assert [(f["procedure"], f["ref"], f["outcome"]) for f in parent["data"]["follow_ups"]] == [
         ("kunming_annual_summary", done["ref"], "acknowledged")]
     assert_verifies(summary)
     assert_verifies(titled)
