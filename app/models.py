@@ -190,6 +190,8 @@ class WorkItem(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="ready")
     claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     due_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
+    # The task cannot be completed before this instant (its notBefore property).
+    not_before: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     draft: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

@@ -26,6 +26,7 @@ from SpiffWorkflow.dmn.specs.business_rule_task_mixin import (
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from app.engine import deadlines
 from app.engine.sandbox import check_source
 from app.engine.serializer import SERIALIZER
 from app.errors import N_, DefinitionError
@@ -105,6 +106,7 @@ def _lint_task(file: str, task_spec) -> Iterator[DefinitionError]:
     if task_spec.manual and task_spec.bpmn_id:
         if "formId" not in task_spec.extensions.get("properties", {}):
             yield DefinitionError(N_("user task has no formId property"), file, element)
+        yield from _lint_deadlines(file, element, task_spec)
         if task_spec.lane not in ROLES:
             yield DefinitionError(
                 N_("user task lane '%(lane)s' is not a role (%(roles)s)"), file, element,
@@ -127,6 +129,15 @@ def _lint_task(file: str, task_spec) -> Iterator[DefinitionError]:
         yield DefinitionError(
             N_("task has several incoming flows: a loop back must enter an exclusive gateway"),
             file, element)
+
+
+def _lint_deadlines(file: str, element: str, task_spec) -> Iterator[DefinitionError]:
+    properties = task_spec.extensions.get("properties", {})
+    for name in deadlines.PROPERTIES:
+        problem = deadlines.check(properties[name]) if name in properties else None
+        if problem:
+            yield DefinitionError(N_("invalid %(property)s expression: %(problem)s"), file,
+                                  element, property=name, problem=problem)
 
 
 def _lint_timer(file: str, element: str, task_spec) -> Iterator[DefinitionError]:

@@ -28,7 +28,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import clock, sandbox
+from app.engine import clock, deadlines, sandbox
 from app.engine.budget import Budget, ScriptRefused
 from app.engine.casedata import data_problem
 from app.engine.serializer import dump_state, load_state, restore_specs
@@ -169,10 +169,32 @@ def deliver_message(spec: str, state: str, name: str, payload: Mapping, now: dt.
     return _engine_call(lambda wf: wf.send_event(event))(workflow, now, overrides)
 
 
+def reassign(spec: str, state: str, task_id: str, assignee: str, now: dt.datetime,
+             overrides: Overrides = NO_OVERRIDES) -> Step:
+    """Return the Step after READY instance `task_id` of a multi-instance task got `assignee`.
+
+    The instance's `assignee` (its inputDataItem) is what names its person, so a
+    replacement changes that and nothing else. Raises Conflict when the task is not a
+    ready instance, TaskError on engine errors.
+    """
+    workflow = load_state(spec, state)
+    task = _ready_user_task(workflow, task_id)
+    if not _is_instance(task) or "assignee" not in task.data:
+        raise Conflict(N_("Only an open task assigned to one person of a group can be "
+                          "reassigned."))
+
+    def run(wf):
+        task.data["assignee"] = assignee
+
+    return _engine_call(run)(workflow, now, overrides)
+
+
 def describe(spec: str, state: str) -> Step:
     """Return the Step describing a stored state, without running anything."""
     workflow = load_state(spec, state)
-    return _step(workflow, {task.id: task.state for task in workflow.get_tasks()})
+    # No clock nor calendar here: the deadlines were computed when the tasks became ready.
+    return _step(workflow, {task.id: task.state for task in workflow.get_tasks()},
+                 deadlines_known=False)
 
 
 def _ready_user_task(workflow: BpmnWorkflow, task_id: str):
@@ -198,16 +220,18 @@ def _is_instance(task) -> bool:
     return isinstance(parent, MultiInstanceTask) and task.task_spec.name == parent.task_spec
 
 
-def _ready_task(task) -> ReadyTask:
+def _ready_task(task, deadlines_known: bool = True) -> ReadyTask:
     spec = task.task_spec
     props = spec.extensions.get("properties", {})
     due = props.get("dueWorkingDays")
+    due_at, not_before = ((deadlines.evaluate(task, spec.bpmn_id, name)
+                           for name in deadlines.PROPERTIES) if deadlines_known else (None, None))
     return ReadyTask(
         id=str(task.id), name=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id,
         lane=spec.lane, form=props.get("formId"), variable=task_variable(task),
         due_working_days=int(due) if due and str(due).isdigit() else None,
         assignee=task.data.get("assignee") if _is_instance(task) else None,
-        documentation=spec.documentation)
+        documentation=spec.documentation, due_at=due_at, not_before=not_before)
 
 
 def _timer_due(task) -> dt.datetime | None:
@@ -301,7 +325,7 @@ def _events(workflow: BpmnWorkflow, before: Mapping) -> tuple[EngineEvent, ...]:
     return tuple(events)
 
 
-def _step(workflow: BpmnWorkflow, before: Mapping) -> Step:
+def _step(workflow: BpmnWorkflow, before: Mapping, deadlines_known: bool = True) -> Step:
     waiting = _all_waiting(workflow)
     dues = [w.due for w in waiting if w.due is not None]
     messages = tuple((e.event_definition.name, copy.deepcopy(e.payload))
@@ -309,7 +333,8 @@ def _step(workflow: BpmnWorkflow, before: Mapping) -> Step:
     return Step(
         state=dump_state(workflow), fingerprint=fingerprint(workflow),
         data=_case_data(workflow),
-        ready=tuple(_ready_task(t) for t in workflow.get_tasks(state=TaskState.READY, manual=True)),
+        ready=tuple(_ready_task(t, deadlines_known)
+                    for t in workflow.get_tasks(state=TaskState.READY, manual=True)),
         waiting=waiting, next_timer_at=min(dues) if dues else None,
         ended=workflow.is_completed(), events=_events(workflow, before), messages=messages,
         completed_elements=tuple(sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(

@@ -19,6 +19,8 @@ class ReadyTask:
     due_working_days: int | None = None
     assignee: str | None = None
     documentation: str | None = None
+    due_at: dt.datetime | None = None  # from the dueDate property
+    not_before: dt.datetime | None = None  # from the notBefore property
 
 
 @dataclass(frozen=True)

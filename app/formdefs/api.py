@@ -167,13 +167,17 @@ def _covered(name: str, by: list[tuple[str, str]]) -> bool:
 
 
 def validate_data(form: FormDef, data: Mapping, choices: Choices | None = None,
-                  lang: str = "zh") -> dict:
-    """Return the typed clean values of a JSON object; raise Rejected listing every problem."""
+                  lang: str = "zh", case_data: Mapping | None = None) -> dict:
+    """Return the typed clean values of a JSON object; raise Rejected listing every problem.
+
+    `case_data` is the case's data, where min_from / max_from find their dates.
+    """
     lang = language(lang)
     if not isinstance(data, Mapping):
         raise Rejected(FORM_MESSAGE, [("_", message("not_object", lang))])
     encoding = _encode(form, data, lang)
-    instance = build_form_class(form, wtforms.Form, choices, lang)(formdata=encoding.formdata)
+    instance = build_form_class(form, wtforms.Form, choices, lang, case_data)(
+        formdata=encoding.formdata)
     instance.validate()
     hidden = hidden_names(instance)  # a hidden field's badly typed value is ignored with it
     reasons = [r for r in encoding.reasons if _root(r[0]) not in hidden]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import wtforms
 from wtforms import BooleanField, FormField, SelectChoice, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
+from app.formdefs import bounds
 from app.formdefs import fields as f_
 from app.formdefs.conditions import visible_names
 from app.formdefs.credit_code import normalise_credit_code
@@ -27,6 +28,7 @@ class _Context:
 
     lang: str
     choices: Choices
+    case_data: Mapping = field(default_factory=dict)  # for min_from / max_from
 
     def text(self, key: str, **params) -> str:
         return message(key, self.lang, **params)
@@ -102,7 +104,9 @@ def _decimal(field: FieldDef, ctx: _Context) -> UnboundField:
 
 
 def _date(field: FieldDef, ctx: _Context) -> UnboundField:
-    checks = _range(field, ctx, f_.to_date, ("date_min", "date_max"))
+    least, most = bounds.date_bounds(field, ctx.case_data)
+    checks = [] if least is None and most is None else [f_.Range(
+        least, most, ctx.text("date_min", min=least), ctx.text("date_max", max=most))]
     return f_.DateInputField(validators=[_presence(field, ctx), *checks],
                              invalid=ctx.text("date"), **_common(field, ctx))
 
@@ -214,9 +218,10 @@ def hidden_names(form_instance) -> set[str]:
 
 
 def build_form_class(form: FormDef, base: type, choices: Choices | None = None,
-                     lang: str = "zh") -> type:
-    """Return a WTForms class (subclass of `base`) for `form`, labels and messages in `lang`."""
-    ctx = _Context(language(lang), dict(choices or {}))
+                     lang: str = "zh", case_data: Mapping | None = None) -> type:
+    """Return a WTForms class (subclass of `base`) for `form`, labels and messages in `lang`;
+    date bounds taken from `case_data` (min_from / max_from) are fixed in the class."""
+    ctx = _Context(language(lang), dict(choices or {}), case_data or {})
     attrs: dict = {field.name: FACTORIES[field.type](field, ctx) for field in form.fields}
     attrs.update(_formdef=form, _lang=ctx.lang)
     return type(base)(_class_name(form.key, "Form"), (_ShowIfForm, base), attrs)

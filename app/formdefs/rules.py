@@ -26,6 +26,7 @@ Check = Callable[[object, str], "str | None"]  # (value, field type) -> message 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EXTENSION = re.compile(r"[a-z0-9]+")
+DATA_PATH = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*")  # notice.notice_start
 
 BUILTINS = frozenset(dir(builtins))
 # The script sandbox's helpers (app/engine/sandbox.py): a data name equal to one would shadow it.
@@ -93,7 +94,7 @@ TYPES: dict[str, TypeRules] = {
     "integer": TypeRules(_RANGE),
     "decimal": TypeRules(_RANGE),
     "percent": TypeRules(_RANGE, defaults={"min": 0, "max": 100}),
-    "date": TypeRules(_RANGE),
+    "date": TypeRules(_RANGE | {"min_from", "max_from"}),
     "select": TypeRules(_CHOICE),
     "multiselect": TypeRules(_CHOICE | {"min_choices", "max_choices"}),
     "boolean": TypeRules(frozenset()),
@@ -241,6 +242,12 @@ def _condition(value, _type: str) -> str | None:
     return problem
 
 
+def _data_path(value, _type: str) -> str | None:
+    ok = isinstance(value, str) and DATA_PATH.fullmatch(value)
+    return None if ok else N_("%(key)s must be a dotted path into the case data, such as "
+                              "notice.notice_start")
+
+
 def _anything(_value, _type: str) -> str | None:
     return None
 
@@ -253,7 +260,8 @@ KEY_CHECKS: dict[str, Check] = {
     "choices": _choices, "choices_from": _choice_source, "min_choices": _count,
     "max_choices": _count, "accept": _extensions, "max_size_mb": _positive_number,
     "max_files": _positive, "min_rows": _capped(MAX_ROWS_CAP),
-    "max_rows": _capped(MAX_ROWS_CAP), "show_if": _condition,
+    "max_rows": _capped(MAX_ROWS_CAP), "show_if": _condition, "min_from": _data_path,
+    "max_from": _data_path,
 }
 FORM_KEYS: dict[str, Check] = {"key": _identifier, "title": _label, "title_en": _text,
                                "show_data": _names, "fields": _anything}

@@ -9,8 +9,9 @@ their "minimum"/"maximum" are annotations a validator ignores for strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from app.formdefs.bounds import date_bounds
 from app.formdefs.conditions import condition_holds, condition_values
 from app.formdefs.credit_code import SCHEMA_PATTERN
 from app.formdefs.definition import FieldDef, FormDef
@@ -22,7 +23,7 @@ DECIMAL_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 ATTACHMENT_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
 EMPTY = {"boolean": False, "select": None, "text": ""}  # a controlling field's value when absent
 
-Context = tuple[Choices, str]  # (run-time choices, language)
+Context = tuple[Choices, str, Mapping]  # (run-time choices, language, case data)
 Schemas = tuple[dict, dict]  # (base schema, presence constraints)
 
 
@@ -61,9 +62,13 @@ def _decimal(field: FieldDef, _ctx: Context) -> Schemas:
     return _with(base, minimum=field.option("min"), maximum=field.option("max")), {}
 
 
-def _date(field: FieldDef, _ctx: Context) -> Schemas:
-    base = {"type": "string", "format": "date"}
-    return _with(base, formatMinimum=field.option("min"), formatMaximum=field.option("max")), {}
+def _date(field: FieldDef, ctx: Context) -> Schemas:
+    least, most = date_bounds(field, ctx[2])
+    return _with({"type": "string", "format": "date"},
+                 formatMinimum=least.isoformat() if least else None,
+                 formatMaximum=most.isoformat() if most else None,
+                 **{"x-min-from": field.option("min_from"),
+                    "x-max-from": field.option("max_from")}), {}
 
 
 def _enum(field: FieldDef, ctx: Context) -> dict:
@@ -162,10 +167,12 @@ def _object(fields: tuple[FieldDef, ...], ctx: Context, form: FormDef | None) ->
     return schema, conditions
 
 
-def json_schema(form: FormDef, choices: Choices | None = None, lang: str = "zh") -> dict:
-    """Return the JSON Schema (draft 2020-12) of `form` with titles and choices in `lang`."""
+def json_schema(form: FormDef, choices: Choices | None = None, lang: str = "zh",
+                case_data: Mapping | None = None) -> dict:
+    """Return the JSON Schema (draft 2020-12) of `form` with titles and choices in `lang`;
+    date bounds from `case_data` (min_from / max_from) appear as formatMinimum / Maximum."""
     lang = language(lang)
-    body, conditions = _object(form.fields, (dict(choices or {}), lang), form)
+    body, conditions = _object(form.fields, (dict(choices or {}), lang, case_data or {}), form)
     schema = {"$schema": DRAFT, "title": form.title_for(lang), "x-form": form.key, **body}
     if conditions:
         schema["allOf"] = conditions

@@ -22,7 +22,8 @@ from app.models import Case, Event
 from app.services import calendar_days, hold_case
 
 GENESIS = "0" * 64
-STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received")
+STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received",
+               "expert_replaced")
 
 
 def canonical(case_ref: str, event: Event) -> str:
@@ -87,12 +88,20 @@ def _replay_one(spec: str, state: str | None, event: Event, overrides):
     if event.kind == "message_received":
         return engine.deliver_message(spec, state, event.data["name"], event.data["payload"],
                                       event.at, overrides)
+    if event.kind == "expert_replaced":
+        task_id = _ready_id(spec, state, event.task, event.data.get("from"))
+        return engine.reassign(spec, state, task_id, event.data["to"], event.at, overrides)
+    task_id = _ready_id(spec, state, event.task, event.data.get("assignee"))
+    return engine.complete(spec, state, task_id, event.data["form"], event.at, overrides)
+
+
+def _ready_id(spec: str, state: str, task: str | None, assignee: str | None) -> str:
+    """Return the id the ready task `task` (of `assignee`) has in this replay (ids differ)."""
     current = engine.describe(spec, state)
-    assignee = event.data.get("assignee")
-    matches = [t for t in current.ready if t.name == event.task and t.assignee == assignee]
+    matches = [t for t in current.ready if t.name == task and t.assignee == assignee]
     if not matches:
-        raise AppError(N_("task %(task)s is not ready during replay"), task=event.task)
-    return engine.complete(spec, state, matches[0].id, event.data["form"], event.at, overrides)
+        raise AppError(N_("task %(task)s is not ready during replay"), task=task)
+    return matches[0].id
 
 
 def verify_case(case: Case) -> dict:

@@ -52,3 +52,20 @@ def due_after(start: dt.datetime, working_days: int) -> dt.datetime:
     """Return the end of the `working_days`-th working day after the day of `start`."""
     day = start.astimezone(calendar.SHANGHAI).date() + dt.timedelta(days=1)
     return calendar.working_period_end(day, working_days, overrides())
+
+
+def last_day(due_at: dt.datetime) -> dt.date:
+    """Return the last day of a deadline instant (an end-of-day 24:00 belongs to that day)."""
+    return (due_at - dt.timedelta(microseconds=1)).astimezone(calendar.SHANGHAI).date()
+
+
+def working_days_left(due_at: dt.datetime, now: dt.datetime,
+                      known: calendar.Overrides | None = None) -> int:
+    """Return the working days from today to the deadline's last day, both counted, or,
+    once the deadline has passed, minus the working days since it (today counted)."""
+    known = overrides() if known is None else known
+    today = now.astimezone(calendar.SHANGHAI).date()
+    last = last_day(due_at)
+    if due_at > now:
+        return calendar.working_days_between(today, last, known)
+    return -calendar.working_days_between(last + dt.timedelta(days=1), today, known)

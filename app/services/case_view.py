@@ -19,7 +19,7 @@ from sqlalchemy.orm import lazyload
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Attachment, Case, Event, Jurisdiction, User, WorkItem
-from app.services import access, audit, cases, catalog, follow_ups, visibility
+from app.services import access, audit, cases, catalog, follow_ups, replacement, visibility
 from app.services.visibility import ShownEvent, chain
 
 # Case data keys the case facts already show, or that only steer the procedure. Not a
@@ -73,6 +73,8 @@ class CasePage:
     diagram: dict
     precheck: dict | None
     can_download: bool
+    replaceable: list[WorkItem] = field(default_factory=list)  # experts the city may replace
+    experts: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -199,7 +201,18 @@ def _subject(event: Event, data: dict, titles: dict, elements: dict) -> str:
     if event.kind in ("message_received", "message_ignored"):
         payload = data.get("payload") or {}
         return payload.get("ref", "") if isinstance(payload, Mapping) else ""
+    if event.kind == "expert_replaced":
+        return _replacement(data)
     return ""
+
+
+def _replacement(data: dict) -> str:
+    """Who handed over to whom and why, as far as the reader's copy of the event says."""
+    people = [data[k] for k in ("from", "to") if data.get(k)]
+    names = user_names(set(people))
+    text = " → ".join(names.get(p, p) for p in people)
+    text = f"{data.get('task', '')} ({text})" if text else str(data.get("task", ""))
+    return f"{text}: {data['reason']}" if data.get("reason") else text
 
 
 def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str) -> list[TimelineEntry]:
@@ -249,7 +262,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         children=[c for c in cases.children_of(case) if access.can_see_case(user, c)],
         follow_ups=follow_ups.startable_on(user, case), diagram=diagram_state(case, ready),
         precheck=cases.precheck(case) if visibility.shows_precheck(view) else None,
-        can_download=True)
+        can_download=True, replaceable=replacement.replaceable(user, ready),
+        experts=replacement.expert_choices(case.jurisdiction) if user.role == "city" else [])
 
 
 def process_title(case: Case, lang: str) -> str:

@@ -83,6 +83,15 @@ def _mirror(case: Case, step: engine.Step) -> None:
     case.certificate_no = data.get("certificate_no") or case.certificate_no
 
 
+def _due_at(task: engine.ReadyTask, now: dt.datetime) -> dt.datetime | None:
+    """A dueDate names the deadline itself, so it wins over a count of working days."""
+    if task.due_at is not None:
+        return task.due_at
+    if task.due_working_days:
+        return calendar_days.due_after(now, task.due_working_days)
+    return None
+
+
 def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime) -> None:
     ready = {t.id: t for t in step.ready}
     open_items = db.session.scalars(sa.select(WorkItem).where(
@@ -99,8 +108,7 @@ def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime) -> None:
             jurisdiction=case.jurisdiction, county=case.county, applicant_id=case.applicant_id,
             form=task.form, variable=task.variable, assignee=task.assignee,
             documentation=task.documentation or "", status="ready", created_at=now,
-            due_at=calendar_days.due_after(now, task.due_working_days)
-            if task.due_working_days else None))
+            due_at=_due_at(task, now), not_before=task.not_before))
     # County may change when the application names it: keep open items in scope.
     for item in open_items:
         item.county = case.county

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
-from app import engine, formdefs
+from app import calendar, engine, formdefs
 from app.errors import N_, Conflict, NotFound, Rejected
 from app.extensions import db
 from app.models import Attachment, Case, Event, User, WorkItem
@@ -41,6 +41,7 @@ def task_json(item: WorkItem) -> dict:
         "claimed_by": item.claimed_by.username if item.claimed_by else None,
         "county": item.county, "stage": item.case.stage, "base_name": item.case.base_name,
         "process": item.case.process_key, "created_at": _iso(item.created_at),
+        "not_before": _iso(item.not_before),
     }
 
 
@@ -116,7 +117,8 @@ def task_detail(user: User, item: WorkItem, lang: str = "zh") -> dict:
     """Return the task as `GET /api/tasks/<id>` shows it: with JSON Schema and current values."""
     form, choices = form_for(item, lang)
     current = current_values(visibility.view_of(user, item.case), item)
-    return {**task_json(item), "schema": formdefs.json_schema(form, choices, lang),
+    return {**task_json(item),
+            "schema": formdefs.json_schema(form, choices, lang, item.case.data),
             "data": formdefs.default_values(form, current),
             "documentation": item.documentation, "case_lock_version": item.case.lock_version}
 
@@ -155,6 +157,17 @@ def _require_override(case: Case, form, clean: Mapping) -> None:
                                                        "pre-check.")))
     if reasons:
         raise Rejected(N_("Please correct the marked fields."), reasons)
+
+
+def _require_open_since(item: WorkItem, now: dt.datetime) -> None:
+    """A task with notBefore waits for that instant (e.g. the end of a public notice, so that
+    an objection received on its last day is still recorded); a draft may be saved earlier."""
+    if item.not_before is not None and now < item.not_before:
+        when = item.not_before.astimezone(calendar.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        raise Rejected(N_("This task can be completed from %(when)s; until then you can save "
+                          "a draft."), [("_", N_("This task can be completed from %(when)s; "
+                                                 "until then you can save a draft."),
+                                         {"when": when})], when=when)
 
 
 def _lock_case_of(task_id: str) -> Case:
@@ -220,9 +233,10 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
         item = _open_item(user, task_id)
         if item.claimed_by_id not in (None, user.id):
             raise _claimed_by_other(item)
+        _require_open_since(item, now)
         _require_current(user, case, expected_version, expected_seen)
         form, choices = form_for(item, lang)
-        clean = formdefs.validate_data(form, dict(data), choices, lang)
+        clean = formdefs.validate_data(form, dict(data), choices, lang, case.data)
         _require_override(case, form, clean)
         titles.require_credit_code_free(case, clean, now)
         _check_files(case, form, clean)

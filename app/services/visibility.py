@@ -216,6 +216,8 @@ def _limited_data(view: View, event: Event, items: dict, files: set) -> dict | N
         item = items.get(event.task_id)
         if item_level(view, item) == HIDDEN:
             return None
+        if event.kind == "expert_replaced":
+            return _replacement(view, data)
         if event.kind != "task_completed":
             return data
         return {**{k: data[k] for k in ("title", "assignee") if k in data},
@@ -227,6 +229,13 @@ def _limited_data(view: View, event: Event, items: dict, files: set) -> dict | N
     if event.kind == "message_received":
         return _message(data)
     return data if event.kind in PLAIN_KINDS else {}
+
+
+def _replacement(view: View, data: Mapping) -> dict:
+    """An expert learns that a review became theirs, never whose it was nor why (which may
+    judge the other expert); applicants never see experts' instances at all."""
+    mine = data.get("to") == view.user.username
+    return {"task": data.get("task"), **({"to": data["to"]} if mine else {})}
 
 
 def events(view: View, found: list[Event] | None = None) -> list[ShownEvent]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
 from app.models import Case, User, WorkItem
-from app.services import catalog, tasks
+from app.services import catalog, overdue, tasks
 
 SOON = dt.timedelta(days=3)
 LIMIT = 500
@@ -28,6 +28,8 @@ class Worklist:
     processes: dict[str, str] = field(default_factory=dict)
     counties: dict[str, str] = field(default_factory=dict)
     county_filter: bool = False
+    # County and city: every overdue item of their scope, any lane, with working days late.
+    overdue: list[tuple[WorkItem, int]] | None = None
 
     @property
     def total(self) -> int:
@@ -73,6 +75,8 @@ def worklist(user: User, now: dt.datetime, process: str | None = None,
         else:
             result.claimed_by_others.append(item)
     result.processes, result.counties = _filter_options(user, lang)
+    if overdue.sees_overdue(user):
+        result.overdue = overdue.overdue_items(user, now)
     return result
 
 

@@ -18,7 +18,9 @@ from app.services import (
     catalog,
     follow_ups,
     legal_basis,
+    overdue,
     registry,
+    replacement,
     tasks,
     users,
 )
@@ -136,6 +138,19 @@ def list_tasks():
     found = tasks.list_tasks(g.api_user, page=inputs.query_page(),
                              per_page=inputs.query_int("per_page", 100, 1, MAX_PER_PAGE))
     return jsonify([tasks.task_json(i) for i in found])
+
+
+@bp.get("/tasks/overdue")
+def overdue_tasks():
+    return jsonify(overdue.overdue_json(g.api_user, _now()))
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def reassign_task(task_id: str):
+    body = _body()
+    item, _expert = replacement.replace_expert(g.api_user, task_id, _text(body, "assignee"),
+                                               _text(body, "reason"), _now())
+    return jsonify(tasks.task_json(item))
 
 
 @bp.get("/tasks/<task_id>")

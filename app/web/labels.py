@@ -29,6 +29,7 @@ EVENT_KINDS = {
     "claimed": _l("Task claimed"), "released": _l("Task released"),
     "attachment_added": _l("Attachment uploaded"),
     "migrated": _l("Moved to a new procedure version"),
+    "expert_replaced": _l("Expert replaced"),
 }
 
 WORK_STATUSES = {

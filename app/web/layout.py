@@ -6,7 +6,7 @@ import datetime as dt
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, g, request, session
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.calendar import SHANGHAI
 from app.errors import N_
 from app.extensions import login
-from app.services import accounts, users
+from app.services import accounts, calendar_days, users
 from app.web import labels
 from app.web.i18n import current_lang
 
@@ -92,6 +92,14 @@ def due_state(due_at, at: dt.datetime | None = None) -> str:
     return "soon" if due_at - at <= SOON else ""
 
 
+def working_days_left(due_at, at: dt.datetime | None = None) -> int:
+    """Return the working days left until a deadline, negative once overdue (see
+    calendar_days.working_days_left); the calendar overrides are read once per request."""
+    if "calendar_overrides" not in g:
+        g.calendar_overrides = calendar_days.overrides()
+    return calendar_days.working_days_left(due_at, at or now(), g.calendar_overrides)
+
+
 def safe_next(target: str | None) -> str | None:
     """Return `target` when it is a local path (no open redirects), else None."""
     if not target:
@@ -160,7 +168,8 @@ def register(app: Flask) -> None:
     login.user_loader(_load_user)
     app.before_request(_keep_session_alive)
     app.context_processor(_context)
-    app.jinja_env.globals.update(labels=labels, due_state=due_state)
+    app.jinja_env.globals.update(labels=labels, due_state=due_state,
+                                 working_days_left=working_days_left)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(due_label, "due")

@@ -17,7 +17,8 @@ CELL = re.compile(r"^([a-z][a-z0-9_]*)\[(\d+)\]\.([a-z][a-z0-9_]*)$")
 
 
 def _form_class(page: TaskPage) -> type:
-    return formdefs.build_form_class(page.form, FlaskForm, page.choices, current_lang())
+    return formdefs.build_form_class(page.form, FlaskForm, page.choices, current_lang(),
+                                     page.case.data)
 
 
 def _pad_tables(form) -> None:

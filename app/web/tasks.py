@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, Rejected
-from app.services import task_view, tasks
+from app.services import replacement, task_view, tasks
 from app.web import taskform
 from app.web.i18n import current_lang
 from app.web.layout import now, safe_next
@@ -65,6 +65,27 @@ def draft(task_id: str):
     tasks.save_draft(current_user, task_id, taskform.values(form, page), now())
     flash(_("Draft saved. You can continue later; nothing was submitted."), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
+
+
+def _refusal(error: Rejected | Conflict) -> str:
+    reasons = error.by_field(_).values() if isinstance(error, Rejected) else []
+    return " ".join(m for messages in reasons for m in messages) or error.text(_)
+
+
+@bp.post("/<task_id>/reassign")
+@login_required
+def reassign(task_id: str):
+    try:
+        item, expert = replacement.replace_expert(
+            current_user, task_id, request.form.get("assignee", ""),
+            request.form.get("reason", ""), now())
+    except (Rejected, Conflict) as error:
+        flash(_refusal(error), "error")
+        return redirect(url_for("cases.show", case_id=tasks.get_task(current_user, task_id)
+                                .case_id))
+    flash(_("“%(task)s” of case %(ref)s is now assigned to %(name)s.", task=item.title,
+            ref=item.case.ref, name=expert.name or expert.username), "success")
+    return redirect(url_for("cases.show", case_id=item.case_id))
 
 
 @bp.post("/<task_id>/claim")

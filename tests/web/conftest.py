@@ -34,7 +34,7 @@ class FreshClient(FlaskClient):
     request never shares it. Forget the user and language cached there before each request."""
 
     def open(self, *args, **kwargs):
-        for name in ("_login_user", "_flask_babel"):
+        for name in ("_login_user", "_flask_babel", "calendar_overrides"):
             g.pop(name, None)
         return super().open(*args, **kwargs)
 
