@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app import calendar
+from app.web import tasks as task_pages
 from tests.browser import forms
 from tests.browser.forms import fill_form, submit, task_form
 from tests.browser.support import (
@@ -216,7 +217,10 @@ def notice_is_running(page: Page, ref: str) -> None:
     snap(page, "06-public-notice-diagram", page.get_by_role("region", name="流程图"))
 
 
-def register_no_objection(page: Page, ref: str) -> None:
+def register_no_objection(page: Page, ref: str, monkeypatch) -> None:
+    # The register opens when the notice has ended (notBefore): the task pages' clock moves
+    # to that morning, as the timer worker's did.
+    monkeypatch.setattr(task_pages, "now", lambda: NOTICE_ENDS + dt.timedelta(hours=9))
     claim_in_worklist(page, ref, "登记公示期异议")
     objection_list = forms.label("km_objections", "objection_list")  # show_if has_objection
     expect(page.get_by_role("group", name=label_pattern(objection_list))).to_be_hidden()
@@ -283,7 +287,8 @@ def auditor_checks(page: Page, ref: str) -> None:
 
 # --- the walk ---------------------------------------------------------------------------------
 
-def test_kunming_case_walks_from_registration_to_recognition(page, live_server, tmp_path):
+def test_kunming_case_walks_from_registration_to_recognition(page, live_server, tmp_path,
+                                                            monkeypatch):
     pdf = forms.write_pdf(tmp_path)
     register_organisation(page)
     login(page, APPLICANT, APPLICANT_PASSWORD)
@@ -297,7 +302,7 @@ def test_kunming_case_walks_from_registration_to_recognition(page, live_server, 
     city_decides(page, ref)
     notice_is_running(page, ref)
     fire_notice_timer(page, live_server, ref)
-    register_no_objection(page, ref)
+    register_no_objection(page, ref, monkeypatch)
     recognize(page, ref)
     applicant_sees_recognition(page, ref)
     auditor_checks(page, ref)
