@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.processes import examples_kunming as km
-from tests.processes.driver import CaseDriver
+from tests.processes.driver import CaseDriver, at
 from tests.processes.test_kunming import APPLICANT, CITY, COUNTY, in_notice, recognized, submitted
 
 pytest.importorskip("app.engine.deadlines", reason="task deadlines (dueDate, notBefore) missing")
@@ -73,3 +73,18 @@ def test_the_correction_is_due_when_the_case_would_be_withdrawn(case):
 
     assert task["due_at"] == "2026-04-22T16:00:00+00:00"  # end of 2026-04-22, +08:00
     assert case.case()["next_timer_at"] == task["due_at"]
+
+
+def test_a_summary_not_filed_by_the_end_of_january_is_overdue_for_the_county_and_the_city(case):
+    recognized(case)
+    case.api.run_timers("2027-01-01T00:00")
+    summary = case.child("kunming_annual_summary")
+    case.api.now = at("2027-02-03T09:00")
+
+    for official in (COUNTY, CITY):
+        overdue = [t for t in case.api.get(official, "/api/tasks/overdue")
+                   if t["case_id"] == summary.id]
+        assert [(t["name"], t["lane"]) for t in overdue] == [("submit_summary", "applicant")]
+        assert overdue[0]["overdue_working_days"] >= 1
+    elsewhere = case.api.get("km_county_panlong", "/api/tasks/overdue")
+    assert [t for t in elsewhere if t["case_id"] == summary.id] == []
