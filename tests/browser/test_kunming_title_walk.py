@@ -39,7 +39,7 @@ def the_base_files_its_summary(page: Page, ref: str, pdf) -> None:
     expect(asked).to_contain_text("报送上年度工作总结和当年工作计划")
     asked.get_by_role("link", name="填写").click()
     expect(page.get_by_test_id("earlier-data")).to_contain_text(km.RECOGNIZE["certificate_no"])
-    fill_form(page, "km_annual_summary", {k: v for k, v in km.SUMMARY.items()}, pdf)
+    fill_form(page, "km_annual_summary", km.SUMMARY, pdf)
     snap(page, "title-01-summary-filled")
     submit(page)
     expect(page.get_by_test_id("flash-success")).to_contain_text("县级汇总上报")
