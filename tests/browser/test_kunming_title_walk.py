@@ -7,13 +7,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.web import api as api_module
 from tests.browser import forms
 from tests.browser.forms import fill_form, submit
 from tests.browser.support import claim_in_worklist, login, open_case, snap
 from tests.processes import examples_kunming as km
-from tests.processes.driver import Api, CaseDriver
-from tests.processes.test_kunming import APPLICANT, CITY, recognized
+from tests.processes.test_kunming import APPLICANT, CITY
 
 pytestmark = pytest.mark.browser
 
@@ -21,15 +19,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def title(live_server) -> dict:
     """A Kunming title recognised on 2026-11-20 through the JSON API, then 1 January 2027."""
+    case = live_server.recognised_title()
+    assert live_server.run_timers("2027-01-01T00:00:00+08:00") == 1
     with live_server.app.app_context():
-        api = Api(live_server.app)
-        saved, api_module._now = api_module._now, lambda: api.now
-        try:
-            case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
-            recognized(case)
-        finally:
-            api_module._now = saved
-        assert live_server.run_timers("2027-01-01T00:00:00+08:00") == 1
         return {**case.case(), "summary": case.child("kunming_annual_summary").case()}
 
 
