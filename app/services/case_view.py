@@ -75,6 +75,7 @@ class CasePage:
     can_download: bool
     replaceable: list[WorkItem] = field(default_factory=list)  # experts the city may replace
     experts: list[tuple[str, str]] = field(default_factory=list)
+    end_reason: str | None = None  # why the case ended as it did, when its process says
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -240,9 +241,14 @@ def _title(case: Case, lang: str) -> str:
     return _text(case.process_version, "title", lang)
 
 
+# The reasons a process records for ending a title or a case (shown to every reader).
+END_REASON_KEYS = ("revoked_reason", "expired_reason", "withdrawn_reason")
+
+
 def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
     """Return everything the case page shows to `user`; raise NotAllowed."""
     view = visibility.view_of(user, case)
+    data = visibility.case_data(view)
     shown = visibility.events(view)
     names = user_names({s.event.actor for s in shown} | {"system"})
     ready = visibility.tasks(view, db.session.scalars(sa.select(WorkItem).where(
@@ -252,7 +258,7 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         case=case, process_title=_title(case, lang),
         jurisdiction_name=_text(jurisdiction, "name", lang),
         county_name=jurisdiction.county_name(case.county, lang),
-        sections=data_sections(case, visibility.case_data(view), None, lang,
+        sections=data_sections(case, data, None, lang,
                                [s.event for s in shown], names),
         choices=catalog.choices_for(case.jurisdiction, lang),
         attachments=visibility.case_attachments(view),
@@ -263,7 +269,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         follow_ups=follow_ups.startable_on(user, case), diagram=diagram_state(case, ready),
         precheck=cases.precheck(case) if visibility.shows_precheck(view) else None,
         can_download=True, replaceable=replacement.replaceable(user, ready),
-        experts=replacement.expert_choices(case.jurisdiction) if user.role == "city" else [])
+        experts=replacement.expert_choices(case.jurisdiction) if user.role == "city" else [],
+        end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None))
 
 
 def process_title(case: Case, lang: str) -> str:

@@ -74,19 +74,39 @@ INVESTIGATE_REJECT = {"findings": "存在超标准收费。", "decision": "rejec
 RECOGNIZE = {"decision": "approve", "recognized_on": "2026-10-20",
              "certificate_no": "LCSF-2026-008", "publication_doc_no": "聊工信字〔2026〕45号"}
 
-REREVIEW_APPLICATION = {
-    "enterprise_count": 70, "small_micro_count": 58, "employee_count": 900,
-    "service_staff_count": 10, "partner_agency_count": 7, "free_service_share": "30",
-    "service_year": 2030, "service_functions": ["info", "coaching", "training", "financing"],
-    "info_service_visits": 150, "info_service_events": 10, "coaching_visits": 40,
-    "training_person_times": 700, "financing_visits": 30, "financing_events": 4,
-    "major_changes": "无", "work_summary": "五年来服务入驻企业300余家次。",
-    "work_summary_file": F, "rereview_report": F, "audit_report": F, "service_ledger": F,
-    "service_evidence": F, "authenticity_declaration": F, "commitment": True,
-}
-REREVIEW_COUNTY_APPROVE = {"site_audit_date": "2031-03-10", "review_opinion": "复核达标。",
-                           "decision": "approve"}
-REREVIEW_CITY_APPROVE = {"review_opinion": "同意复核通过。", "decision": "approve",
-                         "document_no": "聊工信字〔2031〕9号"}
-REREVIEW_CITY_REJECT = {"review_opinion": "未达标。", "decision": "reject",
-                        "decision_reason": "服务能力不达标。"}
+# The re-review is the application procedure again (Art. 16): the same form, newer figures.
+REREVIEW_APPLICATION = {**APPLICATION, "small_micro_count": 58, "enterprise_count": 70,
+                        "employee_count": 900, "service_year": 2030}
+REREVIEW_FEW_ENTERPRISES = {**REREVIEW_APPLICATION, "small_micro_count": 12}
+OVERRIDE_REASON = "入驻小微企业户数按孵化协议口径核实为 32 户。"
+
+# Art. 7: five functions ticked, financing short of its yearly figures, four reach theirs.
+APPLICATION_ONE_FUNCTION_SHORT = {**APPLICATION, "financing_events": 1}
+APPLICATION_TWO_FUNCTIONS_SHORT = {**APPLICATION, "financing_events": 1, "coaching_visits": 3}
+
+# Art. 14 / 15: the yearly summary, the county's check, the city's acknowledgement.
+SUMMARY = {"summary_text": "全年服务入驻企业260家次，组织培训12场。", "small_micro_count": 55,
+           "employee_count": 860, "services_delivered": 260, "satisfaction_rate": 92,
+           "summary_file": F, "base_statistics_file": F}
+COUNTY_CHECK = {"ledger_check": "good", "quality_check": "good", "fee_check": "good",
+                "satisfaction_check": "good", "check_findings": "台账完整，收费符合公示标准。",
+                "report_file": F, "reported_on": "2027-01-18"}
+CITY_ACK = {"acknowledged_on": "2027-01-25", "remarks": "已收悉。"}
+OVERDUE_REVOKE = {"decision": "revoke",
+                  "facts": "截至1月10日未报送2026年度工作总结，经电话催告仍未报送。"}
+OVERDUE_URGE = {"decision": "urge", "facts": "逾期未报送。", "new_due_on": "2027-01-20",
+                "note": "请于1月20日前补报。"}
+
+# Art. 15: a change of name filed through the county to the city.
+CHANGE = {"change_completed_on": "2026-11-02", "new_base_name": "聊城东昌府创新创业示范园",
+          "new_legal_representative": "王六", "change_evidence": F}
+CHANGE_COUNTY = {"opinion": "变更属实。", "decision": "approve"}
+CHANGE_CITY = {"opinion": "同意备案。", "decision": "approve"}
+
+# Art. 18: revocation decision and its execution.
+REVOKE = {"revocation_ground": "3", "facts": "未报送2026年度工作总结。", "decision": "revoke",
+          "decision_document_no": "聊工信字〔2027〕3号", "decision_date": "2027-02-20"}
+REVOKE_FALSIFIED = {**REVOKE, "revocation_ground": "1", "facts": "申报材料中的入驻企业名单系伪造。"}
+REVOCATION_EXECUTION = {"plaque_recalled": True, "plaque_recalled_on": "2027-03-01",
+                        "plaque_note": "牌匾已由县工信局收回。", "announcement_date": "2027-03-02",
+                        "announcement_url": "https://gxj.liaocheng.gov.cn/gg/2027-3"}
