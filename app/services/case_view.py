@@ -26,7 +26,7 @@ from app.services.visibility import ShownEvent, chain
 # permission: who may read what is decided in app/services/visibility.py.
 HIDDEN_KEYS = {"applicant", "precheck_conditions", "precheck_passed", "case_status", "case_ref",
                "jurisdiction", "parent_ref", "rejected_at", "valid_from", "valid_until",
-               "certificate_no", "recognized_on", "expert_list"}
+               "certificate_no", "recognized_on", "expert_list", "settings"}
 
 
 @dataclass

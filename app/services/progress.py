@@ -175,6 +175,7 @@ def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, 
     case = Case(ref=ref, process_version=version, process_key=version.key,
                 jurisdiction=jurisdiction.key, applicant_id=applicant.id if applicant else None,
                 county=(parent.county if parent else applicant.county if applicant else None),
+                base_name=parent.base_name if parent else "",
                 parent_id=parent.id if parent else None, status="draft", state=step.state,
                 state_hash=step.fingerprint, created_at=now)
     db.session.add(case)
@@ -197,8 +198,22 @@ def start_child(parent: Case, payload: Mapping, now: dt.datetime, actor: str) ->
     return child
 
 
+def fire_due_timers(case: Case, now: dt.datetime) -> None:
+    """Fire the timers of `case` that are due at `now`, recorded as the timer worker does."""
+    before = set(case.completed_elements)
+    step = engine.fire_due_timers(case.process_version.spec, case.state, now,
+                                  calendar_days.overrides())
+    fired = sorted(set(step.completed_elements) - before)
+    apply_step(case, step, now, "system", "timers_fired", data={"elements": fired})
+
+
 def deliver(case: Case, name: str, payload: Mapping, now: dt.datetime, actor: str) -> bool:
     """Deliver message `name` to `case`; return whether the case was waiting for it."""
+    if case.next_timer_at is not None and case.next_timer_at <= now:
+        # The worker has not fired a due timer yet: fire it first, as it would have. An
+        # event-based gateway given the message while its due timer is pending takes both
+        # branches (SpiffWorkflow), and the case would run twice from there.
+        fire_due_timers(case, now)
     step = engine.deliver_message(case.process_version.spec, case.state, name, payload, now,
                                   calendar_days.overrides())
     if step is None:

@@ -12,11 +12,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app import engine
 from app.errors import AppError, Conflict
 from app.extensions import db
 from app.models import Case
-from app.services import calendar_days, lock_case, progress, retried, transaction
+from app.services import lock_case, progress, retried, transaction
 
 
 def due_case_ids(now: dt.datetime, limit: int = 500) -> list[int]:
@@ -32,11 +31,7 @@ def _fire(case_id: int, now: dt.datetime) -> bool:
         case = lock_case(case_id, skip_locked=True)
         if case is None or case.next_timer_at is None or case.next_timer_at > now:
             return False  # another worker holds it, or it moved on meanwhile
-        before = set(case.completed_elements)
-        step = engine.fire_due_timers(case.process_version.spec, case.state, now,
-                                      calendar_days.overrides())
-        fired = sorted(set(step.completed_elements) - before)
-        progress.apply_step(case, step, now, "system", "timers_fired", data={"elements": fired})
+        progress.fire_due_timers(case, now)
     return True
 
 

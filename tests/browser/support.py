@@ -10,6 +10,9 @@ from playwright.sync_api import Locator, Page, expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.config import ROOT
+from app.web import api as api_module
+from tests.processes.driver import Api, CaseDriver
+from tests.processes.test_kunming import APPLICANT, CITY, recognized
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 PASSWORD = "demo1234"
@@ -41,6 +44,19 @@ class LiveServer:
         result = self.app.test_cli_runner().invoke(args=["timers", "run", "--now", now])
         assert result.exit_code == 0, result.output
         return int(result.output.strip().splitlines()[-1])
+
+    def recognised_title(self):
+        """Recognise km_applicant's Kunming title on 2026-11-20 through the JSON API on this
+        server's database (its clock set by the driver); return the case's driver."""
+        with self.app.app_context():
+            api = Api(self.app)
+            saved, api_module._now = api_module._now, lambda: api.now
+            try:
+                case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
+                recognized(case)
+            finally:
+                api_module._now = saved
+        return case
 
 
 def label_pattern(text: str) -> re.Pattern:

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app import calendar
+from app.web import tasks as task_pages
 from tests.browser import forms
 from tests.browser.forms import fill_form, submit, task_form
 from tests.browser.support import (
@@ -203,12 +204,7 @@ def city_decides(page: Page, ref: str) -> None:
     expect(page.get_by_test_id("flash-success")).to_contain_text("登记公示期异议")
 
 
-def register_no_objection(page: Page, ref: str) -> None:
-    claim_in_worklist(page, ref, "登记公示期异议")
-    objection_list = forms.label("km_objections", "objection_list")  # show_if has_objection
-    expect(page.get_by_role("group", name=label_pattern(objection_list))).to_be_hidden()
-    fill_form(page, "km_objections", km.NO_OBJECTION)
-    submit(page)
+def notice_is_running(page: Page, ref: str) -> None:
     open_case(page, ref)
     expect(page.get_by_test_id("case-facts").get_by_test_id("status-badge")).to_have_text("公示中")
     expect(page.get_by_test_id("waiting-list")).to_contain_text("公示期满（10个工作日）")
@@ -221,6 +217,17 @@ def register_no_objection(page: Page, ref: str) -> None:
     snap(page, "06-public-notice-diagram", page.get_by_role("region", name="流程图"))
 
 
+def register_no_objection(page: Page, ref: str, monkeypatch) -> None:
+    # The register opens when the notice has ended (notBefore): the task pages' clock moves
+    # to that morning, as the timer worker's did.
+    monkeypatch.setattr(task_pages, "now", lambda: NOTICE_ENDS + dt.timedelta(hours=9))
+    claim_in_worklist(page, ref, "登记公示期异议")
+    objection_list = forms.label("km_objections", "objection_list")  # show_if has_objection
+    expect(page.get_by_role("group", name=label_pattern(objection_list))).to_be_hidden()
+    fill_form(page, "km_objections", km.NO_OBJECTION)
+    submit(page)
+
+
 def fire_notice_timer(page: Page, live_server, ref: str) -> None:
     too_early = NOTICE_ENDS - dt.timedelta(seconds=1)
     assert live_server.run_timers(too_early.isoformat()) == 0
@@ -228,7 +235,7 @@ def fire_notice_timer(page: Page, live_server, ref: str) -> None:
     assert live_server.run_timers(NOTICE_ENDS.isoformat()) == 0
     page.goto("/worklist")
     row = page.get_by_test_id("tasks-claimable").get_by_role("row").filter(has_text=ref)
-    expect(row).to_contain_text("集体决策与授牌")
+    expect(row).to_contain_text("登记公示期异议")
 
 
 def recognize(page: Page, ref: str) -> None:
@@ -280,7 +287,8 @@ def auditor_checks(page: Page, ref: str) -> None:
 
 # --- the walk ---------------------------------------------------------------------------------
 
-def test_kunming_case_walks_from_registration_to_recognition(page, live_server, tmp_path):
+def test_kunming_case_walks_from_registration_to_recognition(page, live_server, tmp_path,
+                                                            monkeypatch):
     pdf = forms.write_pdf(tmp_path)
     register_organisation(page)
     login(page, APPLICANT, APPLICANT_PASSWORD)
@@ -292,8 +300,9 @@ def test_kunming_case_walks_from_registration_to_recognition(page, live_server, 
     assign_experts(page, ref)
     expert_reviews(page, ref)
     city_decides(page, ref)
-    register_no_objection(page, ref)
+    notice_is_running(page, ref)
     fire_notice_timer(page, live_server, ref)
+    register_no_objection(page, ref, monkeypatch)
     recognize(page, ref)
     applicant_sees_recognition(page, ref)
     auditor_checks(page, ref)

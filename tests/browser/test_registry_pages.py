@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from app.web import api as api_module
 from app.web import layout
 from tests.browser.support import login, snap
-from tests.processes.driver import Api, CaseDriver, at
-from tests.processes.test_kunming import APPLICANT, CITY, recognized
+from tests.processes.driver import at
+from tests.processes.test_kunming import CITY
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +18,9 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 @pytest.fixture(scope="module")
 def title(live_server) -> dict:
     """A Kunming title recognised through the JSON API on the live server's database."""
+    case = live_server.recognised_title()
     with live_server.app.app_context():
-        api = Api(live_server.app)
-        saved, api_module._now = api_module._now, lambda: api.now
-        try:
-            case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
-            recognized(case)
-            return case.case()
-        finally:
-            api_module._now = saved
+        return case.case()
 
 
 @pytest.mark.parametrize("device", WIDTHS)

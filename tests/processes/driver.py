@@ -211,10 +211,14 @@ class CaseDriver:
         return self.api.post(username, f"/api/tasks/{task['id']}/complete",
                              {"data": self.attach(username, data)}, expect=expect)
 
-    def child(self) -> CaseDriver:
-        """Return a driver for this case's only child case."""
-        [child_id] = self.case()["children"]
-        child = CaseDriver(self.api, "", self.applicant, self.observer)
-        child.id = child_id
-        child.process = child.case()["process"]
+    def child(self, process: str | None = None) -> CaseDriver:
+        """Return a driver for this case's only child case (of `process`, when given)."""
+        found = []
+        for child_id in self.case()["children"]:
+            child = CaseDriver(self.api, "", self.applicant, self.observer)
+            child.id = child_id
+            child.process = child.case()["process"]
+            if process is None or child.process == process:
+                found.append(child)
+        [child] = found
         return child

@@ -94,25 +94,77 @@ NO_OBJECTION = {"has_objection": False}
 OBJECTION = {"has_objection": True, "objection_list": [
     {"received_on": "2026-10-09", "objector": "某入驻企业",
      "content": "反映基地未提供所称的投融资服务。"}]}
-INVESTIGATE_OK = {"findings": "经核实，基地已提供投融资对接服务，异议不成立。",
+FINDINGS = [{"objector": "某入驻企业", "received_on": "2026-10-09",
+             "finding": "基地提供了投融资对接服务记录。", "upheld": False}]
+INVESTIGATE_OK = {"objection_findings": FINDINGS,
+                  "findings": "经核实，基地已提供投融资对接服务，异议不成立。",
                   "decision": "approve"}
-INVESTIGATE_REJECT = {"findings": "异议属实。", "decision": "reject",
+INVESTIGATE_REJECT = {"objection_findings": [{**FINDINGS[0], "upheld": True}],
+                      "findings": "异议属实。", "decision": "reject",
                       "decision_reason": "经核实，投融资服务数据不实。"}
 RECOGNIZE = {"meeting_date": "2026-11-18", "decision": "approve", "recognized_on": "2026-11-20",
              "certificate_no": "昆工信〔2026〕88号-015", "plaque_note": "已颁发牌匾。"}
 
-REREVIEW_APPLICATION = {
-    "base_name": "昆明示例创业园", "operator_name": "昆明示例创业园运营有限公司",
-    "credit_code": APPLICATION["credit_code"], "major_changes": "无", "enterprise_count": 70,
-    "small_micro_count": 58, "lead_industry_enterprise_count": 60, "employee_count": 950,
-    "service_staff_count": 13, "qualified_staff_count": 11, "mentor_count": 5,
-    "partner_agency_count": 7, "free_service_share": "26", "satisfaction_rate": "93",
-    "site_area_m2": "5200", "service_functions": ["info", "coaching", "innovation", "training"],
-    "enterprise_growth_pct": "10.5", "employee_growth_pct": "10.2", "innovation_growth_pct": "12",
-    "annual_summaries": [{"year": 2027, "filed_on": "2028-01-20", "summary": "新增入驻企业8家。"}],
-    "validity_report": "有效期内服务能力持续提升。", "application_report": F, "audit_report": F,
-    "summary_files": F, "commitment": True}
-REREVIEW_COUNTY_APPROVE = {"opinion": "同意推荐。", "decision": "approve"}
-REREVIEW_CITY_APPROVE = {"opinion": "同意再次认定。", "decision": "approve"}
-REREVIEW_CITY_REJECT = {"opinion": "不符合。", "decision": "reject",
-                        "decision_reason": "服务满意度低于80%。"}
+
+# --- the re-application in the expiry year (the full procedure again, on a child case) ---------
+
+REAPPLICATION = {**APPLICATION, "enterprise_count": 70, "small_micro_count": 58,
+                 "lead_industry_enterprise_count": 60, "employee_count": 950}
+NOTICE_AGAIN = {"notice_start": "2029-05-07", "notice_url": "https://gxj.km.gov.cn/notice/2029-04"}
+RECOGNIZE_AGAIN = {"meeting_date": "2029-06-10", "decision": "approve",
+                   "recognized_on": "2029-06-12",
+                   "certificate_no": "昆工信〔2029〕20号-003", "plaque_note": "换发牌匾。"}
+REJECT_AGAIN = {"meeting_date": "2029-06-10", "decision": "reject",
+                "decision_reason": "服务满意度下降，不再符合第六条第（六）项。"}
+NOTICE_ENDED = "2029-06-01T00:00"
+
+
+def reapplication_steps(decision: dict = RECOGNIZE_AGAIN, start: str = "2029-02-01") -> list:
+    """The re-application's steps in order: (username, task, data, when); a step without a task
+    runs the timers at `when`. `start` is the submission day; the rest follow in 2029."""
+    return [
+        ("km_applicant", "submit_rereview", REAPPLICATION, f"{start}T09:00"),
+        ("km_county_wuhua", "county_review", COUNTY_APPROVE, "2029-03-01T09:00"),
+        ("km_county_wuhua", "site_inspection", site_inspection(6, 6), "2029-03-10T09:00"),
+        ("km_city", "assign_experts", ASSIGN_EXPERTS, "2029-03-20T09:00"),
+        *[(expert, "expert_review", expert_opinion(85), "2029-04-01T09:00") for expert in EXPERTS],
+        ("km_city", "expert_decision", EXPERT_APPROVE, "2029-04-10T09:00"),
+        ("km_city", "site_verification", VERIFY_APPROVE, "2029-04-20T09:00"),
+        ("km_city", "publish_notice", NOTICE_AGAIN, "2029-05-07T09:00"),
+        (None, None, None, NOTICE_ENDED),
+        ("km_city", "register_objections", NO_OBJECTION, "2029-06-01T09:00"),
+        ("km_city", "collective_decision", decision, "2029-06-12T09:00"),
+    ]
+
+
+# --- follow-up procedures on a recognised title ------------------------------------------------
+
+SUMMARY = {"work_summary": "2026年新增入驻企业8家，开展创业培训12场。",
+           "work_plan": "2027年建设路演中心。",
+           "enterprise_count": 68, "small_micro_count": 56, "employee_count": 900,
+           "summary_file": F}
+COUNTY_SUMMARY_REPORT = {"opinion": "已督促检查，材料齐全。", "reported_on": "2027-02-20"}
+CITY_SUMMARY_RECEIPT = {"received_on": "2027-02-25", "note": "已接收。"}
+MISSED_SUMMARY_RECORD = {"action": "record", "note": "1月底前未报送，记录在案。"}
+
+
+def change_filing(changed_on: str, new_name: str = "昆明示例创新创业园") -> dict:
+    """A change of the base's name completed on `changed_on`."""
+    return {"change_type": "base_name", "old_value": APPLICATION["base_name"],
+            "new_value": new_name, "changed_on": changed_on,
+            "description": "经股东会决议，基地更名。", "evidence": F}
+
+
+CHANGE_COUNTY = {"verified": True, "opinion": "已核实更名情况，同意报备。"}
+CHANGE_ACCEPT = {"decision": "accept"}
+EVALUATION_FAIL = {"method": "third_party", "evaluator": "云南示例评估咨询有限公司",
+                   "evaluated_on": "2027-09-15", "findings": "服务活动记录不实，满意度仅62%。",
+                   "report": F, "result": "fail"}
+EVALUATION_PASS = {**EVALUATION_FAIL, "findings": "运营规范，服务成效明显。", "result": "pass"}
+CANCELLATION = {"decision_document_no": "昆工信〔2027〕31号", "decision_date": "2027-10-10",
+                "plaque_recalled": True, "plaque_recalled_on": "2027-10-20",
+                "announcement_url": "https://gxj.km.gov.cn/notice/2027-31",
+                "announcement_date": "2027-10-11"}
+VIOLATION = {"revocation_ground": "illegal_act",
+             "facts": "基地运营主体2027年因虚开发票受到税务行政处罚。",
+             "evidence": F, "decision": "revoke"}

@@ -55,8 +55,8 @@ def in_notice(case: CaseDriver) -> dict:
 
 def recognized(case: CaseDriver) -> dict:
     in_notice(case)
-    case.complete(CITY, "register_objections", km.NO_OBJECTION, "2026-10-09T09:00")
     assert case.api.run_timers("2026-10-16T00:00") == 1
+    case.complete(CITY, "register_objections", km.NO_OBJECTION, "2026-10-16T09:00")
     return case.complete(CITY, "collective_decision", km.RECOGNIZE, "2026-11-20T09:00")
 
 
@@ -289,18 +289,20 @@ def test_publishing_the_notice_starts_ten_working_days(case):
 
 def test_the_notice_timer_fires_at_midnight_after_the_tenth_working_day(case):
     in_notice(case)
-    case.complete(CITY, "register_objections", km.NO_OBJECTION, "2026-10-09T09:00")
-    assert case.case()["stage"] == "公示期满（10个工作日）"
+    assert case.case()["data"]["notice_ends_on"] == "2026-10-15"
 
     assert case.api.run_timers("2026-10-15T23:59:59") == 0
     still = case.case()
-    assert (still["status"], still["tasks"]) == ("public_notice", [])
+    assert (still["status"], [w["element"] for w in still["waiting"]]) == (
+        "public_notice", ["notice_period_ends"])
 
     assert case.api.run_timers("2026-10-16T00:00") == 1
     closed = case.case()
-    assert [t["name"] for t in closed["tasks"]] == ["collective_decision"]
+    assert [t["name"] for t in closed["tasks"]] == ["register_objections"]
     assert closed["waiting"] == []
     assert case.api.run_timers("2026-10-16T00:00") == 0
+    registered = case.complete(CITY, "register_objections", km.NO_OBJECTION, "2026-10-16T09:00")
+    assert [t["name"] for t in registered["tasks"]] == ["collective_decision"]
 
 
 def test_happy_path_recognizes_with_certificate_and_three_year_validity(case):
@@ -311,10 +313,11 @@ def test_happy_path_recognizes_with_certificate_and_three_year_validity(case):
     assert answer["certificate_no"] == km.RECOGNIZE["certificate_no"]
     assert answer["data"]["recognized_on"] == "2026-11-20"
     # The title lives on: the case waits for the re-application window of the expiry year.
+    # The title lives on: the case waits for the next 1 January, the end of validity and the
+    # results of follow-up procedures.
     assert (answer["ended"], answer["tasks"]) == (False, [])
-    assert [w["element"] for w in answer["waiting"]] == ["rereview_window_opens"]
-    assert answer["next_timer_at"] == "2028-12-31T16:00:00+00:00"
-    assert answer["stage"] == "有效期满当年"
+    assert {w["element"] for w in answer["waiting"]} == {"title_date", "child_done"}
+    assert answer["next_timer_at"] == "2026-12-31T16:00:00+00:00"  # 2027-01-01 00:00 +08:00
     assert_verifies(case)
 
 
@@ -334,9 +337,9 @@ def test_attachments_of_the_application_can_be_downloaded_by_the_reviewer(case):
 def test_an_objection_found_groundless_leads_to_recognition(case):
     in_notice(case)
 
-    during = case.complete(CITY, "register_objections", km.OBJECTION, "2026-10-09T09:00")
-    assert (during["status"], during["tasks"]) == ("public_notice", [])
     assert case.api.run_timers("2026-10-16T00:00") == 1
+    registered = case.complete(CITY, "register_objections", km.OBJECTION, "2026-10-16T09:00")
+    assert registered["status"] == "public_notice"
     assert case.ready() == ["investigate_objections"]
     cleared = case.complete(CITY, "investigate_objections", km.INVESTIGATE_OK, "2026-10-20T09:00")
     assert [t["name"] for t in cleared["tasks"]] == ["collective_decision"]
@@ -347,8 +350,8 @@ def test_an_objection_found_groundless_leads_to_recognition(case):
 
 def test_an_objection_upheld_rejects_the_case(case):
     in_notice(case)
-    case.complete(CITY, "register_objections", km.OBJECTION, "2026-10-09T09:00")
     case.api.run_timers("2026-10-16T00:00")
+    case.complete(CITY, "register_objections", km.OBJECTION, "2026-10-16T09:00")
 
     answer = case.complete(CITY, "investigate_objections", km.INVESTIGATE_REJECT,
                            "2026-10-20T09:00")
@@ -356,27 +359,6 @@ def test_an_objection_upheld_rejects_the_case(case):
     assert_ended(answer, "rejected")
     assert answer["data"]["rejected_at"] == "investigate_objections"
     assert answer["valid_until"] is None and answer["certificate_no"] is None
-
-
-# --- validity, expiry and re-application (child case) -----------------------------------------
-
-def test_the_title_expires_when_no_reapplication_is_completed(case):
-    recognized(case)
-
-    assert case.api.run_timers("2028-12-31T23:59:59") == 0
-    assert case.api.run_timers("2029-01-01T00:00") == 1
-    assert case.api.run_timers("2029-11-19T23:59:59") == 0
-    assert case.case()["status"] == "recognized"
-    assert case.api.run_timers("2029-11-20T00:00") == 1
-
-    answer = case.case()
-    assert_ended(answer, "expired")
-    assert answer["valid_until"] == "2029-11-19"
-    assert_verifies(case)
-    # The re-application nobody filed is withdrawn with its parent, not left in the worklist.
-    child = case.child().case()
-    assert (child["status"], child["ended"], child["tasks"]) == ("withdrawn", True, [])
-    assert case.api.tasks(APPLICANT) == []
 
 
 def test_the_applicant_reads_officials_outcomes_but_not_their_internal_notes(case):
@@ -395,61 +377,118 @@ def test_the_applicant_reads_officials_outcomes_but_not_their_internal_notes(cas
         "assessment"] == km.COUNTY_RETURN["assessment"]
 
 
+# --- validity, yearly summaries, expiry and re-application (child cases) ----------------------
+
+def years_pass(case: CaseDriver, *years: int) -> None:
+    """Fire the 1 January timer of each year (each starts that year's annual summary)."""
+    for year in years:
+        assert case.api.run_timers(f"{year}-01-01T00:00") >= 1
+
+
+def run_steps(case: CaseDriver, steps: list) -> dict:
+    """Complete (username, task, data, when) steps; a step without a task runs the timers."""
+    answer = {}
+    for username, task, data, when in steps:
+        if task is None:
+            case.api.run_timers(when)
+        else:
+            answer = case.complete(username, task, data, when)
+    return answer
+
+
+def test_the_title_expires_when_no_reapplication_is_completed(case):
+    recognized(case)
+    years_pass(case, 2027, 2028)
+
+    case.api.run_timers("2028-12-31T23:59:59")
+    assert len(case.case()["children"]) == 2  # the summaries of 2026 and 2027
+    case.api.run_timers("2029-01-01T00:00")
+    child = case.child("kunming_rereview")
+    case.api.run_timers("2029-11-19T23:59:59")
+    assert case.case()["status"] == "recognized"
+    assert case.api.run_timers("2029-11-20T00:00") == 1
+
+    # The old title has ended, but the expiry year's re-application stays open until 31 December.
+    ended = case.case()
+    assert (ended["status"], ended["ended"], ended["valid_until"]) == (
+        "expired", False, "2029-11-19")
+    assert child.case()["status"] == "draft" and child.ready() == ["submit_rereview"]
+
+    assert case.api.run_timers("2029-12-31T23:59:59") == 0
+    assert case.api.run_timers("2030-01-01T00:00") == 1
+    withdrawn = child.case(APPLICANT)
+    assert (withdrawn["status"], withdrawn["ended"], withdrawn["tasks"]) == ("withdrawn", True, [])
+    assert withdrawn["data"]["withdrawn_reason"].startswith(
+        "有效期满当年（2029年）内未提交再次申报材料")
+    answer = case.case()
+    assert_ended(answer, "expired")
+    assert "已撤回" in answer["data"]["expired_reason"]
+    assert [t for t in case.api.tasks(APPLICANT) if t["case_id"] == child.id] == []
+    assert_verifies(case)
+    assert_verifies(child)
+
+
 def test_reapplication_opens_as_a_child_case_in_the_expiry_year(case):
     recognized(case)
+    years_pass(case, 2027, 2028)
 
     case.api.run_timers("2029-01-01T00:00")
 
     parent = case.case()
-    child = case.child()
+    child = case.child("kunming_rereview")
     opened = child.case()
-    assert parent["children"] == [child.id] and opened["parent_id"] == case.id
+    assert child.id in parent["children"] and opened["parent_id"] == case.id
     assert (opened["process"], opened["status"], opened["ended"]) == (
         "kunming_rereview", "draft", False)
     assert opened["ref"].startswith("KM-2029-")
-    assert opened["data"]["valid_until"] == "2029-11-19"
     assert opened["data"]["parent_ref"] == parent["ref"]
-    assert [t["name"] for t in opened["tasks"]] == ["submit_rereview"]
-    assert [t["case_id"] for t in case.api.tasks(APPLICANT)] == [child.id]
-    assert parent["status"] == "recognized"
-    assert parent["stage"] == "再次申报办结、有效期届满"  # waits for the child or the end
-
-
-def reapply(case: CaseDriver, city_decision: dict) -> CaseDriver:
-    recognized(case)
-    case.api.run_timers("2029-01-01T00:00")
-    child = case.child()
-    child.complete(APPLICANT, "submit_rereview", km.REREVIEW_APPLICATION, "2029-02-01T09:00")
-    assert child.case()["status"] == "in_review"
-    child.complete(COUNTY, "rereview_county", km.REREVIEW_COUNTY_APPROVE, "2029-02-10T09:00")
-    child.complete(CITY, "rereview_city", city_decision, "2029-03-10T09:00")
-    return child
+    assert opened["data"]["reapplication_deadline"] == "2030-01-01T00:00:00+08:00"
+    # The form is the application form, pre-filled with the base's current data.
+    [task] = [t for t in case.api.tasks(APPLICANT) if t["case_id"] == child.id]
+    assert (task["name"], task["form"]) == ("submit_rereview", "km_application")
+    detail = case.api.get(APPLICANT, f"/api/tasks/{task['id']}")
+    assert detail["data"]["base_name"] == km.APPLICATION["base_name"]
+    assert parent["status"] == "recognized" and parent["data"]["reapplication_open"] is True
 
 
 def test_an_approved_reapplication_extends_the_parents_validity(case):
-    child = reapply(case, km.REREVIEW_CITY_APPROVE)
+    recognized(case)
+    years_pass(case, 2027, 2028, 2029)
+    child = case.child("kunming_rereview")
 
-    finished = child.case()
+    finished = run_steps(child, km.reapplication_steps())
+
     assert (finished["status"], finished["ended"]) == ("recognized", True)
     parent = case.case()
     assert (parent["status"], parent["ended"]) == ("recognized", False)
     assert (parent["valid_from"], parent["valid_until"]) == ("2029-11-20", "2032-11-19")
+    assert parent["certificate_no"] == km.RECOGNIZE_AGAIN["certificate_no"]
     assert parent["data"]["renewal_count"] == 1
-    assert parent["next_timer_at"] == "2031-12-31T16:00:00+00:00"
-    # The old end of validity no longer expires anything.
+    assert parent["data"]["application"]["employee_count"] == km.REAPPLICATION["employee_count"]
+    assert parent["data"]["title_history"] == [{
+        "certificate_no": km.RECOGNIZE["certificate_no"], "recognized_on": "2026-11-20",
+        "valid_from": "2026-11-20", "valid_until": "2029-11-19"}]
+    # The old end of validity no longer expires anything; the next new year does come.
     assert case.api.run_timers("2029-11-20T00:00") == 0
     assert case.case()["status"] == "recognized"
+    assert case.case()["next_timer_at"] == "2029-12-31T16:00:00+00:00"
     assert_verifies(case)
     assert_verifies(child)
 
 
 def test_a_rejected_reapplication_lets_the_title_expire_at_the_end_of_validity(case):
-    child = reapply(case, km.REREVIEW_CITY_REJECT)
+    recognized(case)
+    years_pass(case, 2027, 2028, 2029)
+    child = case.child("kunming_rereview")
 
-    assert (child.case()["status"], child.case()["ended"]) == ("rejected", True)
+    finished = run_steps(child, km.reapplication_steps(km.REJECT_AGAIN))
+
+    assert (finished["status"], finished["ended"]) == ("rejected", True)
     parent = case.case()
     assert (parent["status"], parent["valid_until"]) == ("recognized", "2029-11-19")
     assert case.api.run_timers("2029-11-19T23:59:59") == 0
     assert case.api.run_timers("2029-11-20T00:00") == 1
-    assert_ended(case.case(), "expired")
+    answer = case.case()
+    assert_ended(answer, "expired")
+    assert answer["data"]["expired_reason"].startswith("有效期至2029-11-19届满")
     assert_verifies(case)

@@ -213,25 +213,26 @@ def test_an_untouched_case_verifies_after_every_step_including_timers_and_child_
     step("verify", lambda: case.complete(CITY, "site_verification", km.VERIFY_APPROVE,
                                          "2026-09-10T09:00"))
     step("notice", lambda: case.complete(CITY, "publish_notice", km.NOTICE, "2026-09-28T09:00"))
-    step("objections", lambda: case.complete(CITY, "register_objections", km.OBJECTION,
-                                             "2026-10-09T09:00"))
     step("notice ends", lambda: case.api.run_timers("2026-10-16T00:00"))
+    step("objections", lambda: case.complete(CITY, "register_objections", km.OBJECTION,
+                                             "2026-10-16T09:00"))
     step("investigated", lambda: case.complete(CITY, "investigate_objections", km.INVESTIGATE_OK,
                                                "2026-10-20T09:00"))
     step("recognized", lambda: case.complete(CITY, "collective_decision", km.RECOGNIZE,
                                              "2026-11-20T09:00"))
-    step("window opens", lambda: case.api.run_timers("2029-01-01T00:00"))
-    child = case.child()
-    for username, task, data, when in (
-            (APPLICANT, "submit_rereview", km.REREVIEW_APPLICATION, "2029-02-01T09:00"),
-            (COUNTY, "rereview_county", km.REREVIEW_COUNTY_APPROVE, "2029-02-10T09:00"),
-            (CITY, "rereview_city", km.REREVIEW_CITY_APPROVE, "2029-03-10T09:00")):
-        step(task, lambda u=username, t=task, d=data, w=when: child.complete(u, t, d, w))
-        assert verify(child)["ok"] is True, task
+    step("expiry year opens", lambda: case.api.run_timers("2029-01-01T00:00"))
+    child = case.child("kunming_rereview")
+    for username, task, data, when in km.reapplication_steps():
+        label = task or f"timers {when}"
+        if task is None:
+            step(label, lambda w=when: child.api.run_timers(w))
+        else:
+            step(label, lambda u=username, t=task, d=data, w=when: child.complete(u, t, d, w))
+        assert verify(child)["ok"] is True, label
 
     kinds = {e.kind for e in events_of(case.id)}
     assert {"timers_fired", "child_started", "message_received"} <= kinds
     assert case.case()["valid_until"] == "2032-11-19"
-    assert checked[-1] == "rereview_city" and len(checked) == 19
+    assert checked[-1] == "collective_decision" and len(checked) == 29
     assert cli_verify(case).exit_code == 0
     assert cli_verify(child).exit_code == 0

@@ -80,8 +80,8 @@ def _break(folder: Path, file: str, old: str, new: str) -> None:
 
 
 BREAKAGES = {  # file, text, replaced by, element reported, part of the sentence
-    "unquoted timer": ("kunming/recognition.bpmn", 'add_working_days(notice["notice_start"], 10)',
-                       "P10D", "notice_period_ends", "quote"),
+    "unquoted timer": ("kunming/recognition.bpmn", '"bpmn:tFormalExpression">notice_ends_at<',
+                       '"bpmn:tFormalExpression">P10D<', "notice_period_ends", "quote"),
     "form that does not exist": ("kunming/recognition.bpmn", 'value="km_county_review"',
                                  'value="km_no_such_form"', "county_review",
                                  "forms/km_no_such_form.yaml does not exist"),
