@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import (
@@ -124,11 +125,25 @@ def _lint_task(file: str, task_spec) -> Iterator[DefinitionError]:
                                       element, target=target, problem=problem)
     yield from _lint_timer(file, element, task_spec)
     yield from _lint_decision(file, element, task_spec)
+    yield from _lint_event_gateway(file, element, task_spec)
     if (task_spec.bpmn_id and not isinstance(task_spec, ExclusiveGateway)
             and task_spec.manual and len(task_spec.inputs) > 1):
         yield DefinitionError(
             N_("task has several incoming flows: a loop back must enter an exclusive gateway"),
             file, element)
+
+
+def _lint_event_gateway(file: str, element: str, task_spec) -> Iterator[DefinitionError]:
+    """SpiffWorkflow keeps one due time per event-based gateway: a second timer after it would
+    fire at the first one's time. Fold the dates into one timer and branch after it."""
+    if not isinstance(task_spec, EventBasedGateway):
+        return
+    timers = [d for d in task_spec.event_definition.event_definitions
+              if isinstance(d, TimerEventDefinition)]
+    if len(timers) > 1:
+        yield DefinitionError(N_("an event-based gateway may wait for one timer only (here "
+                                 "%(n)s): compute the earliest date in a script, wait for it, "
+                                 "then branch on which it was"), file, element, n=len(timers))
 
 
 def _lint_deadlines(file: str, element: str, task_spec) -> Iterator[DefinitionError]:

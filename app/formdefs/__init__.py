@@ -11,6 +11,7 @@ safe_yaml (YAML without aliases).
 """
 
 from app.formdefs.api import field_reasons, input_name, validate_data
+from app.formdefs.bounds import lookup
 from app.formdefs.conditions import condition_holds, visible_names
 from app.formdefs.credit_code import credit_code_valid, normalise_credit_code
 from app.formdefs.definition import FieldDef, FormDef, check_forms, load_forms, parse_form
@@ -23,5 +24,5 @@ __all__ = [
     "FieldDef", "FormDef", "parse_form", "load_forms", "check_forms", "build_form_class",
     "form_data", "validate_data", "json_schema", "default_values", "credit_code_valid",
     "normalise_credit_code", "field_reasons", "input_name", "hidden_names", "visible_names",
-    "condition_holds", "choice_list", "load_yaml",
+    "condition_holds", "choice_list", "load_yaml", "lookup",
 ]

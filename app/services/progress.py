@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import engine
+from app import engine, formdefs
 from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
@@ -41,15 +41,6 @@ def _next_ref(prefix: str, now: dt.datetime) -> str:
     return f"{key}-{last:04d}"
 
 
-def _dig(data: Mapping, path: str):
-    value = data
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
-
-
 def _date(value) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value)[:10]) if value else None
@@ -75,7 +66,7 @@ def _mirror(case: Case, step: engine.Step) -> None:
     case.stage = _stage(step, case.stage)
     fields = catalog.jurisdiction(case.jurisdiction).case_fields or {}
     for column in ("county", "base_name"):
-        value = _dig(data, fields[column]) if column in fields else None
+        value = formdefs.lookup(data, fields[column]) if column in fields else None
         if value:
             setattr(case, column, str(value))
     case.valid_from = _date(data.get("valid_from")) or case.valid_from

@@ -58,25 +58,24 @@ def require_credit_code_free(case: Case, clean: dict, now: dt.datetime) -> None:
     code = clean.get("credit_code")
     if not isinstance(code, str) or not code.strip() or not case.process_version.startable:
         return
-    title = title_of_credit_code(case, code, now)
-    if title is None:
-        return
-    message = N_("The base with this credit code already holds this title (certificate "
-                 "%(certificate)s, case %(ref)s), valid until %(until)s. It may apply again "
-                 "only from the start of the year in which the title ends.")
-    params = {"certificate": title.certificate_no or "—", "ref": title.ref,
-              "until": title.valid_until.isoformat()}
-    raise Rejected(message, [("credit_code", message, params)], **params)
+    _refuse(title_of_credit_code(case, code, now), "credit_code", N_(
+        "The base with this credit code already holds this title (certificate "
+        "%(certificate)s, case %(ref)s), valid until %(until)s. It may apply again only from "
+        "the start of the year in which the title ends."))
 
 
 def require_no_valid_title(user: User, process_key: str, now: dt.datetime) -> None:
     """Raise Rejected when `user`'s base holds a valid title in `process_key` (see module)."""
-    title = blocking_title(user, process_key, now)
+    _refuse(blocking_title(user, process_key, now), "process", N_(
+        "Your base already holds this title (certificate %(certificate)s, case %(ref)s), "
+        "valid until %(until)s. It may apply again only from the start of the year in which "
+        "the title ends."))
+
+
+def _refuse(title: Case | None, field: str, message: str) -> None:
+    """Raise Rejected on `field`, naming `title`, when there is one."""
     if title is None:
         return
-    message = N_("Your base already holds this title (certificate %(certificate)s, case "
-                 "%(ref)s), valid until %(until)s. It may apply again only from the start of "
-                 "the year in which the title ends.")
     params = {"certificate": title.certificate_no or "—", "ref": title.ref,
               "until": title.valid_until.isoformat()}
-    raise Rejected(message, [("process", message, params)], **params)
+    raise Rejected(message, [(field, message, params)], **params)

@@ -12,10 +12,11 @@ every test, so each test still starts from a fresh database.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,17 @@ class Api:
         assert result.exit_code == 0, result.output
         db.session.expire_all()
         return int(result.output.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def api_on(app, monkeypatch) -> Iterator[Api]:
+    """Yield the JSON API of `app` (inside its app context) with a clock the test sets."""
+    with app.app_context():
+        client = Api(app)
+        monkeypatch.setattr(api_module, "_now", lambda: client.now)
+        yield client
+        db.session.remove()
+        db.engine.dispose()
 
 
 # --- one case ---------------------------------------------------------------------------------

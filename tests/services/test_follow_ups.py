@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
-from app.web import api as api_module
-from tests.processes.driver import Api, app_from_template
+from tests.processes.driver import Api, api_on, app_from_template
 
 DATA = Path(__file__).parent.parent / "data" / "follow_up"
 
@@ -23,12 +21,8 @@ DATA = Path(__file__).parent.parent / "data" / "follow_up"
 def api(tmp_path, template_database, monkeypatch) -> Api:
     dirs = (DATA / "processes", DATA / "forms")
     app = app_from_template(template_database(*dirs), tmp_path, *dirs)
-    with app.app_context():
-        client = Api(app)
-        monkeypatch.setattr(api_module, "_now", lambda: client.now)
+    with api_on(app, monkeypatch) as client:
         yield client
-        db.session.remove()
-        db.engine.dispose()
 
 
 def task_of(api: Api, username: str, case_id: int, name: str) -> dict:

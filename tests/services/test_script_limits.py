@@ -16,9 +16,14 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Case, Event
 from app.services import audit
-from app.web import api as api_module
 from tests.conftest import DATA
-from tests.processes.driver import Api, CaseDriver, app_from_template, build_template
+from tests.processes.driver import (
+    Api,
+    CaseDriver,
+    api_on,
+    app_from_template,
+    build_template,
+)
 
 APPLICANT, OBSERVER = "tl_applicant", "tl_city"
 ORIGINAL = '<bpmn:script>case_status = "in_review"</bpmn:script>'
@@ -63,12 +68,8 @@ def hostile_template(tmp_path_factory):
 def hostile(hostile_template, tmp_path, monkeypatch) -> Api:
     template, processes = hostile_template
     app = app_from_template(template, tmp_path, processes, DATA / "forms")
-    with app.app_context():
-        client = Api(app)
-        monkeypatch.setattr(api_module, "_now", lambda: client.now)
+    with api_on(app, monkeypatch) as client:
         yield client
-        db.session.remove()
-        db.engine.dispose()
 
 
 def application(base_name: str) -> dict:

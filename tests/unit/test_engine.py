@@ -486,3 +486,46 @@ def test_a_kunming_case_state_is_a_fraction_of_the_spec(capsys):
     assert sizes["mid"] < sizes["recognized"] < sizes["spec"] / 2
     assert sizes["mid"] < sizes["spec"] / 3
 
+
+
+TWO_TIMERS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+    targetNamespace="http://example.org/test">
+  <bpmn:process id="probe" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
+    <bpmn:eventBasedGateway id="wait"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="new_year"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="title_ends"/>
+    @EVENTS@
+    <bpmn:sequenceFlow id="f4" sourceRef="new_year" targetRef="end1"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="title_ends" targetRef="end2"/>
+    <bpmn:endEvent id="end1"/>
+    <bpmn:endEvent id="end2"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+TIMER = ('<bpmn:intermediateCatchEvent id="{id}"><bpmn:timerEventDefinition><bpmn:timeDate>'
+         '"{date}"</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
+MESSAGE = ('<bpmn:intermediateCatchEvent id="{id}"><bpmn:messageEventDefinition '
+           'messageRef="m"/></bpmn:intermediateCatchEvent>')
+
+
+def test_an_event_based_gateway_waiting_for_two_timers_is_refused_by_the_lint():
+    events = (TIMER.format(id="new_year", date="2027-01-01T00:00:00+08:00")
+              + TIMER.format(id="title_ends", date="2029-11-20T00:00:00+08:00"))
+
+    _, problems = engine.check_definitions(
+        {"probe.bpmn": TWO_TIMERS.replace("@EVENTS@", events).encode()})
+
+    assert [(p.element, "one timer only" in p.text()) for p in problems] == [("wait", True)]
+
+
+def test_an_event_based_gateway_with_one_timer_and_a_message_passes_the_lint():
+    events = (TIMER.format(id="new_year", date="2027-01-01T00:00:00+08:00")
+              + MESSAGE.format(id="title_ends"))
+    text = TWO_TIMERS.replace("@EVENTS@", events).replace(
+        '<bpmn:process', '<bpmn:message id="m" name="child_completed"/>\n  <bpmn:process')
+
+    _, problems = engine.check_definitions({"probe.bpmn": text.encode()})
+
+    assert problems == []

@@ -21,6 +21,7 @@ from tests.processes.driver import (  # noqa: F401
     Api,
     CaseDriver,
     api,
+    api_on,
     app_from_template,
     at,
     loaded_app,
@@ -138,12 +139,8 @@ def refusing_api(refusing_processes, template_database, tmp_path, monkeypatch):
     forms = ROOT / "forms"
     app = app_from_template(template_database(refusing_processes, forms), tmp_path,
                             refusing_processes, forms)
-    with app.app_context():
-        client = Api(app)
-        monkeypatch.setattr(api_module, "_now", lambda: client.now)
+    with api_on(app, monkeypatch) as client:
         yield client
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_under_refuse_a_case_started_after_the_end_is_refused_and_nothing_created(
