@@ -51,12 +51,24 @@ def may_start(user: User, version: ProcessVersion, parent: Case) -> bool:
     return user.role == "city"
 
 
+def _open_sibling(version: ProcessVersion, parent: Case) -> Case | None:
+    """Return an open case of `version`'s process on `parent`, when the process allows one
+    open at a time (`one_open: true`: a second revocation of one title makes no sense)."""
+    if not (version.options or {}).get("one_open"):
+        return None
+    return db.session.scalars(sa.select(Case).where(
+        Case.parent_id == parent.id, Case.process_key == version.key,
+        Case.ended.is_(False))).first()
+
+
 def _state_problem(version: ProcessVersion, parent: Case) -> str | None:
     if parent.ended:
         return N_("Case %(ref)s has ended; no follow-up procedure can be started on it.")
     if parent.status not in allowed_parent_status(version):
         return N_("%(process)s can be started only on a case whose status is %(allowed)s; "
                   "case %(ref)s is %(status)s.")
+    if _open_sibling(version, parent) is not None:
+        return N_("%(process)s is already under way on case %(ref)s; finish that case first.")
     return None
 
 
@@ -109,7 +121,8 @@ def candidates(user: User, version: ProcessVersion, limit: int = 1000) -> list[C
                                    Case.parent_id.is_(None), Case.ended.is_(False),
                                    Case.status.in_(allowed_parent_status(version)))
              .order_by(Case.county, Case.ref).limit(limit))
-    return [c for c in db.session.scalars(query) if may_start(user, version, c)]
+    return [c for c in db.session.scalars(query)
+            if may_start(user, version, c) and _state_problem(version, c) is None]
 
 
 @dataclass

@@ -144,3 +144,18 @@ def test_process_settings_reach_every_case_from_the_jurisdictions_meta(api, titl
     case = api.get("fu_city", f"/api/cases/{title['id']}")
 
     assert case["data"]["settings"] == {"notice_counts_publication_day": False}
+
+
+def test_a_procedure_open_once_per_title_refuses_a_second_while_the_first_runs(api, title):
+    first = api.post("fu_city", "/api/cases",
+                     {"process": "fu_revocation", "parent_id": title["id"]}, expect=201)
+
+    second = api.post("fu_city", "/api/cases",
+                      {"process": "fu_revocation", "parent_id": title["id"]}, expect=422)
+
+    assert title["ref"] in second["errors"]["parent_id"][0]
+    assert api.get("fu_city", f"/api/cases/{title['id']}")["children"] == [first["id"]]
+    # Procedures without the option may run side by side (two change filings).
+    for _ in range(2):
+        api.post("fu_applicant", "/api/cases", {"process": "fu_change", "parent_id": title["id"]},
+                 expect=201)

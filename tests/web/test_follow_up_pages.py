@@ -105,6 +105,9 @@ def test_the_city_starts_one_procedure_on_several_titles_and_is_told_what_starte
     text = answer.get_data(as_text=True)
     assert text.count('data-testid="batch-started"') == 2
     assert text.count('data-testid="batch-refused"') == 1 and "999999" in text
+    # Both now have a revocation under way: neither is offered again.
+    page = client.get("/follow-ups/fu_revocation").get_data(as_text=True)
+    assert f'value="{title.id}"' not in page and f'value="{other.id}"' not in page
 
 
 def test_the_batch_page_of_a_procedure_the_role_does_not_start_is_not_found(client, login_as,
