@@ -6,6 +6,7 @@ once per test session into a template database; each test gets its own copy of t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -27,6 +28,18 @@ def at(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
 
 
+@contextlib.contextmanager
+def app_on(template_database, tmp_path, process_dir: Path, form_dir: Path):
+    """Yield, inside its app context, the product on a fresh copy of the template database
+    with the procedures of `process_dir` and the forms of `form_dir`."""
+    app = app_from_template(template_database(process_dir, form_dir), tmp_path, process_dir,
+                            form_dir)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory):
     """Return a function giving the loaded template database of (process_dir, form_dir)."""
@@ -43,23 +56,15 @@ def template_database(tmp_path_factory):
 @pytest.fixture
 def app(tmp_path, template_database):
     """The product with the real processes/ and forms/ loaded."""
-    dirs = (ROOT / "processes", ROOT / "forms")
-    app = app_from_template(template_database(*dirs), tmp_path, *dirs)
-    with app.app_context():
+    with app_on(template_database, tmp_path, ROOT / "processes", ROOT / "forms") as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
 def mini_app(tmp_path, template_database):
     """The product with the small test procedure of tests/data loaded."""
-    dirs = (DATA / "processes", DATA / "forms")
-    app = app_from_template(template_database(*dirs), tmp_path, *dirs)
-    with app.app_context():
+    with app_on(template_database, tmp_path, DATA / "processes", DATA / "forms") as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

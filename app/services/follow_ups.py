@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from app.errors import N_, AppError, NotAllowed, Rejected
 from app.extensions import db
@@ -121,8 +122,12 @@ def candidates(user: User, version: ProcessVersion, limit: int = 1000) -> list[C
                                    Case.parent_id.is_(None), Case.ended.is_(False),
                                    Case.status.in_(allowed_parent_status(version)))
              .order_by(Case.county, Case.ref).limit(limit))
-    return [c for c in db.session.scalars(query)
-            if may_start(user, version, c) and _state_problem(version, c) is None]
+    if (version.options or {}).get("one_open"):
+        child = sa.orm.aliased(Case)
+        query = query.where(~sa.exists().where(child.parent_id == Case.id,
+                                               child.process_key == version.key,
+                                               child.ended.is_(False)))
+    return [c for c in db.session.scalars(query) if may_start(user, version, c)]
 
 
 @dataclass

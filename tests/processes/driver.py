@@ -223,6 +223,17 @@ class CaseDriver:
         return self.api.post(username, f"/api/tasks/{task['id']}/complete",
                              {"data": self.attach(username, data)}, expect=expect)
 
+    def follow_up(self, username: str, process: str, expect: int = 201) -> CaseDriver | dict:
+        """Start follow-up `process` on this case as `username` (POST /api/cases with
+        parent_id); return the child's driver, or the error answer when `expect` is not 201."""
+        answer = self.api.post(username, "/api/cases", {"process": process, "parent_id": self.id},
+                               expect=expect)
+        if expect != 201:
+            return answer
+        child = CaseDriver(self.api, process, self.applicant, self.observer)
+        child.id = answer["id"]
+        return child
+
     def child(self, process: str | None = None) -> CaseDriver:
         """Return a driver for this case's only child case (of `process`, when given)."""
         found = []

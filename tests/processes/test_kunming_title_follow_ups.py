@@ -30,13 +30,7 @@ def start_follow_up(case: CaseDriver, process: str, username: str, when: str,
     then, as the timer worker would have run them); return a driver for the child."""
     case.api.run_timers(when)
     case.api.now = at(when)
-    answer = case.api.post(username, "/api/cases", {"process": process, "parent_id": case.id},
-                           expect=expect)
-    if expect != 201:
-        return answer
-    child = CaseDriver(case.api, process, case.applicant, case.observer)
-    child.id = answer["id"]
-    return child
+    return case.follow_up(username, process, expect)
 
 
 # --- annual summary (第十六条、第十七条) ------------------------------------------------------

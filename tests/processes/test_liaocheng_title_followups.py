@@ -26,13 +26,7 @@ def case(api) -> CaseDriver:
 def start_follow_up(case: CaseDriver, username: str, process: str, expect: int = 201):
     """POST /api/cases {process, parent_id} as `username`; return the child's driver (or the
     error answer when `expect` is not 201)."""
-    answer = case.api.post(username, "/api/cases", {"process": process, "parent_id": case.id},
-                           expect=expect)
-    if expect != 201:
-        return answer
-    child = CaseDriver(case.api, process, case.applicant, case.observer)
-    child.id = answer["id"]
-    return child
+    return case.follow_up(username, process, expect)
 
 
 def first_summary(case: CaseDriver) -> CaseDriver:

@@ -11,34 +11,30 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Case, User
 from app.services import cases, tasks
-from tests.conftest import at
-from tests.processes.driver import app_from_template
+from tests.conftest import app_on, at
 
 DATA = Path(__file__).parent.parent / "data" / "follow_up"
 
 
 @pytest.fixture
 def app(tmp_path, template_database):
-    dirs = (DATA / "processes", DATA / "forms")
-    app = app_from_template(template_database(*dirs), tmp_path, *dirs)
-    with app.app_context():
+    with app_on(template_database, tmp_path, DATA / "processes", DATA / "forms") as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
-def _user(name: str) -> User:
-    return db.session.scalars(sa.select(User).where(User.username == name)).one()
+def recognised(username: str, base_name: str) -> Case:
+    """Return a title of the test jurisdiction, held by `username` (recognised on filing)."""
+    applicant = db.session.scalars(sa.select(User).where(User.username == username)).one()
+    case = cases.start_case(applicant, "fu_title", at("2026-03-01T09:00"))
+    [item] = [i for i in tasks.list_tasks(applicant) if i.case_id == case.id]
+    tasks.complete_task(applicant, item.id, {"base_name": base_name, "operator_name": "运营公司",
+                                            "county": "east"}, at("2026-03-01T10:00"))
+    return case
 
 
 @pytest.fixture
 def title() -> Case:
-    applicant = _user("fu_applicant")
-    case = cases.start_case(applicant, "fu_title", at("2026-03-01T09:00"))
-    [item] = [i for i in tasks.list_tasks(applicant) if i.case_id == case.id]
-    tasks.complete_task(applicant, item.id, {"base_name": "东区基地", "operator_name": "东区运营",
-                                            "county": "east"}, at("2026-03-01T10:00"))
-    return case
+    return recognised("fu_applicant", "东区基地")
 
 
 def test_each_role_sees_only_the_follow_ups_it_may_start(client, login_as, title):
@@ -78,18 +74,9 @@ def test_a_follow_up_the_role_may_not_start_is_refused_and_nothing_starts(client
     assert cases.children_of(title) == []
 
 
-def _second_title() -> Case:
-    applicant = _user("fu_applicant2")
-    case = cases.start_case(applicant, "fu_title", at("2026-03-02T09:00"))
-    [item] = [i for i in tasks.list_tasks(applicant) if i.case_id == case.id]
-    tasks.complete_task(applicant, item.id, {"base_name": "东区另一基地", "operator_name": "运营",
-                                            "county": "east"}, at("2026-03-02T10:00"))
-    return case
-
-
 def test_the_city_starts_one_procedure_on_several_titles_and_is_told_what_started(
         client, login_as, title):
-    other = _second_title()
+    other = recognised("fu_applicant2", "东区另一基地")
     login_as("fu_city")
     listing = client.get("/cases").get_data(as_text=True)
     assert 'data-testid="batch-fu_revocation"' in listing and "batch-fu_change" not in listing
@@ -117,4 +104,15 @@ def test_the_batch_page_of_a_procedure_the_role_does_not_start_is_not_found(clie
     assert client.get("/follow-ups/fu_revocation").status_code == 404
     assert client.post("/follow-ups/fu_revocation", data={"case": [str(title.id)]}).status_code \
         == 404
+    assert cases.children_of(title) == []
+
+
+def test_bad_input_on_the_follow_up_forms_changes_nothing_and_says_why(client, login_as, title):
+    login_as("fu_city")
+
+    empty = client.post("/follow-ups/fu_revocation", data={"case": ["x", "0"]})
+    unknown = client.post(f"/cases/{title.id}/follow-ups", data={"process": "no_such"})
+
+    assert empty.status_code == 200 and "请至少选择一个基地" in empty.get_data(as_text=True)
+    assert unknown.status_code == 404
     assert cases.children_of(title) == []
