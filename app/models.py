@@ -42,6 +42,11 @@ class Jurisdiction(db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(100), default="")
     ref_prefix: Mapped[str] = mapped_column(sa.String(10), unique=True)
     counties: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The authority's own division ({level, gb}), its cities (multi-city jurisdictions only)
+    # and the official levels its procedures use: see app/services/divisions.py.
+    division: Mapped[dict | None] = mapped_column(sa.JSON)
+    cities: Mapped[list | None] = mapped_column(sa.JSON)
+    levels: Mapped[list | None] = mapped_column(sa.JSON)
     case_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     def county_name(self, code: str | None, lang: str = "zh") -> str:
@@ -99,6 +104,8 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), index=True)
     jurisdiction: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     county: Mapped[str | None] = mapped_column(sa.String(40))
+    # A city official's city in a multi-city (provincial) jurisdiction.
+    city: Mapped[str | None] = mapped_column(sa.String(40))
     credit_code: Mapped[str | None] = mapped_column(sa.String(18))
     contact: Mapped[str] = mapped_column(sa.String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
