@@ -146,6 +146,7 @@ def _save_jurisdiction(meta: dict) -> None:
     record.case_fields = meta.get("case_fields", {})
     record.division, record.cities = meta.get("division"), meta.get("cities")
     record.levels = meta.get("levels")
+    divisions.forget()
     db.session.add(record)
 
 

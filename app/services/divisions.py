@@ -68,9 +68,22 @@ def tree_of(record: Jurisdiction) -> Tree:
                 cities=cities)
 
 
+CACHE_KEY = "division_trees"
+
+
 def trees() -> dict[str, Tree]:
     """Return every loaded jurisdiction's division tree by jurisdiction key."""
-    return {r.key: tree_of(r) for r in db.session.scalars(sa.select(Jurisdiction))}
+    # Kept for the database session (one request): access checks ask many times per page.
+    cached = db.session.info.get(CACHE_KEY)
+    if cached is None:
+        cached = {r.key: tree_of(r) for r in db.session.scalars(sa.select(Jurisdiction))}
+        db.session.info[CACHE_KEY] = cached
+    return cached
+
+
+def forget() -> None:
+    """Drop the session's cached trees (after jurisdictions change)."""
+    db.session.info.pop(CACHE_KEY, None)
 
 
 def scope_of(user: User, all_trees: dict[str, Tree] | None = None) -> str | None:
