@@ -50,11 +50,21 @@ class Jurisdiction(db.Model):
     case_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     def county_name(self, code: str | None, lang: str = "zh") -> str:
+        """Return a county's name; in a multi-city jurisdiction with its city's name."""
         for county in self.counties:
             if county["code"] == code:
-                return county.get("name_en") if lang == "en" and county.get("name_en") \
-                    else county["name"]
+                name = _name_in(county, lang)
+                city = next((c for c in self.cities or [] if c["code"] == county.get("city")),
+                            None)
+                if city is None:
+                    return name
+                return f"{name}, {_name_in(city, lang)}" if lang == "en" \
+                    else f"{_name_in(city, lang)}{name}"
         return code or ""
+
+
+def _name_in(entry: dict, lang: str) -> str:
+    return entry.get("name_en") if lang == "en" and entry.get("name_en") else entry["name"]
 
 
 class ProcessVersion(db.Model):

@@ -143,3 +143,11 @@ def test_processes_check_names_each_mistake_in_a_jurisdictions_divisions(tmp_pat
         in found
     assert ("recognition.bpmn", "province_review",
             "lane province is not among the jurisdiction's levels") in found
+
+
+def test_a_county_of_a_province_is_named_with_its_city(api):
+    record = catalog.jurisdiction("provland")
+    assert record.county_name("east") == "他市东区"
+    assert record.county_name("east", "en") == "East, Otherton"
+    assert catalog.jurisdiction("cityland").county_name("north") == "北区"
+    assert ("east", "他市东区") in catalog.choices_for("provland")["counties"]
