@@ -16,6 +16,7 @@ CHINESE_DIGITS = "零一二三四五六七八九"
 CHINESE = "[〇零一二三四五六七八九十百]+"
 ARABIC = "[0-9]+"
 ARTICLE = re.compile(rf"第({CHINESE}|{ARABIC})条(?:至第({CHINESE}|{ARABIC})条)?")
+PRODUCT_DEFAULT = "产品默认"   # the words that mark a rule the product adds, not the law
 MARKED = re.compile(r"【([^【】]{1,60})】")
 NUMERAL_RUN = re.compile(rf"{CHINESE}|{ARABIC}")
 # Characters that carry no meaning of their own in an id's form: an id made only of numerals
@@ -115,3 +116,11 @@ def unlisted(text: str, ids: Iterable[str]) -> list[str]:
             continue
         found += [name for name in names if name not in ids and name not in found]
     return found
+
+
+def default_sentence(text: str) -> str:
+    """Return the sentence of `text` that names a product default (all of it when none does)."""
+    for sentence in text.replace("；", "。").split("。"):
+        if PRODUCT_DEFAULT in sentence:
+            return sentence.strip()
+    return text

@@ -18,9 +18,10 @@ from app.errors import N_, DefinitionError
 from app.services import citations
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-PRODUCT_DEFAULT = "产品默认"
+PRODUCT_DEFAULT = citations.PRODUCT_DEFAULT
 FORM_PROPERTY = "formId"
 RULE_NOTES = ("description", "annotationEntry")
+MALFORMED = N_("malformed XML: %(error)s")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
@@ -155,7 +156,7 @@ def _parse(file: str, content: bytes):
     try:
         return etree.fromstring(content, _PARSER), None
     except etree.XMLSyntaxError as error:
-        return None, DefinitionError(N_("malformed XML: %(error)s"), file, error=error.msg)
+        return None, DefinitionError(MALFORMED, file, error=error.msg)
 
 
 def package_sources(folder: str, files: Mapping[str, bytes], forms: Mapping[str, Mapping]
@@ -221,7 +222,8 @@ def trace_package(folder: str, meta: Mapping, files: Mapping[str, bytes],
     problems += [DefinitionError(N_("clause %(clause)s listed in meta.yaml is cited by no "
                                     "element, rule or form"), meta_file, c.id, clause=c.id)
                  for c in clauses if not trace.cited_by[c.id]]
-    trace.problems = parse_problems + problems
+    # A file that did not parse hides its citations: report it alone, not the clauses it cites.
+    trace.problems = parse_problems or problems
     return trace
 
 
@@ -240,8 +242,10 @@ def check_packages(packages: Iterable, form_dir) -> list[DefinitionError]:
     if not listing:
         return []
     forms = read_forms(form_dir)
-    return [problem for p in listing
-            for problem in trace_package(str(p.folder), p.meta, p.files, forms).problems]
+    traces = [trace_package(str(p.folder), p.meta, p.files, forms) for p in listing]
+    # The engine reports a file that does not parse; its trace would only repeat that.
+    return [problem for item in traces for problem in item.problems
+            if problem.message != MALFORMED]
 
 
 HEADER = """# Traceability
@@ -262,14 +266,6 @@ def _row(source: Source) -> str:
             f"{_cell(source.id)} | {_cell(source.name, 80)} |")
 
 
-def _default_excerpt(text: str) -> str:
-    """The sentence that says what the product adds (the one naming 产品默认)."""
-    for sentence in text.replace("；", "。").split("。"):
-        if PRODUCT_DEFAULT in sentence:
-            return sentence.strip()
-    return text
-
-
 def _clause_lines(trace: Trace) -> Iterator[str]:
     for clause in trace.clauses:
         yield f"#### {_cell(clause.id)}"
@@ -288,7 +284,7 @@ def _clause_lines(trace: Trace) -> Iterator[str]:
 
 
 def _default_lines(trace: Trace) -> Iterator[str]:
-    yield "### Product defaults (产品默认, not law)"
+    yield f"### Product defaults ({PRODUCT_DEFAULT}, not law)"
     yield ""
     if not trace.defaults:
         yield "None."
@@ -299,7 +295,7 @@ def _default_lines(trace: Trace) -> Iterator[str]:
     yield "|---|---|---|---|---|"
     for source in trace.defaults:
         yield (f"| {source.kind} | {_cell(source.file)} | {_cell(source.owner)} | "
-               f"{_cell(source.id)} | {_cell(_default_excerpt(source.text), 160)} |")
+               f"{_cell(source.id)} | {_cell(citations.default_sentence(source.text), 160)} |")
     yield ""
 
 

@@ -62,8 +62,9 @@ def test_trace_lists_product_defaults_apart_from_the_clauses(tmp_path):
 
     kunming = output.read_text(encoding="utf-8").split("## 聊城市", 1)[0]
     defaults = kunming.split("### Product defaults", 1)[1]
-    assert "| BPMN | kunming/recognition.bpmn | kunming_recognition | correction_overdue | " \
-           "产品默认：退回补正后30个工作日内未重新提交的，案卷撤回（《办法》未作规定） |" in defaults
+    assert ("| BPMN | kunming/recognition.bpmn | kunming_recognition | correction_overdue | "
+            "产品默认：退回补正后30个工作日内未重新提交的，案卷撤回（《办法》未作规定） |"
+            in defaults)
 
 
 def test_trace_exits_1_when_a_listed_clause_is_cited_by_nothing(kunming, tmp_path):
@@ -99,6 +100,17 @@ def test_trace_exits_1_when_an_element_cites_a_clause_not_listed(kunming, tmp_pa
     assert "set_passed\tcites 第二十一条" in checked.output
 
 
+def test_a_file_that_does_not_parse_is_reported_alone_not_as_uncited_clauses(kunming, tmp_path):
+    replace(kunming / "precheck.dmn", "</definitions>", "<definitions>")
+
+    result = run(trace_app(kunming.parent), "trace", "--output", str(tmp_path / "out.md"))
+
+    assert result.exit_code == 1
+    assert [line.split("\t")[:2] for line in result.output.splitlines()] == [
+        ["kunming/precheck.dmn", "-"]]
+    assert "malformed XML" in result.output
+
+
 def test_check_leaves_a_jurisdiction_without_a_clause_list_to_trace(kunming, tmp_path):
     meta = kunming / "meta.yaml"
     meta.write_text(meta.read_text(encoding="utf-8").split("# Traceability")[0], encoding="utf-8")
@@ -123,9 +135,10 @@ def test_committed_traceability_table_is_up_to_date():
 
 def test_an_article_range_cites_every_article_in_it():
     ids = ["第十五条", "第十七条", "第十九条", "第二十条"]
+    text = "第十五条至第十九条：后续办理"
 
-    assert citations.cited("第十五条至第十九条：后续办理", ids) == {"第十五条", "第十七条", "第十九条"}
-    assert citations.unlisted("第十五条至第十九条：后续办理", ids) == ["第十六条", "第十八条"]
+    assert citations.cited(text, ids) == {"第十五条", "第十七条", "第十九条"}
+    assert citations.unlisted(text, ids) == ["第十六条", "第十八条"]
 
 
 def test_a_longer_listed_id_is_not_mistaken_for_a_shorter_one():
