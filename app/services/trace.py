@@ -67,8 +67,9 @@ def _local(element) -> str:
 
 
 def _owner(element) -> str:
+    """The key of the process an element belongs to (through any sub-process)."""
     for ancestor in element.iterancestors():
-        if _local(ancestor) in ("process", "subProcess", "decision"):
+        if _local(ancestor) == "process":
             return ancestor.get("id", "")
     return ""
 
@@ -290,12 +291,11 @@ def _default_lines(trace: Trace) -> Iterator[str]:
         yield "None."
         yield ""
         return
-    yield ("| Kind | File | Process / table / form | Element / rule / field "
+    yield ("| Kind | File | Process / table / form | Element / rule / field | Name "
            "| What the product adds |")
-    yield "|---|---|---|---|---|"
+    yield "|---|---|---|---|---|---|"
     for source in trace.defaults:
-        yield (f"| {source.kind} | {_cell(source.file)} | {_cell(source.owner)} | "
-               f"{_cell(source.id)} | {_cell(citations.default_sentence(source.text), 160)} |")
+        yield (f"{_row(source)} {_cell(citations.default_sentence(source.text), 160)} |")
     yield ""
 
 

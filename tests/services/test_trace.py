@@ -63,6 +63,7 @@ def test_trace_lists_product_defaults_apart_from_the_clauses(tmp_path):
     kunming = output.read_text(encoding="utf-8").split("## 聊城市", 1)[0]
     defaults = kunming.split("### Product defaults", 1)[1]
     assert ("| BPMN | kunming/recognition.bpmn | kunming_recognition | correction_overdue | "
+            "补正期满未提交 | "
             "产品默认：退回补正后30个工作日内未重新提交的，案卷撤回（《办法》未作规定） |"
             in defaults)
 
