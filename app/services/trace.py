@@ -17,7 +17,6 @@ from app import formdefs
 from app.errors import N_, DefinitionError
 from app.services import citations
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 PRODUCT_DEFAULT = citations.PRODUCT_DEFAULT
 FORM_PROPERTY = "formId"
 RULE_NOTES = ("description", "annotationEntry")
