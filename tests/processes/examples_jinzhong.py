@@ -109,8 +109,10 @@ COUNTY_OVERRIDE = county_review(
 def site_inspection(decision: str = "approve", reason: str | None = None) -> dict:
     """附件6: the 12 items, the inspectors and the date."""
     data = {"site_base_name": "晋中示例双创园", "site_operator_name": "晋中示例双创园运营有限公司",
-            "site_construction": "改造已完成。", "site_enterprise_count": 40, "site_accounts": "yes",
-            "site_documents": "租赁协议原件与复印件一致。", "site_signage_records": "标识、档案齐全。",
+            "site_construction": "改造已完成。", "site_enterprise_count": 40,
+            "site_accounts": "yes",
+            "site_documents": "租赁协议原件与复印件一致。",
+            "site_signage_records": "标识、档案齐全。",
             "site_originals_match": "yes", "site_service_staff": "12人在岗。",
             "site_agency_and_space": "服务中心运行正常。", "site_three_threes": "yes",
             "site_eight_haves": "yes",
@@ -122,7 +124,8 @@ def site_inspection(decision: str = "approve", reason: str | None = None) -> dic
     return data
 
 
-RECOMMEND = {"opinion": "同意推荐。", "recommendation_reason": "", "document_no": "榆工信发〔2026〕8号",
+RECOMMEND = {"opinion": "同意推荐。", "recommendation_reason": "",
+             "document_no": "榆工信发〔2026〕8号",
              "recommended_on": "2026-03-25", "recommendation_file": F, "decision": "approve"}
 NOT_RECOMMEND = {**RECOMMEND, "decision": "reject", "decision_reason": "本批次择优推荐，未列入。"}
 EXPERTS = ["jz_expert1", "jz_expert2", "jz_expert3"]
@@ -134,7 +137,8 @@ def expert_opinion(score: int = 85) -> dict:
 
 
 EXPERT_APPROVE = {"summary": "专家一致同意。", "decision": "approve"}
-EXPERT_REJECT = {"summary": "服务功能薄弱。", "decision": "reject", "decision_reason": "评审未通过。"}
+EXPERT_REJECT = {"summary": "服务功能薄弱。", "decision": "reject",
+                 "decision_reason": "评审未通过。"}
 # Friday 2026-04-24: 5 working days are 24, 27, 28, 29, 30 April; 1–5 May are holidays.
 NOTICE = {"notice_start": "2026-04-24", "notice_url": "https://gxj.sxjz.gov.cn/notice/2026-3"}
 NOTICE_ENDS = "2026-05-01T00:00"
@@ -142,7 +146,8 @@ NO_OBJECTION = {"has_objection": False}
 OBJECTION = {"has_objection": True, "objection_list": [
     {"received_on": "2026-04-28", "objector": "某入驻企业", "content": "反映基地未提供融资服务。"}]}
 OBJECTION_UNFOUNDED = {"findings": "融资对接记录属实，异议不成立。", "decision": "approve"}
-OBJECTION_UPHELD = {"findings": "异议属实。", "decision": "reject", "decision_reason": "融资服务数据不实。"}
+OBJECTION_UPHELD = {"findings": "异议属实。", "decision": "reject",
+                    "decision_reason": "融资服务数据不实。"}
 RECOGNIZE = {"decision": "approve", "recognized_on": "2026-05-20",
              "certificate_no": "市工信企业发〔2026〕30号-01", "recognition_document": F}
 NOT_RECOGNIZE = {"decision": "reject", "decision_reason": "局务会议未通过。"}
@@ -151,12 +156,14 @@ NOT_RECOGNIZE = {"decision": "reject", "decision_reason": "局务会议未通过
 
 SUMMARY = {"work_summary": "2026年新增入驻企业6家，开展服务活动24次。", "enterprise_count": 46,
            "small_micro_count": 40, "graduated_count": 2, "service_events": 24, "summary_file": F}
-SUMMARY_CHECK = {"received_on": "2027-03-05", "ledger_check": "服务台账齐全。", "service_quality": "良好。",
-                 "service_fees": "按公示标准收费。", "satisfaction": "满意度92%。", "opinion": "检查合格。"}
+SUMMARY_CHECK = {"received_on": "2027-03-05", "ledger_check": "服务台账齐全。",
+                 "service_quality": "良好。", "service_fees": "按公示标准收费。",
+                 "satisfaction": "满意度92%。", "opinion": "检查合格。"}
 
 
 def change_filing(completed_on: str, new_name: str = "晋中示例创新创业园") -> dict:
-    return {"change_type": "base_name", "old_value": APPLICATION["base_name"], "new_value": new_name,
+    return {"change_type": "base_name", "old_value": APPLICATION["base_name"],
+            "new_value": new_name,
             "completed_on": completed_on, "description": "经股东会决议更名。", "evidence": F}
 
 
@@ -168,11 +175,13 @@ EVALUATION_FAIL = {"method": "third_party", "evaluator": "山西示例评估咨�
                    "service_capacity": "服务台账不全。", "benefits": "带动就业下降。",
                    "findings": "服务能力不达标。", "report": F, "result": "fail"}
 EVALUATION_PASS = {**EVALUATION_FAIL, "findings": "运营规范。", "result": "pass"}
-RECTIFY_ORDER = {"requirements": "补齐服务台账，恢复投融资服务。", "rectification_due_on": "2027-12-31",
+RECTIFY_ORDER = {"requirements": "补齐服务台账，恢复投融资服务。",
+                 "rectification_due_on": "2027-12-31",
                  "ordered_on": "2027-10-08"}
 RECTIFY_REPORT = {"measures": "已补齐台账并开展投融资对接4次。", "report_file": F}
 REEVALUATE_PASS = {"reevaluated_on": "2028-01-10", "findings": "整改到位。", "result": "pass"}
-REEVALUATE_FAIL = {"reevaluated_on": "2028-01-10", "findings": "整改后服务台账仍不全。", "result": "fail"}
+REEVALUATE_FAIL = {"reevaluated_on": "2028-01-10", "findings": "整改后服务台账仍不全。",
+                   "result": "fail"}
 REVOCATION = {"decision_document_no": "市工信企业发〔2028〕5号", "decision_date": "2028-01-20",
               "plaque_recalled": True, "plaque_recalled_on": "2028-01-25",
               "announcement_url": "https://gxj.sxjz.gov.cn/notice/2028-5",

@@ -105,7 +105,8 @@ def test_the_county_review_form_is_the_preliminary_review_table(case):
 
 def test_an_approved_case_goes_through_inspection_recommendation_experts_and_notice(case):
     answer = inspected(case)
-    assert [(t["name"], t["lane"]) for t in answer["tasks"]] == [("county_recommendation", "county")]
+    assert [(t["name"], t["lane"]) for t in answer["tasks"]] == [
+        ("county_recommendation", "county")]
     recommended = case.complete(COUNTY, "county_recommendation", jz.RECOMMEND, "2026-03-25T09:00")
     assert [(t["name"], t["lane"]) for t in recommended["tasks"]] == [("assign_experts", "city")]
 
@@ -120,7 +121,8 @@ def test_recognition_grants_a_three_year_title_with_its_certificate(case):
     assert data["certificate_no"] == jz.RECOGNIZE["certificate_no"]
     assert answer["stage"] == "称号有效期内"
     mine = case.case(APPLICANT)
-    assert (mine["valid_until"], mine["certificate_no"]) == ("2029-05-19", jz.RECOGNIZE["certificate_no"])
+    assert (mine["valid_until"], mine["certificate_no"]) == (
+        "2029-05-19", jz.RECOGNIZE["certificate_no"])
 
 
 def test_the_title_expires_at_the_end_of_its_three_years(case):
@@ -142,7 +144,8 @@ def test_return_for_correction_and_resubmission_runs_the_precheck_again(case):
     submitted(case)
 
     returned = case.complete(COUNTY, "county_review", jz.COUNTY_RETURN, "2026-03-10T09:00")
-    assert [(t["name"], t["lane"]) for t in returned["tasks"]] == [("correct_application", "applicant")]
+    assert [(t["name"], t["lane"]) for t in returned["tasks"]] == [
+        ("correct_application", "applicant")]
     assert case.case(APPLICANT)["data"]["county_review"] == {
         "decision": "return", "decision_reason": jz.COUNTY_RETURN["decision_reason"]}
     corrected = case.complete(APPLICANT, "correct_application",
@@ -189,8 +192,8 @@ def test_falsified_material_found_on_site_is_a_one_vote_veto(case):
     submitted(case)
     case.complete(COUNTY, "county_review", jz.COUNTY_APPROVE, "2026-03-10T09:00")
 
-    answer = case.complete(COUNTY, "site_inspection",
-                           jz.site_inspection("veto", "租赁协议原件与复印件不一致。"), "2026-03-20T09:00")
+    veto = jz.site_inspection("veto", "租赁协议原件与复印件不一致。")
+    answer = case.complete(COUNTY, "site_inspection", veto, "2026-03-20T09:00")
 
     assert_rejected(answer, "site_inspection")
     assert answer["data"]["veto"]["reason"] == "租赁协议原件与复印件不一致。"
@@ -218,8 +221,8 @@ def test_a_site_that_does_not_conform_is_not_recommended(case):
     submitted(case)
     case.complete(COUNTY, "county_review", jz.COUNTY_APPROVE, "2026-03-10T09:00")
 
-    assert_rejected(case.complete(COUNTY, "site_inspection",
-                                  jz.site_inspection("reject", "实际入驻率低。"), "2026-03-20T09:00"),
+    refusal = jz.site_inspection("reject", "实际入驻率低。")
+    assert_rejected(case.complete(COUNTY, "site_inspection", refusal, "2026-03-20T09:00"),
                     "site_inspection")
 
 

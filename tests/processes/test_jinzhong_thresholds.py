@@ -64,7 +64,8 @@ def test_the_enterprise_count_of_each_base_type_passes_at_its_threshold_and_fail
      "workstation_startup_count", True),                              # 20 % of 10
     ({"base_type": "industrial_park", "workstation_startup_count": 3},
      "workstation_startup_count", False),
-    ({"service_functions": ["info", "coaching", "training", "financing"]}, "service_functions", True),
+    ({"service_functions": ["info", "coaching", "training", "financing"]}, "service_functions",
+     True),
     ({"service_functions": ["info", "coaching", "training"]}, "service_functions", False),
     ({"base_rent_yuan": "160"}, "rent_discount", True),               # 80 % of the 200 average
     ({"base_rent_yuan": "160.01"}, "rent_discount", False),
