@@ -120,6 +120,7 @@ def test_recognition_grants_a_three_year_title_with_its_certificate(case):
         "2026-05-20", "2026-05-20", "2029-05-19")
     assert data["certificate_no"] == jz.RECOGNIZE["certificate_no"]
     assert answer["stage"] == "称号有效期内"
+    assert case.api.post("jz_auditor", f"/api/cases/{case.id}/verify")["ok"] is True
     mine = case.case(APPLICANT)
     assert (mine["valid_until"], mine["certificate_no"]) == (
         "2029-05-19", jz.RECOGNIZE["certificate_no"])
@@ -136,6 +137,18 @@ def test_the_title_expires_at_the_end_of_its_three_years(case):
     ended = case.case()
     assert (ended["status"], ended["ended"]) == ("expired", True)
     assert "2029-05-19" in ended["data"]["expired_reason"]
+
+
+def test_each_county_official_works_only_on_the_cases_of_their_county(api):
+    pingyao = CaseDriver(api, "jinzhong_recognition", "jz_applicant2", CITY)
+    pingyao.start()
+    pingyao.complete("jz_applicant2", "submit_application",
+                     {**jz.APPLICATION, "county": "pingyao", "base_name": "平遥古城文创空间",
+                      "base_type": "cultural_creative"}, "2026-03-02T09:00")
+
+    assert [t["case_id"] for t in api.tasks("jz_county_pingyao")] == [pingyao.id]
+    assert api.tasks(COUNTY) == []
+    assert pingyao.case()["data"]["type_rules"]["enterprise_min"] == 30
 
 
 # --- county outcomes -----------------------------------------------------------------------------
