@@ -113,11 +113,16 @@ def test_a_change_is_due_one_month_after_the_formalities_and_a_late_one_is_marke
     assert [(t["name"], t["lane"]) for t in answer["tasks"]] == [("county_record", "county")]
 
 
-def test_a_filed_change_updates_the_base_after_county_and_city_filing(titled):
+def city_files(titled: CaseDriver, decision: dict) -> dict:
+    """A name change completed on 1 March 2027, filed on the 10th, through county and city."""
     change = follow_up(titled, "jinzhong_change_filing", APPLICANT, "2027-03-10T09:00")
     change.complete(APPLICANT, "file_change", jz.change_filing("2027-03-01"))
     change.complete(COUNTY, "county_record", jz.CHANGE_COUNTY, "2027-03-12T09:00")
-    done = change.complete(CITY, "city_record", jz.CHANGE_ACCEPT, "2027-03-15T09:00")
+    return change.complete(CITY, "city_record", decision, "2027-03-15T09:00")
+
+
+def test_a_filed_change_updates_the_base_after_county_and_city_filing(titled):
+    done = city_files(titled, jz.CHANGE_ACCEPT)
 
     assert (done["status"], done["data"]["outcome"]) == ("recognized", "accepted")
     parent = titled.case()["data"]
@@ -129,10 +134,7 @@ def test_a_filed_change_updates_the_base_after_county_and_city_filing(titled):
 
 
 def test_a_change_the_city_refuses_leaves_the_base_unchanged(titled):
-    change = follow_up(titled, "jinzhong_change_filing", APPLICANT, "2027-03-10T09:00")
-    change.complete(APPLICANT, "file_change", jz.change_filing("2027-03-01"))
-    change.complete(COUNTY, "county_record", jz.CHANGE_COUNTY, "2027-03-12T09:00")
-    done = change.complete(CITY, "city_record", jz.CHANGE_REFUSE, "2027-03-15T09:00")
+    done = city_files(titled, jz.CHANGE_REFUSE)
 
     assert (done["status"], done["data"]["outcome"]) == ("rejected", "rejected")
     assert titled.case()["data"]["application"]["base_name"] == "晋中示例双创园"
