@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.errors import AppError
 from app.extensions import db
 from app.models import Case
-from app.services import audit, calendar_days, catalog, demo, timers, users
+from app.services import audit, calendar_days, calls, catalog, demo, timers, users
 
 processes_cli = AppGroup("processes", help="Check and load BPMN, DMN and forms.")
 users_cli = AppGroup("users", help="Manage users.")
@@ -23,6 +23,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 timers_cli = AppGroup("timers", help="Fire due timers.")
 calendar_cli = AppGroup("calendar", help="Working-day calendar overrides.")
 audit_cli = AppGroup("audit", help="Verify case histories.")
+calls_cli = AppGroup("calls", help="Calls for applications (application windows, deadlines).")
 
 
 def _fail(error: AppError) -> None:
@@ -103,6 +104,9 @@ def demo_load():
     for login in demo.load_demo_users(current_app.config["PROCESS_DIR"]):
         scope = "/".join(p for p in (login.get("jurisdiction"), login.get("county")) if p)
         click.echo(f"{login['username']:<24} {login['password']:<10} {login['role']:<10} {scope}")
+    for call in demo.open_demo_calls(dt.datetime.now(dt.timezone.utc)):
+        click.echo(f"call {call.id}: {call.title} {call.opens_on}..{call.closes_on}, "
+                   f"recommend by {call.recommend_by}")
 
 
 @timers_cli.command("run")
@@ -159,7 +163,36 @@ def audit_verify(ref, all_cases):
     sys.exit(1 if failed else 0)
 
 
+@calls_cli.command("open")
+@click.argument("process")
+@click.option("--year", required=True)
+@click.option("--opens", "opens_on", required=True, help="First day of the window, YYYY-MM-DD.")
+@click.option("--closes", "closes_on", required=True, help="Last day of the window.")
+@click.option("--recommend-by", "recommend_by", required=True,
+              help="Last day of the county recommendations (Asia/Shanghai).")
+@click.option("--title")
+def calls_open(process, year, opens_on, closes_on, recommend_by, title):
+    """Open the call of PROCESS for a year; print its id."""
+    raw = {"year": year, "opens_on": opens_on, "closes_on": closes_on,
+           "recommend_by": recommend_by, "title": title}
+    try:
+        call = calls.open_call(None, process, raw, dt.datetime.now(dt.timezone.utc))
+    except AppError as error:
+        _fail(error)
+    click.echo(f"opened call {call.id}: {call.title} {call.opens_on}..{call.closes_on}, "
+               f"recommend by {call.recommend_by}")
+
+
+@calls_cli.command("list")
+def calls_list():
+    """List the calls: id, procedure, year, window, recommendation deadline."""
+    for call in calls.list_calls(None):
+        click.echo(f"{call.id:<5} {call.process_key:<32} {call.year} "
+                   f"{call.opens_on}..{call.closes_on} recommend-by {call.recommend_by}"
+                   f"{' closed' if call.closed_at else ''}")
+
+
 def register(app: Flask) -> None:
     for command in (init_db, worker, processes_cli, users_cli, demo_cli, timers_cli,
-                    calendar_cli, audit_cli):
+                    calendar_cli, audit_cli, calls_cli):
         app.cli.add_command(command)

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
 from app.services import (
     access,
+    calls,
     catalog,
     legal_basis,
     progress,
@@ -36,7 +37,9 @@ def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
             raise NotAllowed(N_("This procedure cannot be started in your jurisdiction."))
         legal_basis.require_open(version, now)
         titles.require_no_valid_title(user, process_key, now)
+        call = calls.open_call_for(process_key, now)
         case = progress.new_case(version, user, now, user.username)
+        case.call_id = call.id if call else None
     return case
 
 

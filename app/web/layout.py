@@ -27,6 +27,7 @@ NAV = [
     ("cases.index", _l("Cases"), ("applicant", "county", "city", "expert", "auditor", "admin")),
     ("processes.index", _l("Procedures"), ("designer", "admin", "auditor")),
     ("titles.index", _l("Registry of titles"), ("county", "city", "auditor", "admin")),
+    ("calls.index", _l("Calls"), ("county", "city", "province")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.calendar", _l("Working-day calendar"), ("admin",)),
 ]

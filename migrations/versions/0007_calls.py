@@ -1,0 +1,53 @@
+"""calls for applications (申报批次) and the call of each case
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01 00:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'call',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('process_key', sa.String(length=80), nullable=False),
+        sa.Column('jurisdiction', sa.String(length=40), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('opens_on', sa.Date(), nullable=False),
+        sa.Column('closes_on', sa.Date(), nullable=False),
+        sa.Column('recommend_by', sa.Date(), nullable=False),
+        sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('created_by', sa.String(length=80), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('process_key', 'year'),
+    )
+    with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_process_key'), ['process_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_jurisdiction'), ['jurisdiction'], unique=False)
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('call_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_case_call_id'), ['call_id'], unique=False)
+        batch_op.create_foreign_key('fk_case_call_id_call', 'call', ['call_id'], ['id'])
+
+
+def downgrade():
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_case_call_id_call', type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_case_call_id'))
+        batch_op.drop_column('call_id')
+    with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_jurisdiction'))
+        batch_op.drop_index(batch_op.f('ix_call_process_key'))
+    op.drop_table('call')
