@@ -107,11 +107,10 @@ def _check_each(chosen: Sequence[WorkItem], form, data: Mapping, now: dt.datetim
             clean = formdefs.validate_data(form, merged, catalog.choices_for(
                 item.jurisdiction, lang), lang, item.case.data)
             calls.require_recommendation_in_time(item.case, item, form.names(), clean, now)
-        except Rejected as error:
-            reasons = [(field, message, {**(rest[0] if rest else {}), "ref": item.case.ref})
-                       for field, message, *rest in error.reasons]
-            raise Rejected(N_("%(ref)s: %(message)s"), reasons, ref=item.case.ref,
-                           message=error.message) from None
+        except Rejected as error:  # name the case: "KM-2026-0003.decision_reason"
+            reasons = [(f"{item.case.ref}.{field or '_'}", *rest)
+                       for field, *rest in error.reasons]
+            raise Rejected(error.message, reasons, **error.params) from None
 
 
 def _chosen(user: User, call: Call, task_ids: Sequence[str]) -> list[WorkItem]:

@@ -140,12 +140,14 @@ def parse_input(raw: Mapping, partial: bool = False) -> dict:
     """Return the call fields of `raw` (year, title, dates) checked; raise Rejected."""
     reasons: list = []
     values: dict = {}
-    if not partial or raw.get("year") not in (None, ""):
+    # A change names only what it changes; a key it names must hold a value.
+    if not partial or "year" in raw:
         values["year"] = _year(raw, reasons)
     for key in DATE_FIELDS:
+        if partial and key not in raw:
+            continue
         if raw.get(key) in (None, ""):
-            if not partial:
-                reasons.append((key, N_("This field is required.")))
+            reasons.append((key, N_("This field is required.")))
             continue
         values[key] = _date(raw, key, reasons)
     title = raw.get("title")
@@ -179,6 +181,14 @@ def _startable(process_key: str) -> ProcessVersion:
     return version
 
 
+def _require_year_free(process_key: str, year: int, call_id: int | None = None) -> None:
+    taken = db.session.scalar(sa.select(Call.id).where(
+        Call.process_key == process_key, Call.year == year, Call.id != (call_id or 0)))
+    if taken:
+        raise Rejected(N_("This procedure already has a call for that year."),
+                       [("year", N_("This procedure already has a call for that year."))])
+
+
 def open_call(user: User | None, process_key: str, raw: Mapping, now: dt.datetime) -> Call:
     """Open the call of `process_key` for a year (`user` None: the operator); return it.
     Raise NotAllowed / Rejected."""
@@ -189,11 +199,7 @@ def open_call(user: User | None, process_key: str, raw: Mapping, now: dt.datetim
     if reasons:
         raise Rejected(N_("Please correct the marked fields."), reasons)
     with transaction():
-        taken = db.session.scalar(sa.select(Call.id).where(
-            Call.process_key == process_key, Call.year == values["year"]))
-        if taken:
-            raise Rejected(N_("This procedure already has a call for that year."),
-                           [("year", N_("This procedure already has a call for that year."))])
+        _require_year_free(process_key, values["year"])
         call = Call(process_key=process_key, jurisdiction=version.jurisdiction,
                     title=values.pop("title", f"{values['year']} {version.title}"),
                     created_by=user.username if user else "cli", created_at=now, **values)
@@ -211,6 +217,8 @@ def edit_call(user: User, call_id: int, raw: Mapping, now: dt.datetime) -> Call:
         reasons = _order_problems({**current, **values})
         if reasons:
             raise Rejected(N_("Please correct the marked fields."), reasons)
+        if "year" in values:
+            _require_year_free(call.process_key, values["year"], call.id)
         for key, value in values.items():
             setattr(call, key, value)
     return call

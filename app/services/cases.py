@@ -127,5 +127,5 @@ def case_json(user: User, case: Case) -> dict:
         "certificate_no": case.certificate_no, "next_timer_at": _iso(case.next_timer_at),
         "waiting": case.waiting, "lock_version": case.lock_version,
         "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
-        "legal_basis": legal_basis.case_basis(case),
+        "legal_basis": legal_basis.case_basis(case), "call_id": case.call_id,
     }
