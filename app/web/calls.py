@@ -25,7 +25,7 @@ DATE = {"type": "date", "placeholder": "YYYY-MM-DD"}
 
 
 class CallForm(FlaskForm):
-    process = SelectField(_l("Procedure"), validate_choice=False)
+    procedure = SelectField(_l("Procedure"), validate_choice=False)
     year = StringField(_l("Year"), render_kw={"inputmode": "numeric", "maxlength": 4})
     title = StringField(_l("Title"), description=_l("Left empty: the year and the procedure."))
     opens_on = StringField(_l("Applications open on"), render_kw=DATE)
@@ -57,13 +57,13 @@ def index():
 def _save(form: CallForm, call_id: int | None):
     raw = {key: form[key].data for key in ("year", "title", *calls.DATE_FIELDS)}
     if call_id is None:
-        return calls.open_call(current_user, form.process.data or "", raw, now())
+        return calls.open_call(current_user, form.procedure.data or "", raw, now())
     return calls.edit_call(current_user, call_id, raw, now())
 
 
 def _edit_page(form: CallForm, call=None):
     versions = [v for v in _versions().values() if v.jurisdiction == current_user.jurisdiction]
-    form.process.choices = [(v.key, v.title) for v in versions]
+    form.procedure.choices = [(v.key, v.title) for v in versions]
     if request.method == "POST":
         try:
             saved = _save(form, call.id if call else None)
@@ -90,7 +90,7 @@ def edit(call_id: int):
     call = _call(call_id)
     if current_user.role not in ("city", "province"):
         abort(403)
-    form = CallForm(obj=None if request.method == "POST" else call, process=call.process_key)
+    form = CallForm(obj=None if request.method == "POST" else call)
     return _edit_page(form, call)
 
 
