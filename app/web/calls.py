@@ -4,8 +4,18 @@ notice list."""
 
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -24,15 +34,27 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE = {"type": "date", "placeholder": "YYYY-MM-DD"}
 
 
+class _Required:
+    """Marks a field required on the page; the service checks it (one set of messages)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
 class CallForm(FlaskForm):
     procedure = SelectField(_l("Procedure"), validate_choice=False)
-    year = StringField(_l("Year"), render_kw={"inputmode": "numeric", "maxlength": 4})
+    year = StringField(_l("Year"), validators=[_Required()],
+                       render_kw={"inputmode": "numeric", "maxlength": 4})
     title = StringField(_l("Title"), description=_l("Left empty: the year and the procedure."))
-    opens_on = StringField(_l("Applications open on"), render_kw=DATE)
-    closes_on = StringField(_l("Applications close on"), render_kw=DATE,
+    opens_on = StringField(_l("Applications open on"), validators=[_Required()],
+                           render_kw=DATE)
+    closes_on = StringField(_l("Applications close on"), validators=[_Required()],
+                            render_kw=DATE,
                             description=_l("The last day applications may be started."))
     recommend_by = StringField(
-        _l("County recommendations due by"), render_kw=DATE,
+        _l("County recommendations due by"), validators=[_Required()], render_kw=DATE,
         description=_l("Counties recommend until the end of this day (Beijing time); later "
                        "recommendations are refused."))
 

@@ -57,7 +57,7 @@ def batch(live_server) -> dict:
             case.complete("km_county_wuhua", "county_review", km.COUNTY_APPROVE)
             case.complete("km_county_wuhua", "site_inspection", km.site_inspection())
             case.complete("km_city", "assign_experts", km.ASSIGN_EXPERTS)
-            for expert, score in zip(km.EXPERTS, scores):
+            for expert, score in zip(km.EXPERTS, scores, strict=False):
                 case.complete(expert, "expert_review", km.expert_opinion(score))
             scored.append(case)
         best = scored[1]

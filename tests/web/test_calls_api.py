@@ -17,11 +17,11 @@ from app.extensions import db
 from app.models import Case, Event
 from tests.processes import examples_kunming as km
 from tests.processes import examples_liaocheng as lc
-from tests.processes.driver import (  # noqa: F401
+from tests.processes.driver import (  # noqa: F401 - template_db is a fixture
     CaseDriver,
-    api,
+    api_on,
+    app_from_template,
     at,
-    loaded_app,
     template_db,
 )
 
@@ -31,6 +31,13 @@ WINDOW = {"year": 2026, "opens_on": "2026-03-01", "closes_on": "2026-03-31",
           "recommend_by": "2026-04-30"}
 KUNMING_ANNEX_2 = ["序号", "基地名称", "地址", "运营机构名称", "负责人", "联系人",
                    "联系电话（手机）", "是否满足各项申报条件", "是否同意推荐", "备注"]
+
+
+@pytest.fixture
+def api(template_db, tmp_path, monkeypatch):  # noqa: F811
+    """The JSON API on a fresh copy of the loaded database, with a clock the test sets."""
+    with api_on(app_from_template(template_db, tmp_path), monkeypatch) as client:
+        yield client
 
 
 def open_call(api, process: str, city: str, **changes) -> dict:
@@ -291,7 +298,7 @@ def test_the_summary_table_opens_in_libreoffice(api, tmp_path):
 def km_scored(api, scores: list[int]) -> CaseDriver:
     case = km_recommended(api)
     case.complete(KM_CITY, "assign_experts", km.ASSIGN_EXPERTS, "2026-05-01T09:00")
-    for expert, score in zip(km.EXPERTS, scores):
+    for expert, score in zip(km.EXPERTS, scores, strict=False):
         case.complete(expert, "expert_review", km.expert_opinion(score), "2026-05-10T09:00")
     return case
 
