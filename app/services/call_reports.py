@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from app.services import access, calls, catalog
 from app.services.registry_export import safe_cell
 
 SPECIAL = {"seq", "ref", "county_name", "subject_name"}
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_.]*)\}")
 
 
 # --- cases of a call -------------------------------------------------------------------------
@@ -59,7 +61,17 @@ def table_spec(call: Call) -> dict:
                 .get("summary_table") or {})
 
 
+def _filled(case: Case, template: str) -> str:
+    """Return `template` with each {dotted.path} replaced by that case value ("" if none)."""
+    def value(match: re.Match) -> str:
+        found = formdefs.lookup(case.data, match[1])
+        return "" if found is None else str(found)
+    return PLACEHOLDER.sub(value, template)
+
+
 def _cell(case: Case, column: Mapping, seq: int, county_name: str):
+    if column.get("template"):
+        return _filled(case, str(column["template"]))
     path = str(column.get("field", ""))
     value = {"seq": seq, "ref": case.ref, "county_name": county_name,
              "subject_name": case.base_name}.get(path) if path in SPECIAL \

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from app.models import Case, Event
+from app.services import catalog, tasks
 from tests.processes import examples_kunming as km
 from tests.processes import examples_liaocheng as lc
 from tests.processes.driver import (  # noqa: F401 - template_db is a fixture
@@ -22,6 +23,7 @@ from tests.processes.driver import (  # noqa: F401 - template_db is a fixture
     api_on,
     app_from_template,
     at,
+    find_user,
     template_db,
 )
 
@@ -345,3 +347,68 @@ def test_the_public_notice_lists_every_base_of_the_call_in_notice(api):
         "county_name": "五华区", "notice_start": "2026-09-28",
         "notice_end": answer["bases"][0]["notice_end"], "in_notice": True}]
     assert answer["bases"][0]["notice_end"] >= "2026-10-12"
+
+
+def km_at_site_inspection(api) -> CaseDriver:
+    case = CaseDriver(api, "kunming_recognition", KM_APPLICANT, KM_CITY)
+    case.start("2026-03-02T09:00")
+    case.complete(KM_APPLICANT, "submit_application", km.APPLICATION, "2026-03-02T10:00")
+    case.complete(KM_COUNTY, "county_review", km.COUNTY_APPROVE, "2026-03-10T09:00")
+    return case
+
+
+def test_the_batch_takes_each_cases_own_working_papers_from_its_draft(api):
+    call = open_call(api, "kunming_recognition", KM_CITY)
+    first, second = km_at_site_inspection(api), km_at_site_inspection(api)
+    county = find_user(KM_COUNTY)
+    own = {key: value for key, value in km.site_inspection().items()
+           if key in ("inspection_date", "inspectors", "satisfaction_sample", "site_findings")}
+    for case in (first, second):
+        tasks.save_draft(county, case.task(KM_COUNTY, "site_inspection")["id"], own,
+                         at("2026-04-01T09:00"))
+    table = api.upload(KM_COUNTY, second.id, "附件2.pdf")["id"]
+    batch = [t["id"] for t in api.get(KM_COUNTY, f"/api/calls/{call['id']}/batch")]
+
+    api.now = at("2026-04-10T09:00")
+    moved = api.post(KM_COUNTY, f"/api/calls/{call['id']}/recommend", {"tasks": batch, "data": {
+        "meets_conditions": True, "recommendation_opinion": "同意推荐。", "decision": "approve",
+        "recommendation_summary_table": [table]}})
+
+    assert len(moved) == 2
+    for case in (first, second):
+        stored = case.case()["data"]["site_inspection"]
+        assert stored["inspectors"] == own["inspectors"]
+        assert stored["recommendation_opinion"] == "同意推荐。"
+        assert case.ready() == ["assign_experts"]
+    sheet = load_workbook(io.BytesIO(_summary(api, call["id"]))).active
+    assert [row[0].value for row in sheet.iter_rows(min_row=4, max_row=5)] == [1, 2]
+
+
+def test_a_batch_without_a_cases_working_papers_names_that_case(api):
+    call = open_call(api, "kunming_recognition", KM_CITY)
+    case = km_at_site_inspection(api)
+    table = api.upload(KM_COUNTY, case.id, "附件2.pdf")["id"]
+    task = case.task(KM_COUNTY, "site_inspection")["id"]
+
+    answer = api.post(KM_COUNTY, f"/api/calls/{call['id']}/recommend", {"tasks": [task], "data": {
+        "recommendation_opinion": "同意推荐。", "decision": "approve",
+        "recommendation_summary_table": [table]}}, expect=422)
+
+    assert any(key.startswith(case.case()["ref"] + ".") for key in answer["errors"])
+    assert case.ready() == ["site_inspection"]
+
+
+def test_a_template_column_fills_one_cell_from_several_values(api):
+    call = open_call(api, "kunming_recognition", KM_CITY)
+    km_recommended(api)
+    version = catalog.latest_process("kunming_recognition")
+    version.options = {**version.options, "summary_table": {"columns": [
+        {"header": "基地基本情况（简要）", "template": "入驻企业{application.enterprise_count}户，"
+                                                  "服务人员{application.service_staff_count}人{application.none}"}]}}
+    db.session.commit()
+
+    sheet = load_workbook(io.BytesIO(_summary(api, call["id"]))).active
+
+    assert sheet.cell(row=4, column=1).value == (
+        f"入驻企业{km.APPLICATION['enterprise_count']}户，"
+        f"服务人员{km.APPLICATION['service_staff_count']}人")
