@@ -96,7 +96,8 @@ def users_create(name, role, jurisdiction, county, password):
 
 @demo_cli.command("load")
 def demo_load():
-    """Create demo users for every role and jurisdiction and print their logins."""
+    """Create demo users for every role and jurisdiction and print their logins; open a call
+    of every startable procedure around today."""
     if current_app.config["PRODUCTION"]:
         # Their published password is exempt from the password policy.
         click.echo("demo users are not loaded when APP_ENV=production", err=True)
@@ -104,9 +105,9 @@ def demo_load():
     for login in demo.load_demo_users(current_app.config["PROCESS_DIR"]):
         scope = "/".join(p for p in (login.get("jurisdiction"), login.get("county")) if p)
         click.echo(f"{login['username']:<24} {login['password']:<10} {login['role']:<10} {scope}")
-    for call in demo.open_demo_calls(dt.datetime.now(dt.timezone.utc)):
-        click.echo(f"call {call.id}: {call.title} {call.opens_on}..{call.closes_on}, "
-                   f"recommend by {call.recommend_by}")
+    # One call per startable procedure around today (`calls list` shows them); the output
+    # stays the list of logins, one a line.
+    demo.open_demo_calls(dt.datetime.now(dt.timezone.utc))
 
 
 @timers_cli.command("run")

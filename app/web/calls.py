@@ -92,10 +92,12 @@ def _edit_page(form: CallForm, call=None):
         except Rejected as error:
             leftover = populate_errors(form, error)
             return render_template("calls/edit.html", form=form, call=call,
+                                   versions=_versions(),
                                    problem=" ".join(leftover) or error.text(_)), 422
         flash(_("Call %(title)s saved.", title=saved.title), "success")
         return redirect(url_for("calls.index"))
-    return render_template("calls/edit.html", form=form, call=call, problem="")
+    return render_template("calls/edit.html", form=form, call=call, versions=_versions(),
+                           problem="")
 
 
 @bp.route("/calls/new", methods=["GET", "POST"])
@@ -161,8 +163,9 @@ def batch(call_id: int):
                                       current_lang())
             flash(_("Recommended %(n)s cases.", n=len(moved)), "success")
             return redirect(url_for("calls.batch", call_id=call.id))
-        except Rejected as error:
-            problem = " ".join(m for ms in error.by_field(_).values() for m in ms) \
+        except Rejected as error:  # reasons are keyed "<case ref>.<field>": name the case
+            problem = " ".join(f"{key.split('.')[0]}: {m}" if "." in key else m
+                               for key, ms in error.by_field(_).items() for m in ms) \
                 or error.text(_)
             status = 422
     form = formdefs.build_form_class(formdef, FlaskForm, catalog.choices_for(

@@ -36,16 +36,21 @@ def upgrade():
     with op.batch_alter_table('call', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_call_process_key'), ['process_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_call_jurisdiction'), ['jurisdiction'], unique=False)
-    with op.batch_alter_table('case', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('call_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_case_call_id'), ['call_id'], unique=False)
-        batch_op.create_foreign_key('fk_case_call_id_call', 'call', ['call_id'], ['id'])
+    # On SQLite a plain ADD COLUMN with REFERENCES inline: a batch copy of the table would
+    # reflect the user table's expression index on the way (which SQLAlchemy cannot).
+    if op.get_context().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE "case" ADD COLUMN call_id INTEGER REFERENCES call (id)')
+    else:
+        op.add_column('case', sa.Column('call_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_case_call_id_call', 'case', 'call', ['call_id'], ['id'])
+    op.create_index(op.f('ix_case_call_id'), 'case', ['call_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_case_call_id'), table_name='case')
     with op.batch_alter_table('case', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_case_call_id_call', type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_case_call_id'))
+        if op.get_context().dialect.name != 'sqlite':
+            batch_op.drop_constraint('fk_case_call_id_call', type_='foreignkey')
         batch_op.drop_column('call_id')
     with op.batch_alter_table('call', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_call_jurisdiction'))

@@ -84,7 +84,8 @@ def test_the_city_opens_a_call_and_is_told_what_is_wrong(page, batch):
 
     expect(page.get_by_test_id("call-table")).to_contain_text("2027-04-30")
     shoot(page, "calls-index-city")
-    page.get_by_role("link", name="修改").first.click()
+    page.get_by_test_id("call-edit").first.click()
+    expect(page.get_by_test_id("call-form")).to_contain_text("昆明市小型微型企业创业创新示范基地认定")
     shoot(page, "calls-edit")
 
 

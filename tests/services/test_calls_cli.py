@@ -58,3 +58,10 @@ def test_the_demo_window_of_early_january_stays_within_the_year(app):
     [call, *_] = demo.open_demo_calls(at("2026-01-03T10:00"))
 
     assert call.opens_on == dt.date(2026, 1, 1) and calls.is_open(call, at("2026-01-03T10:00"))
+
+
+def test_demo_load_opens_the_calls_without_changing_its_output(app):
+    result = run(app, "demo", "load")
+
+    assert result.exit_code == 0 and "call" not in result.output
+    assert "kunming_recognition" in run(app, "calls", "list").output
