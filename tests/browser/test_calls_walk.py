@@ -70,14 +70,14 @@ def batch(live_server) -> dict:
 def test_the_city_opens_a_call_and_is_told_what_is_wrong(page, batch):
     login(page, "km_city")
     page.goto("/calls/new")
-    page.get_by_label("年度", exact=True).fill("明年")
+    page.locator("#year").fill("明年")
     page.get_by_label("申报开始日期").fill("2027-03-01")
     page.get_by_label("申报截止日期").fill("2027-02-01")
     page.get_by_test_id("call-save").click()
 
     expect(page.locator("body")).to_contain_text("请填写 2000 至 2100 之间的年份")
     shoot(page, "calls-new-errors")
-    page.get_by_label("年度", exact=True).fill("2027")
+    page.locator("#year").fill("2027")
     page.get_by_label("申报截止日期").fill("2027-03-31")
     page.get_by_label("县级推荐截止日期").fill("2027-04-30")
     page.get_by_test_id("call-save").click()
