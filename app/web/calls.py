@@ -148,33 +148,43 @@ def _store_files(formdef, chosen: list[str]) -> dict:
     return stored
 
 
+def _problem(error: Rejected) -> str:
+    """Reasons are keyed "<case ref>.<field>": say which case each is about."""
+    return " ".join(f"{key.split('.')[0]}: {m}" if "." in key else m
+                    for key, messages in error.by_field(_).items() for m in messages) \
+        or error.text(_)
+
+
+def _recommend(call, formdef) -> str:
+    """Recommend the chosen cases; return "" when done, else what was refused."""
+    chosen = request.form.getlist("task")
+    try:
+        data = {**_batch_data(formdef), **_store_files(formdef, chosen)}
+        moved = batches.recommend(current_user, call.id, chosen, data, now(), current_lang())
+    except Rejected as error:
+        return _problem(error)
+    flash(_("Recommended %(n)s cases.", n=len(moved)), "success")
+    return ""
+
+
 @bp.route("/calls/<int:call_id>/batch", methods=["GET", "POST"])
 @login_required
 def batch(call_id: int):
     call = _call(call_id)
     if current_user.role != "county":
         abort(403)
-    formdef, problem, status = batches.batch_form(call), "", 200
-    if request.method == "POST" and formdef is not None:
-        chosen = request.form.getlist("task")
-        try:
-            data = {**_batch_data(formdef), **_store_files(formdef, chosen)}
-            moved = batches.recommend(current_user, call.id, chosen, data, now(),
-                                      current_lang())
-            flash(_("Recommended %(n)s cases.", n=len(moved)), "success")
-            return redirect(url_for("calls.batch", call_id=call.id))
-        except Rejected as error:  # reasons are keyed "<case ref>.<field>": name the case
-            problem = " ".join(f"{key.split('.')[0]}: {m}" if "." in key else m
-                               for key, ms in error.by_field(_).items() for m in ms) \
-                or error.text(_)
-            status = 422
+    formdef = batches.batch_form(call)
+    problem = _recommend(call, formdef) if request.method == "POST" and formdef else ""
+    if request.method == "POST" and not problem:
+        return redirect(url_for("calls.batch", call_id=call.id))
     form = formdefs.build_form_class(formdef, FlaskForm, catalog.choices_for(
         current_user.jurisdiction, current_lang()), current_lang())() if formdef else None
     return render_template("calls/batch.html", call=call, formdef=formdef, form=form,
                            items=batches.candidates(current_user, call), problem=problem,
                            recommended=call_reports.recommended_cases(current_user, call),
                            county_name=catalog.jurisdiction(call.jurisdiction).county_name,
-                           deadline_passed=calls.today(now()) > call.recommend_by), status
+                           deadline_passed=calls.today(now()) > call.recommend_by), \
+        422 if problem else 200
 
 
 @bp.get("/calls/<int:call_id>/summary.xlsx")

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Call, Case
 from app.services import calls
+from tests.processes import examples_liaocheng as lc
+from tests.processes.driver import Api, CaseDriver
 from tests.web import support
 
 
@@ -102,3 +104,26 @@ def test_the_public_notice_page_lists_the_base_in_notice(client, login_as, submi
     text = support.text(client.get(f"/notice/calls/{call.id}"))
 
     assert "昆明示例创业园" in text and "五华区" in text and "2026-09-28" in text
+
+
+def test_the_batch_page_recommends_and_names_the_case_a_refusal_is_about(app, client,
+                                                                         login_as):
+    call = _open("liaocheng_recognition")
+    api = Api(app)
+    case = CaseDriver(api, "liaocheng_recognition", "lc_applicant", "lc_city")
+    case.id = api.post("lc_applicant", "/api/cases", {"process": "liaocheng_recognition"},
+                       expect=201)["id"]
+    case.complete("lc_applicant", "submit_application", lc.APPLICATION)
+    case.complete("lc_county_dongchangfu", "county_review", lc.COUNTY_APPROVE)
+    case.complete("lc_county_dongchangfu", "site_audit", lc.SITE_AUDIT)
+    task = support.ready_item(case.id, "county_recommendation")
+    login_as("lc_county_dongchangfu")
+
+    page = client.get(f"/calls/{call.id}/batch")
+    refused = client.post(f"/calls/{call.id}/batch",
+                          data={"task": task.id, "initial_opinion": "同意推荐。"})
+
+    assert support.case(case.id).ref in support.text(page)
+    assert refused.status_code == 422
+    assert f"{support.case(case.id).ref}: 此项为必填项" in support.text(refused)
+    assert support.ready_item(case.id, "county_recommendation").id == task.id
