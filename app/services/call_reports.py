@@ -196,9 +196,16 @@ def notice_list(call: Call, now: dt.datetime, lang: str = "zh") -> list[dict]:
         start = _day(formdefs.lookup(case.data, notice.get("start", "")))
         end = _day(formdefs.lookup(case.data, notice.get("end", "")))
         rows.append({"subject_name": case.base_name,
-                     "operator_name": formdefs.lookup(case.data, "application.operator_name"),
+                     "operator_name": formdefs.lookup(
+                         case.data, notice.get("operator", "application.operator_name")),
                      "county": case.county,
                      "county_name": jurisdiction.county_name(case.county, lang),
                      "notice_start": start, "notice_end": end,
                      "in_notice": bool(end and today <= end)})
     return rows
+
+
+def notice_json(call: Call, now: dt.datetime, lang: str = "zh") -> dict:
+    """Return the public notice list of `call` as the JSON variants show it."""
+    return {"call": {"id": call.id, "title": call.title, "year": call.year},
+            "bases": notice_list(call, now, lang)}

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from app.errors import N_, Rejected
 from app.extensions import csrf
-from app.services import batches, call_reports, calls, tasks, users
+from app.services import batches, call_reports, calls, tasks
 from app.web import api, inputs
 from app.web.i18n import current_lang
 
@@ -22,11 +22,7 @@ def authenticate():
     if request.endpoint == "api_calls.notice" and not header:  # the public notice is public
         g.api_user = None
         return
-    token = header[7:].strip() if header.startswith("Bearer ") else ""
-    g.api_user = users.user_for_token(token) if token else None
-    if g.api_user is None:
-        raise api.Unauthenticated(
-            N_("Missing or invalid API token (Authorization: Bearer <token>)."))
+    g.api_user = api.bearer_user(header)
 
 
 @bp.get("")
@@ -107,6 +103,5 @@ def ranking(call_id: int):
 
 @bp.get("/<int:call_id>/notice")
 def notice(call_id: int):
-    call = calls.get_call(call_id)
-    return jsonify({"call": {"id": call.id, "title": call.title, "year": call.year},
-                    "bases": call_reports.notice_list(call, api._now(), current_lang())})
+    return jsonify(call_reports.notice_json(calls.get_call(call_id), api._now(),
+                                            current_lang()))

@@ -218,6 +218,4 @@ def notice(call_id: int):
 
 @bp.get("/notice/calls/<int:call_id>.json")
 def notice_json(call_id: int):
-    call = _call(call_id)
-    return jsonify({"call": {"id": call.id, "title": call.title, "year": call.year},
-                    "bases": call_reports.notice_list(call, now(), current_lang())})
+    return jsonify(call_reports.notice_json(_call(call_id), now(), current_lang()))
