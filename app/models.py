@@ -162,6 +162,12 @@ class Case(db.Model):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
+    @property
+    def subject(self) -> str:
+        """What the case's procedure recognises: "base" (default) or "institution"."""
+        options = self.process_version.options if self.process_version else None
+        return (options or {}).get("subject") or "base"
+
 
 class RefCounter(db.Model):
     """Last case number used per prefix and year (KM-2026 -> 7)."""

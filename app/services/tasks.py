@@ -239,6 +239,7 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
         clean = formdefs.validate_data(form, dict(data), choices, lang, case.data)
         _require_override(case, form, clean)
         titles.require_credit_code_free(case, clean, now)
+        titles.require_no_related_title(case, clean, now)
         _check_files(case, form, clean)
         step = engine.complete(case.process_version.spec, case.state, item.id, clean, now,
                                calendar_days.overrides())

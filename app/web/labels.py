@@ -63,3 +63,28 @@ def verify_detail(detail: str) -> str:
     if detail.startswith("replay failed"):
         return str(_l("Replay failed: the recorded step could not be re-executed"))
     return detail
+
+# What a procedure recognises (meta.yaml `subject`), in the words of its own notice: a list
+# mixing both says both.
+SUBJECT_WORDS = {
+    "noun": {"base": _l("Base"), "institution": _l("Institution"),
+             "mixed": _l("Base / institution")},
+    "name": {"base": _l("Base name"), "institution": _l("Institution name"),
+             "mixed": _l("Base / institution name")},
+    "unnamed": {"base": _l("(base name not yet given)"),
+                "institution": _l("(institution name not yet given)"),
+                "mixed": _l("(name not yet given)")},
+    "search": {"base": _l("Case number or base name"),
+               "institution": _l("Case number or institution name"),
+               "mixed": _l("Case number or base / institution name")},
+}
+
+
+def subject_word(kind: str, subjects) -> str:
+    """Return the word `kind` (noun, name, unnamed, search) for the subjects of a page: one
+    subject ("base"), several (an iterable of them), or the cases themselves."""
+    if isinstance(subjects, str) or hasattr(subjects, "subject"):
+        subjects = [subjects]
+    found = {getattr(item, "subject", item) for item in subjects}
+    common = "mixed" if len(found) > 1 else (found.pop() if found else "base")
+    return str(SUBJECT_WORDS[kind].get(common, SUBJECT_WORDS[kind]["base"]))
