@@ -208,8 +208,11 @@ def test_demo_load_prints_every_login_and_is_idempotent(empty_app):
     assert ["km_county_wuhua", "demo1234", "county", "kunming/wuhua"] in logins
     assert ["lc_expert2", "demo1234", "expert", "liaocheng"] in logins
     assert ["admin", "demo1234", "admin"] in logins
-    assert len(logins) == 21 and first.output == second.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 21
+    # admin plus every demo user of every jurisdiction's meta.yaml
+    expected = 1 + sum(len(package.meta.get("demo_users", []))
+                       for package in catalog.read_packages(ROOT / "processes"))
+    assert len(logins) == expected and first.output == second.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == expected
 
 
 # --- calendar ---------------------------------------------------------------------------------
