@@ -55,6 +55,12 @@ def test_a_registry_with_bases_and_institutions_names_both(api, client, login_as
     assert "基地/机构名称" in page and INSTITUTION in page and "蒸湘创业创新园" in page
 
 
+def test_the_public_registry_says_it_lists_institutions_too(client, institution):
+    page = text(client.get("/titles"))
+
+    assert "称号在有效期内的示范基地和核心服务机构" in page and INSTITUTION in page
+
+
 def test_the_institutions_case_page_and_lists_use_its_own_words(client, login_as, institution):
     login_as("hy_city")
 
