@@ -2,7 +2,8 @@
 
 A process entry in meta.yaml may say `subject: institution` and `subject_name: <dotted
 path>`; the case's `base_name` column (kept under that name) then mirrors that path, and
-lists, case pages, the registry and its exports use the subject's own words.
+lists, case pages, the registry and its exports use the subject's own words. A case reads its
+subject as `Case.subject` (from its process version's options).
 """
 
 from __future__ import annotations
@@ -11,12 +12,6 @@ from collections.abc import Iterable, Mapping
 
 SUBJECTS = ("base", "institution")
 DEFAULT = "base"
-
-
-def subject_of(options: Mapping | None) -> str:
-    """Return the subject a process recognises ("base" or "institution")."""
-    subject = (options or {}).get("subject")
-    return subject if subject in SUBJECTS else DEFAULT
 
 
 def case_field_paths(case_fields: Mapping | None, options: Mapping | None) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.services import subjects
+
 ROLES = {
     "applicant": _l("Applicant"), "county": _l("County authority"), "city": _l("City authority"),
     "expert": _l("Expert"), "auditor": _l("Auditor"), "designer": _l("Process designer"),
@@ -80,11 +82,10 @@ SUBJECT_WORDS = {
 }
 
 
-def subject_word(kind: str, subjects) -> str:
-    """Return the word `kind` (noun, name, unnamed, search) for the subjects of a page: one
-    subject ("base"), several (an iterable of them), or the cases themselves."""
-    if isinstance(subjects, str) or hasattr(subjects, "subject"):
-        subjects = [subjects]
-    found = {getattr(item, "subject", item) for item in subjects}
-    common = "mixed" if len(found) > 1 else (found.pop() if found else "base")
+def subject_word(kind: str, items) -> str:
+    """Return the word `kind` (noun, name, unnamed, search) for what a page shows: one subject
+    ("base"), one case, or an iterable of either."""
+    if isinstance(items, str) or hasattr(items, "subject"):
+        items = [items]
+    common = subjects.common_subject(getattr(item, "subject", item) for item in items)
     return str(SUBJECT_WORDS[kind].get(common, SUBJECT_WORDS[kind]["base"]))

@@ -37,7 +37,7 @@ def test_the_name_path_of_the_process_wins_over_the_jurisdictions():
     assert subjects.case_field_paths(fields, {}) == fields
 
 
-@pytest.mark.parametrize(("options", "subject"), [
-    ({}, "base"), (None, "base"), ({"subject": "institution"}, "institution")])
-def test_a_process_recognises_a_base_unless_it_says_otherwise(options, subject):
-    assert subjects.subject_of(options) == subject
+@pytest.mark.parametrize(("found", "common"), [
+    ([], "base"), (["institution"], "institution"), (["base", "institution", "base"], "mixed")])
+def test_a_page_names_its_one_subject_or_says_both(found, common):
+    assert subjects.common_subject(found) == common
