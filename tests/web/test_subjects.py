@@ -79,3 +79,19 @@ def test_an_unnamed_institution_case_says_its_name_is_missing(api, client, login
     page = text(client.get(f"/cases/{case.id}"))
 
     assert "（机构名称尚未填写）" in page and "基地名称尚未填写" not in page
+
+
+def test_the_institution_application_page_shows_the_application_book(api, client,  # noqa: F811
+                                                                    login_as):
+    case = CaseDriver(api, "hengyang_institution_recognition", "hy_applicant2", CITY)
+    case.start()
+    task = case.task("hy_applicant2", "submit_application")
+    login_as("hy_applicant2")
+
+    response = client.get(f"/tasks/{task['id']}")
+
+    page = text(response)
+    assert response.status_code == 200
+    for label in ("单位名称（机构名称）", "申报类别", "近两年经营情况", "服务机构服务对象情况表",
+                  "关联主体"):
+        assert label in page, label
