@@ -13,7 +13,14 @@ import pytest
 
 from tests.processes import examples_hengyang as hy
 from tests.processes.driver import CaseDriver
-from tests.processes.test_hengyang import CITY, recognized, submitted
+from tests.processes.test_hengyang import (
+    CITY,
+    assert_ended,
+    experts_done,
+    in_notice,
+    recognized,
+    submitted,
+)
 
 APPLICANT, COUNTY = "hy_applicant2", "hy_county_leiyang"
 PROCESS = "hengyang_institution_recognition"
@@ -116,6 +123,57 @@ def test_a_recognised_institution_holds_a_three_year_title_in_its_own_words(case
     [title] = case.api.get(CITY, "/api/titles")
     assert (title["subject_name"], title["subject"], title["certificate_no"]) == (
         "耒阳市中小企业服务中心", "institution", "HYJG-2026-011")
+
+
+# --- the institution's other endings (the same steps as the base's) -------------------------
+
+INSTITUTION = {"application": hy.INSTITUTION_APPLICATION, "county": COUNTY}
+
+
+def test_the_county_may_reject_an_institution(case):
+    submitted(case, hy.INSTITUTION_APPLICATION)
+
+    assert_ended(case.complete(COUNTY, "county_review", hy.COUNTY_REJECT, "2026-03-10T09:00"),
+                 "rejected")
+
+
+def test_an_institution_not_correcting_within_ten_working_days_is_withdrawn(case):
+    submitted(case, hy.INSTITUTION_APPLICATION)
+    case.complete(COUNTY, "county_review", hy.COUNTY_RETURN, "2026-09-24T16:00")
+
+    assert case.api.run_timers("2026-10-16T00:00") == 1
+
+    assert_ended(case.case(APPLICANT), "withdrawn")
+
+
+def test_the_city_may_reject_an_institution_after_the_experts(case):
+    experts_done(case, **INSTITUTION)
+
+    assert_ended(case.complete(CITY, "expert_decision", hy.EXPERT_REJECT, "2026-06-01T09:00"),
+                 "rejected")
+
+
+def test_an_upheld_objection_ends_the_institutions_case(case):
+    in_notice(case, **INSTITUTION)
+    case.api.run_timers("2026-10-16T00:00")
+    case.complete(CITY, "register_objections", hy.OBJECTION, "2026-10-16T09:00")
+
+    assert_ended(case.complete(CITY, "investigate_objections", hy.INVESTIGATE_REJECT,
+                               "2026-10-19T09:00"), "rejected")
+
+
+def test_the_city_may_decline_an_institution_after_the_notice(case):
+    assert_ended(recognized(case, hy.RECOGNITION_REJECT, **INSTITUTION), "rejected")
+
+
+def test_the_institutions_title_expires_after_three_years(case):
+    recognized(case, hy.RECOGNIZE_INSTITUTION, **INSTITUTION)
+
+    assert case.api.run_timers("2029-10-20T00:00") == 1
+
+    expired = case.case(APPLICANT)
+    assert_ended(expired, "expired")
+    assert expired["data"]["expired_reason"].startswith("机构称号三年有效期已于 2029-10-19 届满")
 
 
 # --- related parties (第一部分第三段) -----------------------------------------------------------
