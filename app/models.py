@@ -181,6 +181,12 @@ class Case(db.Model):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
+    @property
+    def subject(self) -> str:
+        """What the case's procedure recognises: "base" (default) or "institution"."""
+        options = self.process_version.options if self.process_version else None
+        return (options or {}).get("subject") or "base"
+
 
 class Call(db.Model):
     """A call for applications (申报批次) of one procedure and year: its window and the

@@ -80,8 +80,8 @@ def _cell(case: Case, column: Mapping, seq: int, county_name: str):
     key = str(value).lower() if isinstance(value, bool) else str(value)
     if key in mapping:
         return mapping[key]
-    if isinstance(value, list):
-        return str(column.get("join", ", ")).join(str(v) for v in value)
+    if isinstance(value, list):  # a multiple choice: each value in the table's words
+        return str(column.get("join", "、")).join(str(mapping.get(str(v), v)) for v in value)
     return value
 
 

@@ -19,7 +19,7 @@ from app import engine, formdefs
 from app.errors import N_, DefinitionError, NotFound
 from app.extensions import db
 from app.models import FormVersion, Jurisdiction, ProcessVersion, User
-from app.services import divisions, legal_basis, trace, transaction
+from app.services import divisions, legal_basis, subjects, trace, transaction
 
 META_KEYS = {"key", "name", "ref_prefix", "counties", "processes"}
 
@@ -68,6 +68,9 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
     listed = {p["key"]: p for p in package.meta["processes"]}
     problems += legal_basis.check_meta(package.meta, meta_file)
     problems += divisions.check_meta(package.meta, meta_file)
+    problems += [DefinitionError(N_("process %(key)s: %(problem)s"), meta_file, key=key,
+                                 problem=problem)
+                 for key, entry in listed.items() for problem in subjects.problems(entry)]
     for key in listed.keys() - definitions.keys():
         problems.append(DefinitionError(N_("process %(key)s listed in meta.yaml is not in any "
                                            "BPMN file"), meta_file, key=key))

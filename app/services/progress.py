@@ -16,7 +16,7 @@ from app import engine, formdefs
 from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
-from app.services import audit, calendar_days, catalog, records
+from app.services import audit, calendar_days, catalog, records, subjects
 
 STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "withdrawn",
             "expired", "revoked")
@@ -64,7 +64,8 @@ def _mirror(case: Case, step: engine.Step) -> None:
     case.data = data
     case.status = data.get("case_status") if data.get("case_status") in STATUSES else case.status
     case.stage = _stage(step, case.stage)
-    fields = catalog.jurisdiction(case.jurisdiction).case_fields or {}
+    fields = subjects.case_field_paths(catalog.jurisdiction(case.jurisdiction).case_fields,
+                                       case.process_version.options)
     for column in ("county", "base_name"):
         value = formdefs.lookup(data, fields[column]) if column in fields else None
         if value:

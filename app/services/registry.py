@@ -112,6 +112,7 @@ def title_row(case: Case) -> dict:
         "valid_until": case.valid_until.isoformat() if case.valid_until else None,
         "status": case.status, "process": case.process_key,
         "jurisdiction": case.jurisdiction, "county": case.county,
+        "subject": case.subject,   # base or institution: the words the registry shows it with
     }
 
 
@@ -120,7 +121,7 @@ def list_titles(user: User | None, filters: Filters = Filters()) -> list[dict]:
     only PUBLIC_FIELDS of titles in force."""
     rows = [title_row(case) for case in db.session.scalars(_query(user, filters)).unique()]
     if is_public(user):
-        return [{key: row[key] for key in PUBLIC_FIELDS} for row in rows]
+        return [{key: row[key] for key in PUBLIC_FIELDS + ("subject",)} for row in rows]
     return rows
 
 

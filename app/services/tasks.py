@@ -241,6 +241,7 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
         _require_override(case, form, clean)
         calls.require_recommendation_in_time(case, item, form.names(), clean, now)
         titles.require_credit_code_free(case, clean, now)
+        titles.require_no_related_title(case, clean, now)
         _check_files(case, form, clean)
         step = engine.complete(case.process_version.spec, case.state, item.id, clean, now,
                                calendar_days.overrides())

@@ -3,6 +3,9 @@
 Seed 002 第十六条: 有效期内的示范基地不得重复申报；期满当年须按照申报条件和程序申请复核.
 Seed 003 第十五条: 在有效期满当年可再次申报. So a base whose title in a programme is still
 valid may not apply for it again, except in the calendar year its title ends.
+Seed 004 一: 与有效期内核心服务机构和创业创新基地存在关联关系的服务机构和创业创新基地不得重复申报:
+a process naming a related-party list (`related_parties`) is refused while the applicant or a
+listed entity holds a title in force in any programme of the jurisdiction.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sqlalchemy.orm import aliased
 from app.calendar import SHANGHAI
 from app.errors import N_, Rejected
 from app.extensions import db
-from app.models import Case, User
+from app.models import Case, ProcessVersion, User
 
 
 def blocking_title(user: User, process_key: str, now: dt.datetime) -> Case | None:
@@ -62,6 +65,61 @@ def require_credit_code_free(case: Case, clean: dict, now: dt.datetime) -> None:
         "The base with this credit code already holds this title (certificate "
         "%(certificate)s, case %(ref)s), valid until %(until)s. It may apply again only from "
         "the start of the year in which the title ends."))
+
+
+def _listed_codes(value) -> list[str]:
+    """Return the credit codes of a related-party list: bare codes or rows with `credit_code`."""
+    rows = value if isinstance(value, list) else []
+    codes = [row.get("credit_code") if isinstance(row, dict) else row for row in rows]
+    return [code.strip().upper() for code in codes if isinstance(code, str) and code.strip()]
+
+
+def _holder_code(title: Case) -> str:
+    application = (title.data or {}).get("application") or {}
+    return str(application.get("credit_code") or "").strip().upper()
+
+
+def related_title(case: Case, codes: dict[str, str], now: dt.datetime) -> tuple[Case, str] | None:
+    """Return the first title in force at `now`, in any startable programme of `case`'s
+    jurisdiction, held by one of `codes` (code -> the field naming it), with that field;
+    None when there is none. The applicant's own title in this programme is left to
+    require_credit_code_free (its re-application window)."""
+    today = now.astimezone(SHANGHAI).date()
+    startable = sa.select(ProcessVersion.id).where(ProcessVersion.startable.is_(True))
+    held = db.session.scalars(
+        sa.select(Case).where(Case.jurisdiction == case.jurisdiction, Case.id != case.id,
+                              Case.status == "recognized", Case.valid_until >= today,
+                              Case.process_version_id.in_(startable))
+        .order_by(Case.valid_until.desc()))
+    for title in held:
+        field = codes.get(_holder_code(title))
+        own = field == "credit_code" and title.process_key == case.process_key
+        if field and not own:
+            return title, field
+    return None
+
+
+def require_no_related_title(case: Case, clean: dict, now: dt.datetime) -> None:
+    """Raise Rejected when the applicant, or an entity it lists as related (process option
+    `related_parties`: the list field), holds a title in force in the jurisdiction."""
+    field = (case.process_version.options or {}).get("related_parties")
+    if not field or not case.process_version.startable:
+        return
+    codes = dict.fromkeys(_listed_codes(clean.get(field)), field)
+    own = clean.get("credit_code")
+    if isinstance(own, str) and own.strip():
+        codes[own.strip().upper()] = "credit_code"
+    hit = related_title(case, codes, now)
+    if hit is None:
+        return
+    title, on = hit
+    message = N_("%(holder)s (credit code %(code)s) holds a title in force: %(process)s, "
+                 "certificate %(certificate)s, case %(ref)s, valid until %(until)s. An entity "
+                 "related to a holder of a title in force may not apply.")
+    params = {"holder": title.base_name or "—", "code": _holder_code(title),
+              "process": title.process_version.title, "certificate": title.certificate_no or "—",
+              "ref": title.ref, "until": title.valid_until.isoformat()}
+    raise Rejected(message, [(on, message, params)], **params)
 
 
 def require_no_valid_title(user: User, process_key: str, now: dt.datetime) -> None:

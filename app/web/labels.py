@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.services import subjects
+
 ROLES = {
     "applicant": _l("Applicant"), "county": _l("County authority"), "city": _l("City authority"),
     "province": _l("Provincial authority"),
@@ -64,3 +66,27 @@ def verify_detail(detail: str) -> str:
     if detail.startswith("replay failed"):
         return str(_l("Replay failed: the recorded step could not be re-executed"))
     return detail
+
+# What a procedure recognises (meta.yaml `subject`), in the words of its own notice: a list
+# mixing both says both.
+SUBJECT_WORDS = {
+    "noun": {"base": _l("Base"), "institution": _l("Institution"),
+             "mixed": _l("Base / institution")},
+    "name": {"base": _l("Base name"), "institution": _l("Institution name"),
+             "mixed": _l("Base / institution name")},
+    "unnamed": {"base": _l("(base name not yet given)"),
+                "institution": _l("(institution name not yet given)"),
+                "mixed": _l("(name not yet given)")},
+    "search": {"base": _l("Case number or base name"),
+               "institution": _l("Case number or institution name"),
+               "mixed": _l("Case number or base / institution name")},
+}
+
+
+def subject_word(kind: str, items) -> str:
+    """Return the word `kind` (noun, name, unnamed, search) for what a page shows: one subject
+    ("base"), one case, or an iterable of either."""
+    if isinstance(items, str) or hasattr(items, "subject"):
+        items = [items]
+    common = subjects.common_subject(getattr(item, "subject", item) for item in items)
+    return str(SUBJECT_WORDS[kind].get(common, SUBJECT_WORDS[kind]["base"]))

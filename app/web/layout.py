@@ -171,7 +171,8 @@ def register(app: Flask) -> None:
     app.before_request(_keep_session_alive)
     app.context_processor(_context)
     app.jinja_env.globals.update(labels=labels, due_state=due_state,
-                                 working_days_left=working_days_left)
+                                 working_days_left=working_days_left,
+                                 subject_word=labels.subject_word)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(due_label, "due")

@@ -59,7 +59,8 @@ def _export() -> tuple[list[dict], tuple[str, ...], list[str]]:
                                                                       row.get("county"))}
             for row in page.titles]
     columns = _columns()
-    return rows, columns, [str(HEADERS[c]) for c in columns]
+    subject = labels.subject_word("name", [row["subject"] for row in rows])
+    return rows, columns, [subject if c == "subject_name" else str(HEADERS[c]) for c in columns]
 
 
 @bp.get("/titles.csv")

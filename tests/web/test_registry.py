@@ -19,7 +19,8 @@ from tests.processes.test_kunming import APPLICANT, CITY, recognized
 
 OTHER_CREDIT_CODE = "91530103MA6PENDNG3"
 PUBLIC_KEYS = {"case_id", "subject_name", "operator_name", "credit_code", "certificate_no",
-               "recognized_on", "valid_from", "valid_until", "status", "process", "jurisdiction"}
+               "recognized_on", "valid_from", "valid_until", "status", "process", "jurisdiction",
+               "subject"}
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_the_city_sees_the_title_with_its_case_and_county(api, titles):  # noqa:
         "credit_code": km.APPLICATION["credit_code"], "certificate_no": case["certificate_no"],
         "recognized_on": "2026-11-20", "valid_from": "2026-11-20", "valid_until": "2029-11-19",
         "status": "recognized", "process": "kunming_recognition", "jurisdiction": "kunming",
-        "county": "wuhua"}
+        "county": "wuhua", "subject": "base"}
 
 
 @pytest.mark.parametrize(("username", "sees"), [
@@ -121,7 +122,7 @@ def test_the_city_exports_its_titles_as_csv_and_xlsx(client, login_as, titles):
     rows = _csv_rows(client.get("/titles.csv").data)
     book = load_workbook(io.BytesIO(client.get("/titles.xlsx").data))
 
-    assert rows[0][:4] == ["案卷ID", "案卷编号", "基地", "运营主体"]
+    assert rows[0][:4] == ["案卷ID", "案卷编号", "基地名称", "运营主体"]
     assert rows[1][1].startswith("KM-2026-") and rows[1][2] == "昆明示例创业园"
     assert km.APPLICATION["credit_code"] in rows[1] and "已认定" in rows[1]
     sheet = book.active
