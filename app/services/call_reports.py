@@ -8,6 +8,7 @@ The table's title, lines and columns are the seed's, declared per process in met
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import io
 import re
 from collections.abc import Mapping
@@ -69,6 +70,14 @@ def _filled(case: Case, template: str) -> str:
     return PLACEHOLDER.sub(value, template)
 
 
+def _number(value):
+    try:
+        number = decimal.Decimal(str(value))
+    except (decimal.InvalidOperation, ValueError):
+        return value
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
 def _cell(case: Case, column: Mapping, seq: int, county_name: str):
     if column.get("template"):
         return _filled(case, str(column["template"]))
@@ -80,6 +89,8 @@ def _cell(case: Case, column: Mapping, seq: int, county_name: str):
     key = str(value).lower() if isinstance(value, bool) else str(value)
     if key in mapping:
         return mapping[key]
+    if column.get("type") == "number":  # decimals are kept as text in case data
+        return _number(value)
     if isinstance(value, list):  # a multiple choice: each value in the table's words
         return str(column.get("join", "、")).join(str(mapping.get(str(v), v)) for v in value)
     return value
