@@ -81,12 +81,13 @@ def processes_load():
 @click.argument("name")
 @click.option("--role", required=True)
 @click.option("--jurisdiction")
+@click.option("--city", help="a city official's city in a multi-city (provincial) jurisdiction")
 @click.option("--county")
 @click.option("--password")
-def users_create(name, role, jurisdiction, county, password):
+def users_create(name, role, jurisdiction, city, county, password):
     """Create a user; the last line printed is its API token."""
     try:
-        user, token = users.create_user(name, role, jurisdiction, county, password)
+        user, token = users.create_user(name, role, jurisdiction, county, password, city=city)
     except AppError as error:
         _fail(error)
     click.echo(f"created {user.username} ({user.role})")
@@ -101,7 +102,8 @@ def demo_load():
         click.echo("demo users are not loaded when APP_ENV=production", err=True)
         sys.exit(1)
     for login in demo.load_demo_users(current_app.config["PROCESS_DIR"]):
-        scope = "/".join(p for p in (login.get("jurisdiction"), login.get("county")) if p)
+        scope = "/".join(p for p in (login.get("jurisdiction"), login.get("city"),
+                                     login.get("county")) if p)
         click.echo(f"{login['username']:<24} {login['password']:<10} {login['role']:<10} {scope}")
 
 

@@ -42,14 +42,29 @@ class Jurisdiction(db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(100), default="")
     ref_prefix: Mapped[str] = mapped_column(sa.String(10), unique=True)
     counties: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The authority's own division ({level, gb}), its cities (multi-city jurisdictions only)
+    # and the official levels its procedures use: see app/services/divisions.py.
+    division: Mapped[dict | None] = mapped_column(sa.JSON)
+    cities: Mapped[list | None] = mapped_column(sa.JSON)
+    levels: Mapped[list | None] = mapped_column(sa.JSON)
     case_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     def county_name(self, code: str | None, lang: str = "zh") -> str:
+        """Return a county's name; in a multi-city jurisdiction with its city's name."""
         for county in self.counties:
             if county["code"] == code:
-                return county.get("name_en") if lang == "en" and county.get("name_en") \
-                    else county["name"]
+                name = _name_in(county, lang)
+                city = next((c for c in self.cities or [] if c["code"] == county.get("city")),
+                            None)
+                if city is None:
+                    return name
+                return f"{name}, {_name_in(city, lang)}" if lang == "en" \
+                    else f"{_name_in(city, lang)}{name}"
         return code or ""
+
+
+def _name_in(entry: dict, lang: str) -> str:
+    return entry.get("name_en") if lang == "en" and entry.get("name_en") else entry["name"]
 
 
 class ProcessVersion(db.Model):
@@ -99,6 +114,8 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), index=True)
     jurisdiction: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     county: Mapped[str | None] = mapped_column(sa.String(40))
+    # A city official's city in a multi-city (provincial) jurisdiction.
+    city: Mapped[str | None] = mapped_column(sa.String(40))
     credit_code: Mapped[str | None] = mapped_column(sa.String(18))
     contact: Mapped[str] = mapped_column(sa.String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)

@@ -32,7 +32,7 @@ from app.engine.sandbox import check_source
 from app.engine.serializer import SERIALIZER
 from app.errors import N_, DefinitionError
 
-ROLES = ("applicant", "county", "city", "expert")
+ROLES = ("applicant", "county", "city", "province", "expert")
 _ISO_LITERAL = re.compile(r"^(R\d*/)?(P|\d{4}-)")
 NO_DTD = N_("a document type declaration (DTD or entity) is not allowed")
 _HARDENED = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,

@@ -1,7 +1,8 @@
 """Who may see a case and who may work on a task: the one place these rules live.
 
-Lanes are roles. A county official acts within their county, a city official
-within their jurisdiction, an applicant on its own cases, an expert on the
+Lanes are levels. A county, city or province official acts on every case filed in
+their division (or below it), in every jurisdiction whose procedures use their
+level (services/divisions.py); an applicant on its own cases, an expert on the
 review instances assigned to them; auditors read their jurisdiction (or all,
 without one); administrators see everything.
 """
@@ -13,8 +14,9 @@ import sqlalchemy as sa
 from app.errors import N_, NotAllowed
 from app.extensions import db
 from app.models import Case, User, WorkItem
+from app.services import divisions
 
-OFFICIAL_ROLES = ("county", "city", "expert")
+LEVEL_ROLES = divisions.OFFICIAL_LEVELS
 READ_ALL_ROLES = ("admin",)
 READ_ONLY_ROLES = ("auditor", "designer")
 
@@ -30,10 +32,10 @@ def can_see_case(user: User, case: Case) -> bool:
         return True
     if role == "applicant":
         return case.applicant_id == user.id
-    if role == "county":
-        return case.jurisdiction == user.jurisdiction and case.county == user.county
-    if role in ("city", "auditor", "designer"):
-        return _in_jurisdiction(user, case.jurisdiction) and role != "designer"
+    if role in LEVEL_ROLES:
+        return divisions.covers(user, case.jurisdiction, case.county)
+    if role == "auditor":
+        return _in_jurisdiction(user, case.jurisdiction)
     if role == "expert":
         return case.jurisdiction == user.jurisdiction and any(
             item.assignee == user.username for item in case_items(case))
@@ -53,8 +55,8 @@ def can_work(user: User, item: WorkItem) -> bool:
         return False
     if user.role == "applicant":
         return item.applicant_id == user.id
-    if user.role == "county":
-        return item.jurisdiction == user.jurisdiction and item.county == user.county
+    if user.role in LEVEL_ROLES:
+        return divisions.covers(user, item.jurisdiction, item.county)
     return item.jurisdiction == user.jurisdiction
 
 
@@ -84,9 +86,9 @@ def visible_cases(user: User):
         return sa.true()
     if role == "applicant":
         return Case.applicant_id == user.id
-    if role == "county":
-        return sa.and_(Case.jurisdiction == user.jurisdiction, Case.county == user.county)
-    if role in ("city", "auditor"):
+    if role in LEVEL_ROLES:
+        return divisions.in_scope(user, Case.jurisdiction, Case.county)
+    if role == "auditor":
         return Case.jurisdiction == user.jurisdiction
     if role == "expert":
         assigned = sa.select(WorkItem.case_id).where(WorkItem.assignee == user.username)
@@ -99,12 +101,9 @@ def workable_items(user: User):
     lane = WorkItem.lane == user.role
     if user.role == "applicant":
         return sa.and_(lane, WorkItem.applicant_id == user.id)
-    if user.role == "county":
-        return sa.and_(lane, WorkItem.jurisdiction == user.jurisdiction,
-                       WorkItem.county == user.county)
+    if user.role in LEVEL_ROLES:
+        return sa.and_(lane, divisions.in_scope(user, WorkItem.jurisdiction, WorkItem.county))
     if user.role == "expert":
         return sa.and_(lane, WorkItem.jurisdiction == user.jurisdiction,
                        WorkItem.assignee == user.username)
-    if user.role == "city":
-        return sa.and_(lane, WorkItem.jurisdiction == user.jurisdiction)
     return sa.false()

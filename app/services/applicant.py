@@ -10,7 +10,7 @@ from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
-from app.services import cases, catalog, worklist
+from app.services import cases, catalog, divisions, worklist
 
 
 @dataclass
@@ -27,7 +27,8 @@ def _title(version: ProcessVersion, lang: str) -> str:
 
 def home(user: User, lang: str = "zh") -> ApplicantHome:
     """Return the applicant's start page."""
-    versions = [v for v in catalog.latest_processes() if v.jurisdiction == user.jurisdiction]
+    served = divisions.jurisdictions_of(user)
+    versions = [v for v in catalog.latest_processes() if v.jurisdiction in served]
     own = db.session.scalars(cases.case_query(user).options(lazyload(Case.process_version))
                              .limit(200))
     return ApplicantHome(startable=[v for v in versions if v.startable], cases=list(own),

@@ -19,7 +19,17 @@ from sqlalchemy.orm import lazyload
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Attachment, Case, Event, Jurisdiction, User, WorkItem
-from app.services import access, audit, cases, catalog, follow_ups, replacement, trend, visibility
+from app.services import (
+    access,
+    audit,
+    cases,
+    catalog,
+    divisions,
+    follow_ups,
+    replacement,
+    trend,
+    visibility,
+)
 from app.services.visibility import ShownEvent, chain
 
 # Case data keys the case facts already show, or that only steer the procedure. Not a
@@ -271,7 +281,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         follow_ups=follow_ups.startable_on(user, case), diagram=diagram_state(case, ready),
         precheck=cases.precheck(case) if visibility.shows_precheck(view) else None,
         can_download=True, replaceable=replacement.replaceable(user, ready),
-        experts=replacement.expert_choices(case.jurisdiction) if user.role == "city" else [],
+        experts=replacement.expert_choices(case.jurisdiction)
+        if user.role == divisions.authority_level(case.jurisdiction) else [],
         end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None))
 
 
@@ -303,8 +314,8 @@ def case_list(user: User, page: int = 1, lang: str = "zh", **filters) -> CaseLis
     found = list(db.session.scalars(query.options(lazyload(Case.process_version))
                                     .limit(cases.PAGE_SIZE)
                                     .offset((page - 1) * cases.PAGE_SIZE)))
-    visible = [p for p in catalog.latest_processes()
-               if user.jurisdiction is None or p.jurisdiction == user.jurisdiction]
+    served = _served(user)
+    visible = [p for p in catalog.latest_processes() if served is None or p.jurisdiction in served]
     counties, jurisdictions = {}, {}
     for record in _jurisdictions(user):
         jurisdictions[record.key] = _text(record, "name", lang)
@@ -313,10 +324,16 @@ def case_list(user: User, page: int = 1, lang: str = "zh", **filters) -> CaseLis
                     {p.key: _text(p, "title", lang) for p in visible}, counties, jurisdictions)
 
 
+def _served(user: User) -> list[str] | None:
+    """The jurisdictions whose cases `user` may list (None: all)."""
+    return divisions.jurisdictions_of(user) if user.jurisdiction else None
+
+
 def _jurisdictions(user: User):
     query = sa.select(Jurisdiction).order_by(Jurisdiction.key)
-    if user.jurisdiction:
-        query = query.where(Jurisdiction.key == user.jurisdiction)
+    served = _served(user)
+    if served is not None:
+        query = query.where(Jurisdiction.key.in_(served))
     return db.session.scalars(query)
 
 

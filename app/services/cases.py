@@ -12,6 +12,7 @@ from app.models import Case, ProcessVersion, User, WorkItem
 from app.services import (
     access,
     catalog,
+    divisions,
     legal_basis,
     progress,
     retried,
@@ -32,7 +33,7 @@ def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
         raise NotAllowed(N_("Only applicants can start an application."))
     with transaction():
         version = catalog.latest_process(process_key)
-        if not version.startable or version.jurisdiction != user.jurisdiction:
+        if not version.startable or version.jurisdiction not in divisions.jurisdictions_of(user):
             raise NotAllowed(N_("This procedure cannot be started in your jurisdiction."))
         legal_basis.require_open(version, now)
         titles.require_no_valid_title(user, process_key, now)

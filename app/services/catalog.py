@@ -19,7 +19,7 @@ from app import engine, formdefs
 from app.errors import N_, DefinitionError, NotFound
 from app.extensions import db
 from app.models import FormVersion, Jurisdiction, ProcessVersion, User
-from app.services import legal_basis, transaction
+from app.services import divisions, legal_basis, transaction
 
 META_KEYS = {"key", "name", "ref_prefix", "counties", "processes"}
 
@@ -67,11 +67,14 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
     meta_file = str(package.folder / "meta.yaml")
     listed = {p["key"]: p for p in package.meta["processes"]}
     problems += legal_basis.check_meta(package.meta, meta_file)
+    problems += divisions.check_meta(package.meta, meta_file)
     for key in listed.keys() - definitions.keys():
         problems.append(DefinitionError(N_("process %(key)s listed in meta.yaml is not in any "
                                            "BPMN file"), meta_file, key=key))
     for definition in definitions.values():
         file = str(package.folder / listed.get(definition.key, {}).get("file", definition.key))
+        problems += divisions.check_lanes(
+            package.meta, {t.id: t.lane for t in definition.user_tasks}, file)
         for task in definition.user_tasks:
             if task.form and task.form not in forms:
                 problems.append(DefinitionError(
@@ -92,7 +95,7 @@ def _check_override(definition, forms: dict, file: str) -> list[DefinitionError]
         return []  # a missing form is reported already
     for task in definition.user_tasks:
         form = forms.get(task.form)
-        if task.lane in ("county", "city") and form is not None \
+        if task.lane in divisions.OFFICIAL_LEVELS and form is not None \
                 and OVERRIDE_FIELDS <= set(form.names()):
             return []
     return [DefinitionError(N_("the pre-check %(decision)s can be approved over without a "
@@ -141,6 +144,9 @@ def _save_jurisdiction(meta: dict) -> None:
     record.name, record.name_en = meta["name"], meta.get("name_en", "")
     record.ref_prefix, record.counties = meta["ref_prefix"], meta["counties"]
     record.case_fields = meta.get("case_fields", {})
+    record.division, record.cities = meta.get("division"), meta.get("cities")
+    record.levels = meta.get("levels")
+    divisions.forget()
     db.session.add(record)
 
 

@@ -24,5 +24,5 @@ def load_demo_users(process_dir) -> list[dict]:
         if exists.first() is None:
             users.create_user(login["username"], login["role"], login.get("jurisdiction"),
                               login.get("county"), login["password"], login.get("name", ""),
-                              policy=False)
+                              policy=False, city=login.get("city"))
     return logins

@@ -18,7 +18,7 @@ import sqlalchemy.orm
 from app.errors import N_, AppError, NotAllowed, Rejected
 from app.extensions import db
 from app.models import Case, ProcessVersion, User
-from app.services import access, catalog, progress, retried, transaction
+from app.services import access, catalog, divisions, progress, retried, transaction
 
 DEFAULT_PARENT_STATUS = ("recognized",)
 
@@ -43,13 +43,11 @@ def may_start(user: User, version: ProcessVersion, parent: Case) -> bool:
     """Return whether `user`'s role and scope let them start `version` on `parent`."""
     if not is_follow_up(version) or version.jurisdiction != parent.jurisdiction:
         return False
-    if user.role != starter(version) or user.jurisdiction != parent.jurisdiction:
+    if user.role != starter(version):
         return False
     if user.role == "applicant":
         return parent.applicant_id == user.id
-    if user.role == "county":
-        return parent.county == user.county
-    return user.role == "city"
+    return divisions.covers(user, parent.jurisdiction, parent.county)
 
 
 def _open_sibling(version: ProcessVersion, parent: Case) -> Case | None:
@@ -110,9 +108,10 @@ MAX_BATCH = 500  # cases one batch start may name
 
 
 def my_procedures(user: User) -> list[ProcessVersion]:
-    """Return the follow-up procedures `user`'s role starts in their jurisdiction."""
+    """Return the follow-up procedures `user`'s role starts in the jurisdictions they serve."""
+    served = divisions.jurisdictions_of(user)
     return [v for v in catalog.latest_processes() if is_follow_up(v)
-            and starter(v) == user.role and v.jurisdiction == user.jurisdiction]
+            and starter(v) == user.role and v.jurisdiction in served]
 
 
 def candidates(user: User, version: ProcessVersion, limit: int = 1000) -> list[Case]:

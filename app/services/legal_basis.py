@@ -21,7 +21,7 @@ from app.services import catalog
 AFTER_EXPIRY = ("accept", "refuse")
 REMINDER_DAYS = 60  # 产品默认：提前 60 天提醒发布后续办法
 NOT_YET, IN_FORCE, EXPIRING, EXPIRED = "not_yet_in_force", "in_force", "expiring", "expired"
-REMINDED_ROLES = ("city", "designer", "admin")
+REMINDED_ROLES = ("city", "province", "designer", "admin")
 KEYS = {"document", "effective_from", "effective_until", "after_expiry"}
 
 

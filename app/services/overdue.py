@@ -11,16 +11,14 @@ from sqlalchemy.orm import joinedload
 from app.errors import N_, NotAllowed
 from app.extensions import db
 from app.models import User, WorkItem
-from app.services import calendar_days, tasks
+from app.services import calendar_days, divisions, tasks
 
 LIMIT = 500
 
 
 def _scope(user: User):
-    if user.role == "county":
-        return sa.and_(WorkItem.jurisdiction == user.jurisdiction, WorkItem.county == user.county)
-    if user.role == "city":
-        return WorkItem.jurisdiction == user.jurisdiction
+    if user.role in divisions.OFFICIAL_LEVELS:
+        return divisions.in_scope(user, WorkItem.jurisdiction, WorkItem.county)
     return None
 
 

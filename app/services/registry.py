@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from app.errors import N_, Rejected
 from app.extensions import db
 from app.models import Case, Jurisdiction, ProcessVersion, User
-from app.services import access
+from app.services import access, divisions
 
 TITLE_STATUSES = ("recognized", "expired", "revoked")
 PUBLIC_STATUS = "recognized"
@@ -140,9 +140,10 @@ def _name(record, lang: str) -> str:
 
 def registry_page(user: User | None, filters: Filters, lang: str = "zh") -> RegistryPage:
     """Return the registry page: the titles `user` may see and the names to show them with."""
-    scope = None if is_public(user) else user.jurisdiction
+    scope = None if is_public(user) or not user.jurisdiction \
+        else divisions.jurisdictions_of(user)
     records = [j for j in db.session.scalars(sa.select(Jurisdiction).order_by(Jurisdiction.key))
-               if scope is None or j.key == scope]
+               if scope is None or j.key in scope]
     versions = db.session.execute(sa.select(ProcessVersion.key, ProcessVersion.title,
                                             ProcessVersion.title_en)
                                   .order_by(ProcessVersion.version))

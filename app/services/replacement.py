@@ -1,4 +1,5 @@
-"""Replacing an expert who does not answer: the city gives their review to another expert.
+"""Replacing an expert who does not answer: the authority organising the review (the city,
+or the province) gives their review to another expert.
 
 Only a ready instance of a multi-instance expert task (one instance per expert) can be
 given away. The engine changes the instance's `assignee`, the work item follows, and
@@ -16,7 +17,15 @@ from app import engine
 from app.errors import N_, Conflict, NotAllowed, NotFound, Rejected
 from app.extensions import db
 from app.models import User, WorkItem
-from app.services import calendar_days, catalog, lock_case, progress, retried, transaction
+from app.services import (
+    calendar_days,
+    catalog,
+    divisions,
+    lock_case,
+    progress,
+    retried,
+    transaction,
+)
 
 MAX_REASON = 500
 PLEASE_CORRECT = N_("Please correct the marked fields.")
@@ -24,8 +33,14 @@ PLEASE_CORRECT = N_("Please correct the marked fields.")
 
 def can_replace(user: User, item: WorkItem) -> bool:
     """Return whether `user` may give ready expert work item `item` to another expert."""
-    return (user.role == "city" and user.jurisdiction == item.jurisdiction
+    return (_organises_experts(user, item)
             and item.status == "ready" and item.lane == "expert" and item.assignee is not None)
+
+
+def _organises_experts(user: User, item: WorkItem) -> bool:
+    """The authority owning the procedure (city or province) organises its expert review."""
+    return (user.role == divisions.authority_level(item.jurisdiction)
+            and divisions.covers(user, item.jurisdiction, item.county))
 
 
 def replaceable(user: User, items: list[WorkItem]) -> list[WorkItem]:
@@ -73,8 +88,9 @@ def _replaceable_item(user: User, task_id: str) -> WorkItem:
     item = db.session.get(WorkItem, str(task_id), populate_existing=True)
     if item is None:
         raise NotFound(N_("No such task."))
-    if user.role != "city" or user.jurisdiction != item.jurisdiction:
-        raise NotAllowed(N_("Only the city authority can replace an expert."))
+    if not _organises_experts(user, item):
+        raise NotAllowed(N_("Only the authority that organises the review can replace an "
+                            "expert."))
     if item.status != "ready":
         raise Conflict(N_("This task is no longer open; reload to see the case as it is now."))
     if item.lane != "expert" or item.assignee is None:

@@ -12,12 +12,13 @@ import sqlalchemy as sa
 from app import formdefs
 from app.errors import N_, NotFound, Rejected
 from app.extensions import db
-from app.models import User, new_session_nonce
+from app.models import Jurisdiction, User, new_session_nonce
 from app.services import passwords, transaction
 
-ROLES = ("applicant", "county", "city", "expert", "auditor", "designer", "admin")
+ROLES = ("applicant", "county", "city", "province", "expert", "auditor", "designer", "admin")
 SCOPED_ROLES = {"applicant": ("jurisdiction", "county"), "county": ("jurisdiction", "county"),
-                "city": ("jurisdiction",), "expert": ("jurisdiction",)}
+                "city": ("jurisdiction",), "province": ("jurisdiction",),
+                "expert": ("jurisdiction",)}
 USERNAME = re.compile(r"[A-Za-z0-9_]{1,80}")
 # Names an applicant could use to pass for the administration; refused like taken ones.
 RESERVED = frozenset({"admin", "administrator", "root", "system", "support", "official"})
@@ -33,7 +34,7 @@ def _named(username: str) -> User | None:
         sa.func.lower(User.username) == username.lower())).first()
 
 
-def _validate_scope(role: str, jurisdiction, county) -> list:
+def _validate_scope(role: str, jurisdiction, county, city=None) -> list:
     reasons = []
     if role not in ROLES:
         reasons.append(("role", N_("Role must be one of: %(roles)s."), {"roles": ", ".join(ROLES)}))
@@ -42,7 +43,30 @@ def _validate_scope(role: str, jurisdiction, county) -> list:
         if not scope[needed]:
             reasons.append((needed, N_("This role needs a county.") if needed == "county"
                             else N_("This role needs a jurisdiction.")))
+    record = db.session.get(Jurisdiction, jurisdiction) if jurisdiction else None
+    if record is not None:  # a jurisdiction not loaded yet cannot be checked
+        reasons += _division_problems(record, role, county, city)
     return reasons
+
+
+def _division_problems(record: Jurisdiction, role: str, county, city) -> list:
+    """An official's scope must be a division of the jurisdiction at the official's level."""
+    counties = {c["code"] for c in record.counties or []}
+    cities = {c["code"] for c in record.cities or []}
+    level = (record.division or {}).get("level", "city")
+    if county and county not in counties:
+        return [("county", N_("%(value)s is not a county or district of this jurisdiction."),
+                 {"value": county})]
+    if city and (role != "city" or city not in cities):
+        return [("city", N_("%(value)s is not a city of this jurisdiction, or the role is not "
+                            "a city official."), {"value": city})]
+    if role == "city" and cities and not city:
+        return [("city", N_("A city official of a multi-city jurisdiction needs a city."))]
+    if role == "city" and level != "city" and not cities:
+        return [("role", N_("This jurisdiction has no city level."))]
+    if role == "province" and level != "province":
+        return [("role", N_("This jurisdiction has no province level."))]
+    return []
 
 
 def account_problems(username: str, password: str | None, policy: bool = True,
@@ -66,12 +90,12 @@ def account_problems(username: str, password: str | None, policy: bool = True,
 def create_user(username: str, role: str, jurisdiction: str | None = None,
                 county: str | None = None, password: str | None = None, name: str = "",
                 credit_code: str | None = None, contact: str = "",
-                policy: bool = True) -> tuple[User, str]:
+                policy: bool = True, city: str | None = None) -> tuple[User, str]:
     """Create a user; return (user, API token). Raise Rejected on bad input.
 
     `policy=False` skips the password policy: only for the demo users."""
     reasons = account_problems(username, password, policy)
-    reasons += _validate_scope(role, jurisdiction, county)
+    reasons += _validate_scope(role, jurisdiction, county, city)
     if credit_code is not None and not formdefs.credit_code_valid(credit_code):
         reasons.append(("credit_code", N_("Invalid unified social credit code (check the 18 "
                                           "characters and the check digit).")))
@@ -79,7 +103,7 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
         raise Rejected(N_("Please correct the user details."), reasons)
     credit_code = formdefs.normalise_credit_code(credit_code) if credit_code else None
     token = secrets.token_urlsafe(32)
-    user = User(username=username, role=role, jurisdiction=jurisdiction, county=county,
+    user = User(username=username, role=role, jurisdiction=jurisdiction, county=county, city=city,
                 name=name or username, credit_code=credit_code, contact=contact,
                 password_hash=passwords.hash_password(password or secrets.token_urlsafe(16)),
                 token_hash=_token_hash(token))
@@ -187,15 +211,17 @@ def list_users(role: str | None = None, jurisdiction: str | None = None) -> list
     return list(db.session.scalars(query))
 
 
-def update_user(user_id: int, role: str, jurisdiction, county, active: bool) -> User:
+def update_user(user_id: int, role: str, jurisdiction, county, active: bool,
+                city: str | None = None) -> User:
     """Change a user's role, scope and whether they may log in; raise Rejected.
 
     Disabling an account ends its sessions at once."""
     user = db.session.get(User, user_id)
-    reasons = _validate_scope(role, jurisdiction, county)
+    reasons = _validate_scope(role, jurisdiction, county, city)
     if reasons:
         raise Rejected(N_("Please correct the user details."), reasons)
     with transaction():
+        user.city = city
         if user.active and not active:
             user.session_nonce = new_session_nonce()
         user.role, user.jurisdiction, user.county, user.active = role, jurisdiction, county, active

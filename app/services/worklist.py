@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
 from app.models import Case, User, WorkItem
-from app.services import catalog, overdue, tasks
+from app.services import catalog, divisions, overdue, tasks
 
 SOON = dt.timedelta(days=3)
 LIMIT = 500
@@ -47,12 +47,13 @@ def _due_filter(query, due: str | None, now: dt.datetime):
 
 
 def _filter_options(user: User, lang: str) -> tuple[dict, dict]:
+    served = divisions.jurisdictions_of(user)
     processes = {p.key: (p.title_en if lang == "en" and p.title_en else p.title)
-                 for p in catalog.latest_processes() if p.jurisdiction == user.jurisdiction}
+                 for p in catalog.latest_processes() if p.jurisdiction in served}
     counties = {}
-    if user.jurisdiction:
-        record = catalog.jurisdiction(user.jurisdiction)
-        counties = {c["code"]: record.county_name(c["code"], lang) for c in record.counties}
+    for key in served:
+        record = catalog.jurisdiction(key)
+        counties.update({c["code"]: record.county_name(c["code"], lang) for c in record.counties})
     return processes, counties
 
 
@@ -66,7 +67,7 @@ def worklist(user: User, now: dt.datetime, process: str | None = None,
         contains_eager(WorkItem.case).lazyload(Case.process_version),
         joinedload(WorkItem.claimed_by))
     result = Worklist(counts=tasks.stage_counts(user),
-                      county_filter=user.role in ("city", "expert"))
+                      county_filter=user.role in ("city", "province", "expert"))
     for item in db.session.scalars(query.limit(LIMIT)).unique():
         if item.claimed_by_id == user.id:
             result.mine.append(item)

@@ -57,7 +57,8 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         try:
             users.update_user(user.id, form.role.data, form.jurisdiction.data or None,
-                              form.county.data or None, form.active.data)
+                              form.county.data or None, form.active.data,
+                              city=form.city.data or None)
             flash(_("User %(name)s updated.", name=user.username), "success")
             return redirect(url_for("admin.users"))
         except Rejected as error:

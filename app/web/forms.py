@@ -71,8 +71,10 @@ class PasswordForm(FlaskForm):
 class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[SelectChoice(r, labels.ROLES[r]) for r in ROLES],
                        validators=[_required()])
-    jurisdiction = SelectField(_l("City"), validators=[Optional(), _listed()],
+    jurisdiction = SelectField(_l("Jurisdiction"), validators=[Optional(), _listed()],
                                validate_choice=False)
+    city = SelectField(_l("City within the province"), validators=[Optional(), _listed()],
+                       validate_choice=False)
     county = SelectField(_l("County / district"), validators=[Optional(), _listed()],
                          validate_choice=False)
     active = BooleanField(_l("Account active (may log in)"))
@@ -102,4 +104,9 @@ def fill_scope_choices(form, blank_jurisdiction: str, blank_county: str, lang: s
         SelectChoice(c["code"], j.county_name(c["code"], lang),
                      optgroup=accounts.jurisdiction_name(j, lang))
         for j in found for c in j.counties]
+    if hasattr(form, "city"):  # the cities of multi-city (provincial) jurisdictions
+        form.city.choices = [SelectChoice("", blank_county)] + [
+            SelectChoice(c["code"], c["name_en"] if lang == "en" and c.get("name_en")
+                         else c["name"], optgroup=accounts.jurisdiction_name(j, lang))
+            for j in found for c in j.cities or []]
     return found

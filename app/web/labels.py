@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 ROLES = {
     "applicant": _l("Applicant"), "county": _l("County authority"), "city": _l("City authority"),
+    "province": _l("Provincial authority"),
     "expert": _l("Expert"), "auditor": _l("Auditor"), "designer": _l("Process designer"),
     "admin": _l("Administrator"),
 }

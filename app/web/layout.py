@@ -23,10 +23,11 @@ SOON = dt.timedelta(days=3)
 # (endpoint, label, roles that see it)
 NAV = [
     ("applicant.index", _l("My applications"), ("applicant",)),
-    ("worklist.index", _l("Worklist"), ("applicant", "county", "city", "expert")),
-    ("cases.index", _l("Cases"), ("applicant", "county", "city", "expert", "auditor", "admin")),
+    ("worklist.index", _l("Worklist"), ("applicant", "county", "city", "province", "expert")),
+    ("cases.index", _l("Cases"),
+     ("applicant", "county", "city", "province", "expert", "auditor", "admin")),
     ("processes.index", _l("Procedures"), ("designer", "admin", "auditor")),
-    ("titles.index", _l("Registry of titles"), ("county", "city", "auditor", "admin")),
+    ("titles.index", _l("Registry of titles"), ("county", "city", "province", "auditor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.calendar", _l("Working-day calendar"), ("admin",)),
 ]

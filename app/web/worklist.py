@@ -12,8 +12,8 @@ from app.web.layout import now
 bp = Blueprint("worklist", __name__)
 
 HOME = {"applicant": "applicant.index", "county": "worklist.index", "city": "worklist.index",
-        "expert": "worklist.index", "auditor": "cases.index", "designer": "processes.index",
-        "admin": "admin.users"}
+        "province": "worklist.index", "expert": "worklist.index", "auditor": "cases.index",
+        "designer": "processes.index", "admin": "admin.users"}
 FILTERS = ("process", "stage", "county", "due")
 
 
