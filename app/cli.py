@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.errors import AppError
 from app.extensions import db
 from app.models import Case
-from app.services import audit, calendar_days, catalog, demo, timers, users
+from app.services import audit, calendar_days, catalog, demo, timers, trace, users
 
 processes_cli = AppGroup("processes", help="Check and load BPMN, DMN and forms.")
 users_cli = AppGroup("users", help="Manage users.")
@@ -65,6 +65,26 @@ def processes_check(path):
     if problems:
         sys.exit(1)
     click.echo("all processes and forms are valid")
+
+
+@processes_cli.command("trace")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Where to write the table (default: docs/TRACEABILITY.md).")
+def processes_trace(output):
+    """Write docs/TRACEABILITY.md (clauses -> citing elements); exit 1 listing each problem."""
+    try:
+        packages = catalog.read_packages(current_app.config["PROCESS_DIR"])
+    except AppError as error:
+        _fail(error)
+    traces = trace.trace_packages(packages, trace.read_forms(current_app.config["FORM_DIR"]))
+    target = Path(output or Path(current_app.root_path).parent / "docs" / "TRACEABILITY.md")
+    target.write_text(trace.render(traces), encoding="utf-8")
+    problems = [problem for item in traces for problem in item.problems]
+    for problem in problems:
+        click.echo(f"{problem.file or '-'}\t{problem.element or '-'}\t{problem.text()}")
+    if problems:
+        sys.exit(1)
+    click.echo(f"wrote {target}")
 
 
 @processes_cli.command("load")

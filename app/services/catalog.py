@@ -19,7 +19,7 @@ from app import engine, formdefs
 from app.errors import N_, DefinitionError, NotFound
 from app.extensions import db
 from app.models import FormVersion, Jurisdiction, ProcessVersion, User
-from app.services import divisions, legal_basis, transaction
+from app.services import divisions, legal_basis, trace, transaction
 
 META_KEYS = {"key", "name", "ref_prefix", "counties", "processes"}
 
@@ -114,6 +114,8 @@ def check_all(process_dir, form_dir) -> list[DefinitionError]:
         return problems + [error]
     for package in packages:
         problems.extend(_check_package(package, forms if forms else _any_form)[1])
+    # Clause traceability (docs/PROCESSES.md "Traceability"), for folders listing `clauses:`.
+    problems.extend(trace.check_packages(packages, form_dir))
     return problems
 
 
