@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from app import create_app
 from app.config import ROOT, TestConfig
@@ -208,8 +209,11 @@ def test_demo_load_prints_every_login_and_is_idempotent(empty_app):
     assert ["km_county_wuhua", "demo1234", "county", "kunming/wuhua"] in logins
     assert ["lc_expert2", "demo1234", "expert", "liaocheng"] in logins
     assert ["admin", "demo1234", "admin"] in logins
-    assert len(logins) == 21 and first.output == second.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 21
+    # every demo user of every jurisdiction's meta.yaml, and the administrator
+    expected = 1 + sum(len(yaml.safe_load(meta.read_text(encoding="utf-8"))["demo_users"])
+                       for meta in (ROOT / "processes").glob("*/meta.yaml"))
+    assert len(logins) == expected and first.output == second.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == expected
 
 
 # --- calendar ---------------------------------------------------------------------------------
