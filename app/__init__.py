@@ -98,10 +98,12 @@ def register_blueprints(app: Flask) -> None:
     from app.web import (
         admin,
         api,
+        api_calls,
         applicant,
         audit,
         auth,
         basis,
+        calls,
         cases,
         display,
         follow_ups,
@@ -115,8 +117,8 @@ def register_blueprints(app: Flask) -> None:
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
-    for module in (api, auth, worklist, tasks, cases, follow_ups, applicant, audit, admin,
-                   processes, titles):
+    for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups, applicant, audit,
+                   admin, processes, titles, calls):
         app.register_blueprint(module.bp)
 
 

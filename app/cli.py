@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.errors import AppError
 from app.extensions import db
 from app.models import Case
-from app.services import audit, calendar_days, catalog, demo, timers, trace, users
+from app.services import audit, calendar_days, calls, catalog, demo, timers, trace, users
 
 processes_cli = AppGroup("processes", help="Check and load BPMN, DMN and forms.")
 users_cli = AppGroup("users", help="Manage users.")
@@ -23,6 +23,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 timers_cli = AppGroup("timers", help="Fire due timers.")
 calendar_cli = AppGroup("calendar", help="Working-day calendar overrides.")
 audit_cli = AppGroup("audit", help="Verify case histories.")
+calls_cli = AppGroup("calls", help="Calls for applications (application windows, deadlines).")
 
 
 def _fail(error: AppError) -> None:
@@ -116,7 +117,8 @@ def users_create(name, role, jurisdiction, city, county, password):
 
 @demo_cli.command("load")
 def demo_load():
-    """Create demo users for every role and jurisdiction and print their logins."""
+    """Create demo users for every role and jurisdiction and print their logins; open a call
+    of every startable procedure around today."""
     if current_app.config["PRODUCTION"]:
         # Their published password is exempt from the password policy.
         click.echo("demo users are not loaded when APP_ENV=production", err=True)
@@ -125,6 +127,9 @@ def demo_load():
         scope = "/".join(p for p in (login.get("jurisdiction"), login.get("city"),
                                      login.get("county")) if p)
         click.echo(f"{login['username']:<24} {login['password']:<10} {login['role']:<10} {scope}")
+    # One call per startable procedure around today (`calls list` shows them); the output
+    # stays the list of logins, one a line.
+    demo.open_demo_calls(dt.datetime.now(dt.timezone.utc))
 
 
 @timers_cli.command("run")
@@ -181,7 +186,36 @@ def audit_verify(ref, all_cases):
     sys.exit(1 if failed else 0)
 
 
+@calls_cli.command("open")
+@click.argument("process")
+@click.option("--year", required=True)
+@click.option("--opens", "opens_on", required=True, help="First day of the window, YYYY-MM-DD.")
+@click.option("--closes", "closes_on", required=True, help="Last day of the window.")
+@click.option("--recommend-by", "recommend_by", required=True,
+              help="Last day of the county recommendations (Asia/Shanghai).")
+@click.option("--title")
+def calls_open(process, year, opens_on, closes_on, recommend_by, title):
+    """Open the call of PROCESS for a year; print its id."""
+    raw = {"year": year, "opens_on": opens_on, "closes_on": closes_on,
+           "recommend_by": recommend_by, "title": title}
+    try:
+        call = calls.open_call(None, process, raw, dt.datetime.now(dt.timezone.utc))
+    except AppError as error:
+        _fail(error)
+    click.echo(f"opened call {call.id}: {call.title} {call.opens_on}..{call.closes_on}, "
+               f"recommend by {call.recommend_by}")
+
+
+@calls_cli.command("list")
+def calls_list():
+    """List the calls: id, procedure, year, window, recommendation deadline."""
+    for call in calls.list_calls(None):
+        click.echo(f"{call.id:<5} {call.process_key:<32} {call.year} "
+                   f"{call.opens_on}..{call.closes_on} recommend-by {call.recommend_by}"
+                   f"{' closed' if call.closed_at else ''}")
+
+
 def register(app: Flask) -> None:
     for command in (init_db, worker, processes_cli, users_cli, demo_cli, timers_cli,
-                    calendar_cli, audit_cli):
+                    calendar_cli, audit_cli, calls_cli):
         app.cli.add_command(command)

@@ -165,6 +165,8 @@ class Case(db.Model):
     next_timer_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
     waiting: Mapped[list] = mapped_column(sa.JSON, default=list)
     completed_elements: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The call (申报批次) whose window was open when the case started; None without calls.
+    call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("call.id"), index=True)
     ended: Mapped[bool] = mapped_column(default=False)
     valid_from: Mapped[dt.date | None]
     valid_until: Mapped[dt.date | None]
@@ -178,6 +180,25 @@ class Case(db.Model):
     children: Mapped[list[Case]] = relationship(order_by="Case.id")
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class Call(db.Model):
+    """A call for applications (申报批次) of one procedure and year: its window and the
+    county recommendation deadline, dates read in Asia/Shanghai (see services/calls.py)."""
+
+    __table_args__ = (sa.UniqueConstraint("process_key", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(sa.String(80), index=True)
+    jurisdiction: Mapped[str] = mapped_column(sa.String(40), index=True)
+    year: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    opens_on: Mapped[dt.date]
+    closes_on: Mapped[dt.date]
+    recommend_by: Mapped[dt.date]
+    closed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    created_by: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 
 class RefCounter(db.Model):

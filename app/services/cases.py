@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
 from app.services import (
     access,
+    calls,
     catalog,
     divisions,
     legal_basis,
@@ -37,7 +38,9 @@ def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
             raise NotAllowed(N_("This procedure cannot be started in your jurisdiction."))
         legal_basis.require_open(version, now)
         titles.require_no_valid_title(user, process_key, now)
+        call = calls.open_call_for(process_key, now)
         case = progress.new_case(version, user, now, user.username)
+        case.call_id = call.id if call else None
     return case
 
 
@@ -125,5 +128,5 @@ def case_json(user: User, case: Case) -> dict:
         "certificate_no": case.certificate_no, "next_timer_at": _iso(case.next_timer_at),
         "waiting": case.waiting, "lock_version": case.lock_version,
         "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
-        "legal_basis": legal_basis.case_basis(case),
+        "legal_basis": legal_basis.case_basis(case), "call_id": case.call_id,
     }

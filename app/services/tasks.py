@@ -17,6 +17,7 @@ from app.services import (
     access,
     audit,
     calendar_days,
+    calls,
     catalog,
     lock_case,
     precheck,
@@ -238,6 +239,7 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
         form, choices = form_for(item, lang)
         clean = formdefs.validate_data(form, dict(data), choices, lang, case.data)
         _require_override(case, form, clean)
+        calls.require_recommendation_in_time(case, item, form.names(), clean, now)
         titles.require_credit_code_free(case, clean, now)
         _check_files(case, form, clean)
         step = engine.complete(case.process_version.spec, case.state, item.id, clean, now,

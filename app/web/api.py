@@ -52,10 +52,16 @@ def authenticate():
     if request.endpoint == "api.titles" and not header:  # the public registry of titles
         g.api_user = None
         return
+    g.api_user = bearer_user(header)
+
+
+def bearer_user(header: str):
+    """Return the user of an `Authorization: Bearer <token>` header; raise Unauthenticated."""
     token = header[7:].strip() if header.startswith("Bearer ") else ""
-    g.api_user = users.user_for_token(token) if token else None
-    if g.api_user is None:
+    user = users.user_for_token(token) if token else None
+    if user is None:
         raise Unauthenticated(N_("Missing or invalid API token (Authorization: Bearer <token>)."))
+    return user
 
 
 def _body() -> dict:
