@@ -291,3 +291,24 @@ def test_approving_over_a_failed_precheck_needs_the_override_and_a_reason(case):
     answer = case.complete(COUNTY, "county_review", sx.COUNTY_OVERRIDE, "2026-03-10T09:00")
 
     assert [t["name"] for t in answer["tasks"]] == ["site_inspection"]
+
+
+# --- a call (申报批次): the province opens it, the county recommends by its deadline ----------
+
+WINDOW = {"year": 2026, "opens_on": "2026-03-01", "closes_on": "2026-03-15",
+          "recommend_by": "2026-03-25"}
+
+
+def test_the_province_opens_the_call_and_the_county_recommends_by_its_deadline(case):
+    case.api.post(CITY, "/api/calls", {"process": "shanxi_recognition", **WINDOW}, expect=403)
+    call = case.api.post(PROVINCE, "/api/calls", {"process": "shanxi_recognition", **WINDOW},
+                         expect=201)
+    at_county_recommendation(case)
+    assert case.case()["call_id"] == call["id"]
+
+    late = case.complete(COUNTY, "county_recommend", sx.RECOMMEND, "2026-03-26T00:00",
+                         expect=422)
+    assert "2026-03-25" in late["error"]
+    answer = case.complete(COUNTY, "county_recommend", sx.RECOMMEND, "2026-03-25T23:59")
+
+    assert [t["name"] for t in answer["tasks"]] == ["city_review"]
