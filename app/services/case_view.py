@@ -27,6 +27,7 @@ from app.services import (
     divisions,
     follow_ups,
     replacement,
+    trend,
     visibility,
 )
 from app.services.visibility import ShownEvent, chain
@@ -85,6 +86,7 @@ class CasePage:
     replaceable: list[WorkItem] = field(default_factory=list)  # experts the city may replace
     experts: list[tuple[str, str]] = field(default_factory=list)
     end_reason: str | None = None  # why the case ended as it did, when its process says
+    trend: trend.Trend | None = None  # the figures its periodic child cases reported
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -251,7 +253,7 @@ def _title(case: Case, lang: str) -> str:
 
 
 # The reasons a process records for ending a title or a case (shown to every reader).
-END_REASON_KEYS = ("revoked_reason", "expired_reason", "withdrawn_reason")
+END_REASON_KEYS = ("revoked_reason", "expired_reason", "withdrawn_reason", "outcome_reason")
 
 
 def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
@@ -263,6 +265,7 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
     ready = visibility.tasks(view, db.session.scalars(sa.select(WorkItem).where(
         WorkItem.case_id == case.id, WorkItem.status == "ready").order_by(WorkItem.created_at)))
     jurisdiction = catalog.jurisdiction(case.jurisdiction)
+    children = [c for c in cases.children_of(case) if access.can_see_case(user, c)]
     return CasePage(
         case=case, process_title=_title(case, lang),
         jurisdiction_name=_text(jurisdiction, "name", lang),
@@ -274,7 +277,7 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         timeline=timeline(case, shown, names, lang), ready=ready,
         workable=[i for i in ready if access.can_work(user, i)],
         parent=db.session.get(Case, case.parent_id) if case.parent_id else None,
-        children=[c for c in cases.children_of(case) if access.can_see_case(user, c)],
+        children=children, trend=trend.trend_of(case, children, lang),
         follow_ups=follow_ups.startable_on(user, case), diagram=diagram_state(case, ready),
         precheck=cases.precheck(case) if visibility.shows_precheck(view) else None,
         can_download=True, replaceable=replacement.replaceable(user, ready),

@@ -32,7 +32,8 @@ OUTCOME_KEYS = ("decision", "decision_reason", "recognized_on", "certificate_no"
 # The scalar case data an applicant may read; every other scalar steers the procedure.
 PUBLIC_FACTS = ("case_ref", "case_status", "jurisdiction", "parent_ref", "recognized_on",
                 "certificate_no", "valid_from", "valid_until", "withdrawn_reason",
-                "expired_reason", "revoked_reason", "revoked_on", "renewal_count")
+                "expired_reason", "revoked_reason", "revoked_on", "renewal_count",
+                "outcome_reason")
 # A follow-up case's snapshot of the base's own title (its own application and facts).
 OWN_SNAPSHOTS = ("title",)
 # Events whose data names no one's content (timers, claims, child cases).
