@@ -19,7 +19,7 @@ from app import engine, formdefs
 from app.errors import N_, DefinitionError, NotFound
 from app.extensions import db
 from app.models import FormVersion, Jurisdiction, ProcessVersion, User
-from app.services import legal_basis, transaction
+from app.services import legal_basis, lint, transaction
 
 META_KEYS = {"key", "name", "ref_prefix", "counties", "processes"}
 
@@ -64,12 +64,28 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
     definitions, problems = engine.check_definitions(package.files)
     for problem in problems:  # the engine knows bare file names; say which jurisdiction's
         problem.file = str(package.folder / problem.file) if problem.file else problem.file
+    meta_file = package.folder / "meta.yaml"
+    problems += legal_basis.check_meta(package.meta, str(meta_file))
+    problems += lint.demo_user_problems(package.meta, meta_file)
+    problems += lint.duplicate_problems(package.meta, meta_file)
+    facts, roots = engine.read_facts(package.files)
+    problems += lint.layout(package.folder, roots)
+    if any(isinstance(p, engine.ParseError) for p in problems):
+        return definitions, problems  # what a failed file defines is unknown: no guesses
+    problems += _check_listing(package, definitions, forms)
+    problems += lint.name_problems(package.folder, facts, facts.defined)
+    if not isinstance(forms, _AnyForm):
+        problems += lint.choice_problems(package.folder, facts, forms)
+        problems += lint.review_problems(package.folder, facts, roots, forms)
+    return definitions, problems
+
+
+def _check_listing(package: Package, definitions: dict, forms: dict) -> list[DefinitionError]:
     meta_file = str(package.folder / "meta.yaml")
     listed = {p["key"]: p for p in package.meta["processes"]}
-    problems += legal_basis.check_meta(package.meta, meta_file)
-    for key in listed.keys() - definitions.keys():
-        problems.append(DefinitionError(N_("process %(key)s listed in meta.yaml is not in any "
-                                           "BPMN file"), meta_file, key=key))
+    problems = [DefinitionError(N_("process %(key)s listed in meta.yaml is not in any BPMN file"),
+                                meta_file, key=key)
+                for key in sorted(listed.keys() - definitions.keys())]
     for definition in definitions.values():
         file = str(package.folder / listed.get(definition.key, {}).get("file", definition.key))
         for task in definition.user_tasks:
@@ -77,7 +93,7 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
                 problems.append(DefinitionError(
                     N_("form forms/%(form)s.yaml does not exist"), file, task.id, form=task.form))
         problems.extend(_check_override(definition, forms, file))
-    return definitions, problems
+    return problems
 
 
 OVERRIDE_FIELDS = {"decision", "precheck_override", "precheck_override_reason"}
@@ -109,9 +125,79 @@ def check_all(process_dir, form_dir) -> list[DefinitionError]:
         packages = read_packages(process_dir)
     except DefinitionError as error:
         return problems + [error]
+    return problems + _check_packages(packages, forms, Path(form_dir))
+
+
+def _check_packages(packages: list[Package], forms: dict, form_dir: Path,
+                    siblings: dict | None = None) -> list[DefinitionError]:
+    problems, used = [], []
     for package in packages:
-        problems.extend(_check_package(package, forms if forms else _any_form)[1])
-    return problems
+        found = _check_package(package, forms if forms else _any_form)[1]
+        problems.extend(found)
+        failed = any(isinstance(p, engine.ParseError) for p in found)
+        used.append((engine.read_facts(package.files)[0], failed))
+    metas = {**(siblings or {}), **{p.folder / "meta.yaml": p.meta for p in packages}}
+    problems += lint.across_problems(metas)
+    if forms:
+        problems += lint.show_data_problems(used, forms, form_dir)
+    return _unique(problems)
+
+
+def _unique(problems: list[DefinitionError]) -> list[DefinitionError]:
+    seen, kept = set(), []
+    for problem in problems:
+        key = (problem.file, problem.element, problem.line, problem.text())
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
+
+
+def check_path(path, process_dir, form_dir) -> list[DefinitionError]:
+    """Return every problem of exactly `path`: a processes folder, one jurisdiction folder, or
+    one .bpmn, .dmn, meta.yaml or form .yaml file (forms are looked up in forms/ beside)."""
+    path = Path(path)
+    if path.suffix == ".yaml" and path.name != "meta.yaml":
+        beside = path.parent.parent / "processes"
+        found = check_all(beside if beside.is_dir() else process_dir, path.parent)
+        return [p for p in found if _names(p.file, path)]
+    form_dir = _forms_beside(path, Path(form_dir))
+    if path.is_dir() and not (path / "meta.yaml").exists():
+        return check_all(path, form_dir)
+    folder = path if path.is_dir() else path.parent
+    forms = {} if formdefs.check_forms(form_dir) else formdefs.load_forms(form_dir)
+    try:
+        package = _read_package(folder)
+    except DefinitionError as error:
+        return [error]
+    found = _check_packages([package], forms, form_dir, _sibling_metas(folder))
+    if path.is_dir():
+        return [p for p in found if Path(p.file).parent == folder]
+    return [p for p in found if _names(p.file, path)]
+
+
+def _names(file: str, path: Path) -> bool:
+    return Path(file).parts[-2:] == path.parts[-2:]
+
+
+def _forms_beside(path: Path, default: Path) -> Path:
+    for parent in path.resolve().parents:
+        if (parent / "forms").is_dir() and (parent / "processes").is_dir():
+            return parent / "forms"
+    return default
+
+
+def _sibling_metas(folder: Path) -> dict[Path, dict]:
+    """The other jurisdictions' meta.yaml beside `folder` (for duplicate keys), read leniently."""
+    metas = {}
+    for other in sorted(folder.parent.iterdir()):
+        try:
+            meta = formdefs.load_yaml((other / "meta.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        if other != folder and isinstance(meta, dict):
+            metas[other / "meta.yaml"] = meta
+    return metas
 
 
 class _AnyForm(dict):
