@@ -246,12 +246,22 @@ def process_options(meta: dict, entry: dict) -> dict:
     return json.loads(json.dumps(options, sort_keys=True, default=str))
 
 
-def _save_process(package: Package, entry: dict, definition, author: str) -> bool:
+def _files_of(package: Package, facts, key: str) -> dict[str, str]:
+    """The DMN files whose decisions process `key` calls, by name."""
+    names = {facts.decisions[d] for d in facts.calls.get(key, ()) if d in facts.decisions}
+    return {name: package.files[name].decode("utf-8") for name in sorted(names)}
+
+
+def _save_process(package: Package, entry: dict, definition, facts, author: str) -> bool:
+    """Publish a version of one process when its BPMN, the DMN it calls, the forms of its
+    user tasks or its options changed; other files of the folder do not matter."""
     bpmn = package.files[entry["file"]]
-    dmn = {name: content.decode("utf-8") for name, content in package.files.items()
-           if name.endswith(".dmn")}
+    dmn = _files_of(package, facts, entry["key"])
+    forms = {key: _latest(FormVersion, key) for key in sorted(
+        {t.form for t in definition.user_tasks if t.form})}
     options = process_options(package.meta, entry)
-    sha = _sha(bpmn, *(package.files[n] for n in sorted(dmn)),
+    sha = _sha(bpmn, *(text.encode("utf-8") for text in dmn.values()),
+               json.dumps({k: f.sha256 for k, f in forms.items()}, sort_keys=True).encode(),
                json.dumps(options, sort_keys=True).encode("utf-8"))
     latest = _latest(ProcessVersion, entry["key"])
     if latest is not None and latest.sha256 == sha:
@@ -263,7 +273,7 @@ def _save_process(package: Package, entry: dict, definition, author: str) -> boo
         startable=bool(entry.get("startable", True)) and not options.get("follow_up"),
         options={**options, "start_lane": definition.start_lane},
         bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
-        note="loaded from processes/"))
+        forms={k: f.version for k, f in forms.items()}, note="loaded from processes/"))
     return True
 
 
@@ -277,6 +287,7 @@ def _save_forms(form_dir) -> int:
             db.session.add(FormVersion(key=path.stem, version=(latest.version + 1) if latest
                                        else 1, source=source, sha256=sha))
             created += 1
+    db.session.flush()  # the processes pin these versions
     return created
 
 
@@ -292,9 +303,10 @@ def load_all(process_dir, form_dir, author: str = "system") -> dict[str, int]:
         for package in read_packages(process_dir):
             _save_jurisdiction(package.meta)
             definitions, _ = _check_package(package, forms)
+            facts = engine.read_facts(package.files)[0]
             for entry in package.meta["processes"]:
                 counts["processes"] += _save_process(
-                    package, entry, definitions[entry["key"]], author)
+                    package, entry, definitions[entry["key"]], facts, author)
     return counts
 
 
@@ -326,12 +338,20 @@ def _parse_form(key: str, source: str) -> formdefs.FormDef:
     return formdefs.parse_form(formdefs.load_yaml(source), file=f"forms/{key}.yaml")
 
 
-def form(key: str) -> formdefs.FormDef:
-    """Return the latest version of form `key`; raise NotFound."""
-    record = _latest(FormVersion, key)
+def form(key: str, version: int | None = None) -> formdefs.FormDef:
+    """Return form `key` at `version` (default: its latest version); raise NotFound."""
+    record = _latest(FormVersion, key) if version is None else db.session.scalars(
+        sa.select(FormVersion).where(FormVersion.key == key, FormVersion.version == version)
+    ).first()
     if record is None:
         raise NotFound(N_("Form %(key)s does not exist."), key=key)
     return _parse_form(key, record.source)
+
+
+def case_form(case, key: str) -> formdefs.FormDef:
+    """Return the version of form `key` that `case`'s process version pinned (the latest one
+    for a form it did not pin, or a version published before pins existed); raise NotFound."""
+    return form(key, (case.process_version.forms or {}).get(key))
 
 
 def jurisdiction(key: str) -> Jurisdiction:
