@@ -66,6 +66,8 @@ class Facts:
     calls: dict[str, set[str]] = field(default_factory=dict)
     # decision id -> DMN file that holds it
     decisions: dict[str, str] = field(default_factory=dict)
+    # (file, element id) -> XML line, to give other checks' problems their line
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def parse_xml(name: str, content: bytes) -> etree._ElementTree:
@@ -91,6 +93,8 @@ def read_facts(files: Mapping[str, bytes]) -> tuple[Facts, dict[str, object]]:
             root = parse_xml(name, content).getroot()
         except DefinitionError:
             continue
+        facts.lines.update({(name, e.get("id")): e.sourceline or 0 for e in root.iter()
+                            if isinstance(e.tag, str) and e.get("id")})
         if name.endswith(".dmn"):
             read_dmn(name, root, facts)
         else:

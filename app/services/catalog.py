@@ -69,6 +69,7 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
     problems += lint.demo_user_problems(package.meta, meta_file)
     problems += lint.duplicate_problems(package.meta, meta_file)
     facts, roots = engine.read_facts(package.files)
+    _add_lines(problems, package.folder, facts.lines)
     problems += lint.layout(package.folder, roots)
     if any(isinstance(p, engine.ParseError) for p in problems):
         return definitions, problems  # what a failed file defines is unknown: no guesses
@@ -78,6 +79,14 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
         problems += lint.choice_problems(package.folder, facts, forms)
         problems += lint.review_problems(package.folder, facts, roots, forms)
     return definitions, problems
+
+
+def _add_lines(problems: list[DefinitionError], folder: Path, lines: dict) -> None:
+    """Give the engine's problems the XML line of their element (a table's is "task/table")."""
+    for problem in problems:
+        name = Path(problem.file).name if problem.file else ""
+        if not problem.line and problem.element and Path(problem.file).parent == folder:
+            problem.line = lines.get((name, problem.element.split("/")[0]), 0)
 
 
 def _check_listing(package: Package, definitions: dict, forms: dict) -> list[DefinitionError]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
+from app import create_app
+from app.config import ROOT, TestConfig
 from app.services import catalog
 
 
@@ -230,3 +231,31 @@ def test_a_schema_error_names_the_element_and_its_line(repo):
     assert len(problems) == 1, [str(p) for p in problems]
     assert Path(problems[0].file).name == "revocation.bpmn"
     assert problems[0].line == line and problems[0].element
+
+
+def test_the_command_checks_one_jurisdiction_folder_and_prints_file_line_element(repo):
+    line = replace(repo / "processes/kunming/recognition.bpmn", "precheck_passed or",
+                   "precheck_pased or")
+    app = create_app(TestConfig)
+
+    broken = app.test_cli_runner().invoke(args=["processes", "check",
+                                                str(repo / "processes/kunming")])
+    fine = app.test_cli_runner().invoke(args=["processes", "check",
+                                              str(repo / "processes/liaocheng")])
+
+    assert broken.exit_code == 1, broken.output
+    where_, element, sentence = broken.output.splitlines()[0].split("\t")
+    assert where_ == f"{repo / 'processes/kunming/recognition.bpmn'}:{line}"
+    assert element.startswith("flow_") and "precheck_pased" in sentence
+    assert fine.exit_code == 0 and "valid" in fine.output
+
+
+def test_an_engine_problem_also_names_the_line_of_its_element(repo):
+    bpmn = repo / "processes/kunming/recognition.bpmn"
+    replace(bpmn, 'case_status = "in_review"', "import os")
+    line = bpmn.read_text(encoding="utf-8")[:bpmn.read_text(encoding="utf-8").index(
+        '<bpmn:scriptTask id="set_in_review"')].count("\n") + 1
+
+    problems = check(repo)
+
+    assert where(problems) == [("recognition.bpmn", "set_in_review", line)]
