@@ -156,6 +156,8 @@ def _bpmn_expressions(file: str, root) -> Iterator[Expression]:
             if not ISO_LITERAL.match(_text(element)):  # the event, not its definition
                 yield Expression(file, _owner_id(element.getparent().getparent()),
                                  element.sourceline or 0, "timer", _text(element))
+    for element in root.iter(_q("spiff:messagePayload")):
+        yield _expression(file, element, "message payload")
     for element in root.iter(_q("spiff:property")):
         if element.get("name") in ("dueDate", "notBefore"):
             yield Expression(file, _owner_id(element), element.sourceline or 0,

@@ -166,6 +166,8 @@ def check_path(path, process_dir, form_dir) -> list[DefinitionError]:
     """Return every problem of exactly `path`: a processes folder, one jurisdiction folder, or
     one .bpmn, .dmn, meta.yaml or form .yaml file (forms are looked up in forms/ beside)."""
     path = Path(path)
+    if not path.exists():
+        return [DefinitionError(N_("%(path)s does not exist"), str(path), path=str(path))]
     if path.suffix == ".yaml" and path.name != "meta.yaml":
         beside = path.parent.parent / "processes"
         found = check_all(beside if beside.is_dir() else process_dir, path.parent)

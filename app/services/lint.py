@@ -173,6 +173,9 @@ def duplicate_problems(meta: Mapping, meta_file: Path) -> list[DefinitionError]:
             for what, values in lists.items() for value in _twice(values)]
 
 
+NEEDLES = {"jurisdiction key": "key", "ref_prefix": "ref_prefix", "process key": "key"}
+
+
 def across_problems(metas: Mapping[Path, Mapping]) -> list[DefinitionError]:
     """Return a problem for each jurisdiction key, ref_prefix or process key that two
     jurisdictions share (a case reference or a process lookup would be ambiguous)."""
@@ -184,7 +187,7 @@ def across_problems(metas: Mapping[Path, Mapping]) -> list[DefinitionError]:
         for what, value in values:
             owners.setdefault((what, str(value)), []).append(file)
     return [DefinitionError(N_("%(what)s %(value)s is also used by %(other)s"), str(file),
-                            value, line=_yaml_line(file, value), what=what, value=value,
-                            other=str(next(f for f in files if f != file)))
+                            value, line=_yaml_line(file, f"{NEEDLES[what]}: {value}"), what=what,
+                            value=value, other=str(next(f for f in files if f != file)))
             for (what, value), files in owners.items() if len(set(files)) > 1
             for file in files]
