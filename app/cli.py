@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.errors import AppError
 from app.extensions import db
 from app.models import Case
-from app.services import audit, calendar_days, catalog, demo, timers, users
+from app.services import audit, calendar_days, catalog, checks, demo, timers, users
 
 processes_cli = AppGroup("processes", help="Check and load BPMN, DMN and forms.")
 users_cli = AppGroup("users", help="Manage users.")
@@ -59,7 +59,7 @@ def init_db():
 def processes_check(path):
     """Validate BPMN, DMN and forms (all, or exactly PATH); exit 1 listing each problem."""
     config = current_app.config
-    problems = (catalog.check_path(path, config["PROCESS_DIR"], config["FORM_DIR"]) if path
+    problems = (checks.check_path(path, config["PROCESS_DIR"], config["FORM_DIR"]) if path
                 else catalog.check_all(config["PROCESS_DIR"], config["FORM_DIR"]))
     for problem in problems:
         where = f"{problem.file}:{problem.line}" if problem.file and problem.line else problem.file

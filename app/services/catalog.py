@@ -33,7 +33,8 @@ class Package:
     files: dict[str, bytes]
 
 
-def _read_package(folder: Path) -> Package:
+def read_package(folder: Path) -> Package:
+    """Return the jurisdiction package in `folder`; raise DefinitionError."""
     meta_path = folder / "meta.yaml"
     if not meta_path.exists():
         raise DefinitionError(N_("meta.yaml is missing"), file=str(meta_path))
@@ -56,7 +57,7 @@ def _read_package(folder: Path) -> Package:
 def read_packages(process_dir: str | Path) -> list[Package]:
     """Return every jurisdiction package under `process_dir`; raise DefinitionError."""
     root = Path(process_dir)
-    return [_read_package(d) for d in sorted(root.iterdir())
+    return [read_package(d) for d in sorted(root.iterdir())
             if d.is_dir() and (d / "meta.yaml").exists()]
 
 
@@ -134,11 +135,13 @@ def check_all(process_dir, form_dir) -> list[DefinitionError]:
         packages = read_packages(process_dir)
     except DefinitionError as error:
         return problems + [error]
-    return problems + _check_packages(packages, forms, Path(form_dir))
+    return problems + check_packages(packages, forms, Path(form_dir))
 
 
-def _check_packages(packages: list[Package], forms: dict, form_dir: Path,
-                    siblings: dict | None = None) -> list[DefinitionError]:
+def check_packages(packages: list[Package], forms: dict, form_dir: Path,
+                   siblings: dict | None = None) -> list[DefinitionError]:
+    """Return the problems of `packages` and of the forms they use; `siblings` are other
+    jurisdictions' meta.yaml that share the key, ref_prefix and process key spaces."""
     problems, used = [], []
     for package in packages:
         found = _check_package(package, forms if forms else _any_form)[1]
@@ -160,55 +163,6 @@ def _unique(problems: list[DefinitionError]) -> list[DefinitionError]:
             seen.add(key)
             kept.append(problem)
     return kept
-
-
-def check_path(path, process_dir, form_dir) -> list[DefinitionError]:
-    """Return every problem of exactly `path`: a processes folder, one jurisdiction folder, or
-    one .bpmn, .dmn, meta.yaml or form .yaml file (forms are looked up in forms/ beside)."""
-    path = Path(path)
-    if not path.exists():
-        return [DefinitionError(N_("%(path)s does not exist"), str(path), path=str(path))]
-    if path.suffix == ".yaml" and path.name != "meta.yaml":
-        beside = path.parent.parent / "processes"
-        found = check_all(beside if beside.is_dir() else process_dir, path.parent)
-        return [p for p in found if _names(p.file, path)]
-    form_dir = _forms_beside(path, Path(form_dir))
-    if path.is_dir() and not (path / "meta.yaml").exists():
-        return check_all(path, form_dir)
-    folder = path if path.is_dir() else path.parent
-    forms = {} if formdefs.check_forms(form_dir) else formdefs.load_forms(form_dir)
-    try:
-        package = _read_package(folder)
-    except DefinitionError as error:
-        return [error]
-    found = _check_packages([package], forms, form_dir, _sibling_metas(folder))
-    if path.is_dir():
-        return [p for p in found if Path(p.file).parent == folder]
-    return [p for p in found if _names(p.file, path)]
-
-
-def _names(file: str, path: Path) -> bool:
-    return Path(file).parts[-2:] == path.parts[-2:]
-
-
-def _forms_beside(path: Path, default: Path) -> Path:
-    for parent in path.resolve().parents:
-        if (parent / "forms").is_dir() and (parent / "processes").is_dir():
-            return parent / "forms"
-    return default
-
-
-def _sibling_metas(folder: Path) -> dict[Path, dict]:
-    """The other jurisdictions' meta.yaml beside `folder` (for duplicate keys), read leniently."""
-    metas = {}
-    for other in sorted(folder.parent.iterdir()):
-        try:
-            meta = formdefs.load_yaml((other / "meta.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            continue
-        if other != folder and isinstance(meta, dict):
-            metas[other / "meta.yaml"] = meta
-    return metas
 
 
 class _AnyForm(dict):

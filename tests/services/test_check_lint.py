@@ -10,7 +10,7 @@ import pytest
 
 from app import create_app
 from app.config import ROOT, TestConfig
-from app.services import catalog
+from app.services import checks
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def replace(path: Path, old: str, new: str) -> int:
 
 
 def check(repo: Path, path: str = "processes/kunming"):
-    return catalog.check_path(repo / path, repo / "processes", repo / "forms")
+    return checks.check_path(repo / path, repo / "processes", repo / "forms")
 
 
 def where(problems) -> list[tuple[str, str, int]]:
