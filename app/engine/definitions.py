@@ -77,7 +77,8 @@ def _parser(files: Mapping[str, bytes]) -> tuple[SpiffBpmnParser, list[Definitio
         try:
             tree = parse_xml(name, content)
         except DefinitionError as error:
-            problems.append(ParseError(error.message, error.file, **error.params))
+            problems.append(ParseError(error.message, error.file, line=error.line,
+                                       **error.params))
             continue
         try:
             if name.endswith(".dmn"):

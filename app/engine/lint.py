@@ -77,7 +77,8 @@ def parse_xml(name: str, content: bytes) -> etree._ElementTree:
     try:
         tree = etree.ElementTree(etree.fromstring(content, etree.XMLParser(**_HARDENED)))
     except etree.XMLSyntaxError as error:
-        raise DefinitionError(N_("malformed XML: %(error)s"), file=name, error=error.msg) from None
+        raise DefinitionError(N_("malformed XML: %(error)s"), file=name, error=error.msg,
+                              line=error.lineno or 0) from None
     # The byte search above misses a DTD in UTF-16 (or any non-ASCII-compatible) encoding.
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         raise DefinitionError(NO_DTD, file=name)
