@@ -205,7 +205,8 @@ def _compile(parser: SpiffBpmnParser, key: str) -> tuple[ProcessDefinition, list
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except (ValidationException, SpiffWorkflowException) as error:
-        raise _from_spiff(error) from None
+        owner = parser.process_parsers.get(key)
+        raise _from_spiff(error, getattr(owner, "filename", "") or "") from None
     problems = [p for file, ts in _user_tasks(spec, subprocess_specs) for p in _lint_task(file, ts)]
     tasks = tuple(
         UserTaskInfo(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, ts.lane,

@@ -259,3 +259,15 @@ def test_an_engine_problem_also_names_the_line_of_its_element(repo):
     problems = check(repo)
 
     assert where(problems) == [("recognition.bpmn", "set_in_review", line)]
+
+
+def test_a_call_to_a_missing_decision_names_file_task_and_line_and_nothing_else(repo):
+    bpmn = repo / "processes/kunming/rereview.bpmn"
+    replace(bpmn, "calledDecisionId>kunming_precheck<", "calledDecisionId>kunming_precheckx<")
+    text = bpmn.read_text(encoding="utf-8")
+    line = text[:text.index('<bpmn:businessRuleTask id="precheck"')].count("\n") + 1
+
+    problems = check(repo)
+
+    assert where(problems) == [("rereview.bpmn", "precheck", line)]
+    assert "kunming_precheckx" in problems[0].text()
