@@ -163,27 +163,34 @@ def _twice(values: Iterable[str]) -> list[str]:
 
 
 def duplicate_problems(meta: Mapping, meta_file: Path) -> list[DefinitionError]:
-    """Return a problem for each county, city or process key written twice in one meta.yaml."""
+    """Return a problem for each county, city, process key or demo user written twice in one
+    meta.yaml."""
     lists = {"county code": _codes(meta.get("counties")), "city code": _codes(meta.get("cities")),
              "process key": [str(p.get("key")) for p in meta.get("processes") or ()
-                             if isinstance(p, Mapping)]}
+                             if isinstance(p, Mapping)],
+             "demo user": [str(u.get("username")) for u in meta.get("demo_users") or ()
+                           if isinstance(u, Mapping)]}
     return [DefinitionError(N_("%(what)s %(value)s is used twice"), str(meta_file), value,
                             line=_yaml_line(meta_file, f"code: {value}")
-                            or _yaml_line(meta_file, f"key: {value}"), what=what, value=value)
+                            or _yaml_line(meta_file, f"key: {value}")
+                            or _yaml_line(meta_file, f"username: {value}"), what=what, value=value)
             for what, values in lists.items() for value in _twice(values)]
 
 
-NEEDLES = {"jurisdiction key": "key", "ref_prefix": "ref_prefix", "process key": "key"}
+NEEDLES = {"jurisdiction key": "key", "ref_prefix": "ref_prefix", "process key": "key",
+           "demo user": "username"}
 
 
 def across_problems(metas: Mapping[Path, Mapping]) -> list[DefinitionError]:
-    """Return a problem for each jurisdiction key, ref_prefix or process key that two
-    jurisdictions share (a case reference or a process lookup would be ambiguous)."""
+    """Return a problem for each jurisdiction key, ref_prefix, process key or demo username
+    that two jurisdictions share (a reference, a lookup or a login would be ambiguous)."""
     owners: dict[tuple[str, str], list[Path]] = {}
     for file, meta in metas.items():
         values = [("jurisdiction key", meta.get("key")), ("ref_prefix", meta.get("ref_prefix"))]
         values += [("process key", p.get("key")) for p in meta.get("processes") or ()
                    if isinstance(p, Mapping)]
+        values += [("demo user", u.get("username")) for u in meta.get("demo_users") or ()
+                   if isinstance(u, Mapping)]
         for what, value in values:
             owners.setdefault((what, str(value)), []).append(file)
     return [DefinitionError(N_("%(what)s %(value)s is also used by %(other)s"), str(file),

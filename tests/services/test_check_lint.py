@@ -271,3 +271,13 @@ def test_a_call_to_a_missing_decision_names_file_task_and_line_and_nothing_else(
 
     assert where(problems) == [("rereview.bpmn", "precheck", line)]
     assert "kunming_precheckx" in problems[0].text()
+
+
+def test_a_demo_username_two_jurisdictions_use_is_reported(repo):
+    line = replace(repo / "processes/liaocheng/meta.yaml", "username: lc_city,",
+                   "username: km_city,")
+
+    problems = check(repo, "processes/liaocheng")
+
+    assert where(problems) == [("meta.yaml", "km_city", line)]
+    assert problems[0].text().startswith("demo user km_city is also used by")
