@@ -61,6 +61,8 @@ class Facts:
 
     expressions: list[Expression] = field(default_factory=list)
     defined: set[str] = field(default_factory=set)
+    # names scripts assign (a form's variable a script rewrites may hold other values)
+    scripted: set[str] = field(default_factory=set)
     user_tasks: list[UserTask] = field(default_factory=list)
     # process id -> decision ids its business rule tasks call
     calls: dict[str, set[str]] = field(default_factory=dict)
@@ -139,6 +141,8 @@ def read_bpmn(file: str, root, facts: Facts) -> None:
             _text(d) for d in process.iter(_q("spiff:calledDecisionId")) if _text(d)}
     facts.expressions.extend(_bpmn_expressions(file, root))
     facts.defined |= _bpmn_defined(root)
+    for element in root.iter(_q("bpmn:script")):
+        facts.scripted |= expressions.names_written(_text(element))
     facts.user_tasks.extend(_user_tasks(file, root))
 
 

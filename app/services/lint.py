@@ -58,7 +58,8 @@ def _choices(forms: Mapping, form_keys: Iterable[str], field: str) -> set[str] |
 
 def choice_problems(folder: Path, facts, forms: Mapping) -> list[DefinitionError]:
     """Return a problem for each comparison with a value the form's choices do not offer."""
-    variables = engine.variables_of(facts.user_tasks)
+    variables = {name: keys for name, keys in engine.variables_of(facts.user_tasks).items()
+                 if name not in facts.scripted}
     problems = []
     for expression in facts.expressions:
         for comparison in engine.comparisons(expression.source, expression.mode):
