@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.errors import AppError
 from app.extensions import db
 from app.models import Case
-from app.services import audit, calendar_days, calls, catalog, demo, timers, trace, users
+from app.services import audit, calendar_days, calls, catalog, checks, demo, timers, trace, users
 
 processes_cli = AppGroup("processes", help="Check and load BPMN, DMN and forms.")
 users_cli = AppGroup("users", help="Manage users.")
@@ -58,11 +58,13 @@ def init_db():
 @processes_cli.command("check")
 @click.argument("path", required=False)
 def processes_check(path):
-    """Validate BPMN, DMN and forms; exit 1 listing each problem."""
-    process_dir = path or current_app.config["PROCESS_DIR"]
-    problems = catalog.check_all(process_dir, current_app.config["FORM_DIR"])
+    """Validate BPMN, DMN and forms (all, or exactly PATH); exit 1 listing each problem."""
+    config = current_app.config
+    problems = (checks.check_path(path, config["PROCESS_DIR"], config["FORM_DIR"]) if path
+                else catalog.check_all(config["PROCESS_DIR"], config["FORM_DIR"]))
     for problem in problems:
-        click.echo(f"{problem.file or '-'}\t{problem.element or '-'}\t{problem.text()}")
+        where = f"{problem.file}:{problem.line}" if problem.file and problem.line else problem.file
+        click.echo(f"{where or '-'}\t{problem.element or '-'}\t{problem.text()}")
     if problems:
         sys.exit(1)
     click.echo("all processes and forms are valid")

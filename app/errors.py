@@ -74,13 +74,15 @@ class DefinitionError(AppError):
 
     status = 422
 
-    def __init__(self, message: str, file: str = "", element: str = "", **params):
+    def __init__(self, message: str, file: str = "", element: str = "", line: int = 0,
+                 **params):
         super().__init__(message, **params)
         self.file = file
         self.element = element
+        self.line = line  # the XML line of the element, when known
 
     def __str__(self) -> str:
-        where = ":".join(p for p in (self.file, self.element) if p)
+        where = ":".join(p for p in (self.file, str(self.line or ""), self.element) if p)
         return f"{where}: {self.text()}" if where else self.text()
 
 

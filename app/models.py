@@ -84,6 +84,8 @@ class ProcessVersion(db.Model):
     bpmn: Mapped[str] = mapped_column(sa.Text, deferred=True)
     dmn: Mapped[dict] = mapped_column(sa.JSON, default=dict, deferred=True)
     spec: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    # {form key: FormVersion.version} of its user tasks: its cases keep using these versions.
+    forms: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(20), default="published")
     author: Mapped[str] = mapped_column(sa.String(80), default="system")

@@ -1,16 +1,20 @@
 """The only package that imports SpiffWorkflow. Pure: no Flask, no database, no wall clock.
 
-Public surface: load_definitions / check_definitions (BPMN + DMN packages),
+Public surface: load_definitions / check_definitions (BPMN + DMN packages), read_facts and
+the lint helpers (lint.py, expressions.py),
 start, complete, fire_due_timers, deliver_message, reassign, describe, and the plain
 dataclasses Step, ReadyTask, Waiting, EngineEvent, ProcessDefinition.
 """
 
 from app.engine.definitions import (
+    ParseError,
     ProcessDefinition,
     UserTaskInfo,
     check_definitions,
     load_definitions,
 )
+from app.engine.expressions import comparisons, names_read
+from app.engine.lint import Facts, decides_on, layout_problems, read_facts, variables_of
 from app.engine.runtime import (
     complete,
     deliver_message,
@@ -19,11 +23,13 @@ from app.engine.runtime import (
     reassign,
     start,
 )
-from app.engine.sandbox import HELPER_NAMES, check_source
+from app.engine.sandbox import HELPER_NAMES, SAFE_BUILTIN_NAMES, check_source
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 
 __all__ = [
-    "EngineEvent", "HELPER_NAMES", "ProcessDefinition", "ReadyTask", "Step", "UserTaskInfo",
-    "Waiting", "check_definitions", "check_source", "complete", "deliver_message", "describe",
-    "fire_due_timers", "load_definitions", "reassign", "start",
+    "EngineEvent", "Facts", "HELPER_NAMES", "ParseError", "ProcessDefinition", "ReadyTask",
+    "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "check_definitions", "check_source",
+    "comparisons", "complete", "decides_on", "deliver_message", "describe", "fire_due_timers",
+    "layout_problems", "load_definitions", "names_read", "read_facts", "reassign", "start",
+    "variables_of",
 ]

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
@@ -28,15 +26,12 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.engine import deadlines
+from app.engine.lint import ISO_LITERAL, element_at, parse_xml
 from app.engine.sandbox import check_source
 from app.engine.serializer import SERIALIZER
 from app.errors import N_, DefinitionError
 
 ROLES = ("applicant", "county", "city", "province", "expert")
-_ISO_LITERAL = re.compile(r"^(R\d*/)?(P|\d{4}-)")
-NO_DTD = N_("a document type declaration (DTD or entity) is not allowed")
-_HARDENED = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                 remove_comments=True)
 
 
 @dataclass(frozen=True)
@@ -61,39 +56,38 @@ class ProcessDefinition:
     decisions: tuple[str, ...] = ()
 
 
-def _parse_xml(name: str, content: bytes) -> etree._ElementTree:
-    if re.search(rb"<!DOCTYPE|<!ENTITY", content, re.IGNORECASE):
-        raise DefinitionError(NO_DTD, file=name)
-    try:
-        tree = etree.ElementTree(etree.fromstring(content, etree.XMLParser(**_HARDENED)))
-    except etree.XMLSyntaxError as error:
-        raise DefinitionError(N_("malformed XML: %(error)s"), file=name, error=error.msg) from None
-    # The byte search above misses a DTD in UTF-16 (or any non-ASCII-compatible) encoding.
-    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
-        raise DefinitionError(NO_DTD, file=name)
-    return tree
+class ParseError(DefinitionError):
+    """A file that does not parse or fails the schema: checks that need it are skipped."""
 
 
-def _from_spiff(error: Exception, default_file: str = "") -> DefinitionError:
+def _from_spiff(error: Exception, default_file: str = "", root=None) -> DefinitionError:
     if isinstance(error, ValidationException):
-        return DefinitionError(str(error.args[0] if error.args else error),
-                               file=error.file_name or default_file, element=error.id or "")
+        line = error.line_number if isinstance(error.line_number, int) else 0
+        element = error.id or (element_at(root, line) if root is not None and line else "")
+        return ParseError(str(error.args[0] if error.args else error),
+                          file=error.file_name or default_file, element=element, line=line)
     message = error.args[0] if getattr(error, "args", None) else str(error)
     return DefinitionError(str(message), file=default_file)
 
 
-def _parser(files: Mapping[str, bytes]) -> SpiffBpmnParser:
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+def _parser(files: Mapping[str, bytes]) -> tuple[SpiffBpmnParser, list[DefinitionError]]:
+    """Return the parser holding every file that parsed, and a problem per file that did not."""
+    parser, problems = SpiffBpmnParser(validator=VALIDATOR), []
     for name, content in sorted(files.items()):
-        tree = _parse_xml(name, content)
+        try:
+            tree = parse_xml(name, content)
+        except DefinitionError as error:
+            problems.append(ParseError(error.message, error.file, line=error.line,
+                                       **error.params))
+            continue
         try:
             if name.endswith(".dmn"):
                 parser.add_dmn_xml(tree.getroot(), filename=name)
             else:
                 parser.add_bpmn_xml(tree, filename=name)
         except (ValidationException, SpiffWorkflowException) as error:
-            raise _from_spiff(error, name) from None
-    return parser
+            problems.append(_from_spiff(error, name, tree.getroot()))
+    return parser, problems
 
 
 def _user_tasks(spec, subprocess_specs) -> Iterator[tuple[str, object]]:
@@ -160,7 +154,7 @@ def _lint_timer(file: str, element: str, task_spec) -> Iterator[DefinitionError]
     if not isinstance(definition, TimerEventDefinition):
         return
     expression = (definition.expression or "").strip()
-    if _ISO_LITERAL.match(expression):
+    if ISO_LITERAL.match(expression):
         yield DefinitionError(N_('timer text is a Python expression: quote it, e.g. "%(text)s"'),
                               file, element, text=expression)
     elif check_source(expression, "eval"):
@@ -211,7 +205,8 @@ def _compile(parser: SpiffBpmnParser, key: str) -> tuple[ProcessDefinition, list
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except (ValidationException, SpiffWorkflowException) as error:
-        raise _from_spiff(error) from None
+        owner = parser.process_parsers.get(key)
+        raise _from_spiff(error, getattr(owner, "filename", "") or "") from None
     problems = [p for file, ts in _user_tasks(spec, subprocess_specs) for p in _lint_task(file, ts)]
     tasks = tuple(
         UserTaskInfo(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, ts.lane,
@@ -240,11 +235,13 @@ def check_definitions(files: Mapping[str, bytes]) -> tuple[dict[str, ProcessDefi
 
 
 def _check(files: Mapping[str, bytes]) -> tuple[dict, list]:
+    parser, failed = _parser(files)
+    if failed:  # compiling the rest would report what the failed files define as missing
+        return {}, failed
     try:
-        parser = _parser(files)
         keys = parser.get_process_ids()
-    except DefinitionError as error:
-        return {}, [error]
+    except (ValidationException, SpiffWorkflowException) as error:
+        return {}, [_from_spiff(error)]
     definitions, problems = {}, []
     for key in keys:
         try:

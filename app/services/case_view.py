@@ -100,9 +100,9 @@ def _completed_items(case_ids: list[int]) -> list[WorkItem]:
         .order_by(WorkItem.completed_at, WorkItem.created_at)))
 
 
-def _form_or_none(key: str | None):
+def _form_or_none(key: str | None, case: Case):
     try:
-        return catalog.form(key) if key else None
+        return catalog.case_form(case, key) if key else None
     except NotFound:  # a form removed since: show the data unlabelled rather than fail
         return None
 
@@ -137,7 +137,10 @@ def data_sections(case: Case, data: Mapping, keys: list[str] | None, lang: str,
     """Return the case data under `keys` (default: all shown keys) as labelled sections."""
     items = _completed_items([c.id for c in chain(case)])
     producers = {item.variable: item for item in items}
-    forms = [f for f in (_form_or_none(k) for k in dict.fromkeys(i.form for i in items)) if f]
+    first: dict = {}  # one item per form: the form as its case's process version pinned it
+    for item in items:
+        first.setdefault(item.form, item)
+    forms = [f for f in (_form_or_none(k, i.case) for k, i in first.items()) if f]
     order = list(dict.fromkeys([i.variable for i in items] + list(data)))
     wanted = keys if keys is not None else [k for k in order if k not in HIDDEN_KEYS]
     events_by_data = {_fingerprint(e.data.get("form")): e for e in events or []
@@ -149,7 +152,7 @@ def data_sections(case: Case, data: Mapping, keys: list[str] | None, lang: str,
             continue
         item = producers.get(key)
         # Data a script computed has no task form; a form named like the key labels it.
-        form = _form_or_none(item.form if item else key)
+        form = _form_or_none(item.form, item.case) if item else _form_or_none(key, case)
         if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             form = form or _matching_form(forms, value)
             entries = _entries_for_list(value, events_by_data, names or {})
@@ -231,7 +234,8 @@ def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str) -> lis
     """Return the case's history (as a reader sees it) with actors' names and subjects."""
     items = access.case_items(case)
     titles = {i.id: i.title for i in items}
-    forms_by_task = {i.id: _form_or_none(i.form) for i in items if i.status == "completed"}
+    forms_by_task = {i.id: _form_or_none(i.form, i.case) for i in items
+                     if i.status == "completed"}
     elements = element_names(case)
     return [TimelineEntry(s.event, names.get(s.event.actor, s.event.actor),
                           _subject(s.event, s.data or {}, titles, elements),

@@ -19,7 +19,7 @@ from app import engine, formdefs
 from app.errors import N_, DefinitionError, NotFound
 from app.extensions import db
 from app.models import FormVersion, Jurisdiction, ProcessVersion, User
-from app.services import divisions, legal_basis, subjects, trace, transaction
+from app.services import divisions, legal_basis, lint, subjects, trace, transaction
 
 META_KEYS = {"key", "name", "ref_prefix", "counties", "processes"}
 
@@ -33,7 +33,8 @@ class Package:
     files: dict[str, bytes]
 
 
-def _read_package(folder: Path) -> Package:
+def read_package(folder: Path) -> Package:
+    """Return the jurisdiction package in `folder`; raise DefinitionError."""
     meta_path = folder / "meta.yaml"
     if not meta_path.exists():
         raise DefinitionError(N_("meta.yaml is missing"), file=str(meta_path))
@@ -56,7 +57,7 @@ def _read_package(folder: Path) -> Package:
 def read_packages(process_dir: str | Path) -> list[Package]:
     """Return every jurisdiction package under `process_dir`; raise DefinitionError."""
     root = Path(process_dir)
-    return [_read_package(d) for d in sorted(root.iterdir())
+    return [read_package(d) for d in sorted(root.iterdir())
             if d.is_dir() and (d / "meta.yaml").exists()]
 
 
@@ -64,16 +65,41 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
     definitions, problems = engine.check_definitions(package.files)
     for problem in problems:  # the engine knows bare file names; say which jurisdiction's
         problem.file = str(package.folder / problem.file) if problem.file else problem.file
+    meta_file = package.folder / "meta.yaml"
+    problems += legal_basis.check_meta(package.meta, str(meta_file))
+    problems += lint.demo_user_problems(package.meta, meta_file)
+    problems += lint.duplicate_problems(package.meta, meta_file)
+    facts, roots = engine.read_facts(package.files)
+    _add_lines(problems, package.folder, facts.lines)
+    problems += lint.layout(package.folder, roots)
+    if any(isinstance(p, engine.ParseError) for p in problems):
+        return definitions, problems  # what a failed file defines is unknown: no guesses
+    problems += _check_listing(package, definitions, forms)
+    problems += lint.name_problems(package.folder, facts, facts.defined)
+    if not isinstance(forms, _AnyForm):
+        problems += lint.choice_problems(package.folder, facts, forms)
+        problems += lint.review_problems(package.folder, facts, roots, forms)
+    return definitions, problems
+
+
+def _add_lines(problems: list[DefinitionError], folder: Path, lines: dict) -> None:
+    """Give the engine's problems the XML line of their element (a table's is "task/table")."""
+    for problem in problems:
+        name = Path(problem.file).name if problem.file else ""
+        if not problem.line and problem.element and Path(problem.file).parent == folder:
+            problem.line = lines.get((name, problem.element.split("/")[0]), 0)
+
+
+def _check_listing(package: Package, definitions: dict, forms: dict) -> list[DefinitionError]:
     meta_file = str(package.folder / "meta.yaml")
     listed = {p["key"]: p for p in package.meta["processes"]}
-    problems += legal_basis.check_meta(package.meta, meta_file)
+    problems = [DefinitionError(N_("process %(key)s listed in meta.yaml is not in any BPMN file"),
+                                meta_file, key=key)
+                for key in sorted(listed.keys() - definitions.keys())]
     problems += divisions.check_meta(package.meta, meta_file)
     problems += [DefinitionError(N_("process %(key)s: %(problem)s"), meta_file, key=key,
                                  problem=problem)
                  for key, entry in listed.items() for problem in subjects.problems(entry)]
-    for key in listed.keys() - definitions.keys():
-        problems.append(DefinitionError(N_("process %(key)s listed in meta.yaml is not in any "
-                                           "BPMN file"), meta_file, key=key))
     for definition in definitions.values():
         file = str(package.folder / listed.get(definition.key, {}).get("file", definition.key))
         problems += divisions.check_lanes(
@@ -83,7 +109,7 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
                 problems.append(DefinitionError(
                     N_("form forms/%(form)s.yaml does not exist"), file, task.id, form=task.form))
         problems.extend(_check_override(definition, forms, file))
-    return definitions, problems
+    return problems
 
 
 OVERRIDE_FIELDS = {"decision", "precheck_override", "precheck_override_reason"}
@@ -115,11 +141,36 @@ def check_all(process_dir, form_dir) -> list[DefinitionError]:
         packages = read_packages(process_dir)
     except DefinitionError as error:
         return problems + [error]
+    return problems + check_packages(packages, forms, Path(form_dir))
+
+
+def check_packages(packages: list[Package], forms: dict, form_dir: Path,
+                   siblings: dict | None = None) -> list[DefinitionError]:
+    """Return the problems of `packages` and of the forms they use; `siblings` are other
+    jurisdictions' meta.yaml that share the key, ref_prefix and process key spaces."""
+    problems, used = [], []
     for package in packages:
-        problems.extend(_check_package(package, forms if forms else _any_form)[1])
+        found = _check_package(package, forms if forms else _any_form)[1]
+        problems.extend(found)
+        failed = any(isinstance(p, engine.ParseError) for p in found)
+        used.append((engine.read_facts(package.files)[0], failed))
+    metas = {**(siblings or {}), **{p.folder / "meta.yaml": p.meta for p in packages}}
+    problems += lint.across_problems(metas)
+    if forms:
+        problems += lint.show_data_problems(used, forms, form_dir)
     # Clause traceability (docs/PROCESSES.md "Traceability"), for folders listing `clauses:`.
-    problems.extend(trace.check_packages(packages, form_dir))
-    return problems
+    problems += trace.check_packages(packages, form_dir)
+    return _unique(problems)
+
+
+def _unique(problems: list[DefinitionError]) -> list[DefinitionError]:
+    seen, kept = set(), []
+    for problem in problems:
+        key = (problem.file, problem.element, problem.line, problem.text())
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
 
 
 class _AnyForm(dict):
@@ -171,12 +222,22 @@ def process_options(meta: dict, entry: dict) -> dict:
     return json.loads(json.dumps(options, sort_keys=True, default=str))
 
 
-def _save_process(package: Package, entry: dict, definition, author: str) -> bool:
+def _files_of(package: Package, facts, key: str) -> dict[str, str]:
+    """The DMN files whose decisions process `key` calls, by name."""
+    names = {facts.decisions[d] for d in facts.calls.get(key, ()) if d in facts.decisions}
+    return {name: package.files[name].decode("utf-8") for name in sorted(names)}
+
+
+def _save_process(package: Package, entry: dict, definition, facts, author: str) -> bool:
+    """Publish a version of one process when its BPMN, the DMN it calls, the forms of its
+    user tasks or its options changed; other files of the folder do not matter."""
     bpmn = package.files[entry["file"]]
-    dmn = {name: content.decode("utf-8") for name, content in package.files.items()
-           if name.endswith(".dmn")}
+    dmn = _files_of(package, facts, entry["key"])
+    forms = {key: _latest(FormVersion, key) for key in sorted(
+        {t.form for t in definition.user_tasks if t.form})}
     options = process_options(package.meta, entry)
-    sha = _sha(bpmn, *(package.files[n] for n in sorted(dmn)),
+    sha = _sha(bpmn, *(text.encode("utf-8") for text in dmn.values()),
+               json.dumps({k: f.sha256 for k, f in forms.items()}, sort_keys=True).encode(),
                json.dumps(options, sort_keys=True).encode("utf-8"))
     latest = _latest(ProcessVersion, entry["key"])
     if latest is not None and latest.sha256 == sha:
@@ -188,7 +249,7 @@ def _save_process(package: Package, entry: dict, definition, author: str) -> boo
         startable=bool(entry.get("startable", True)) and not options.get("follow_up"),
         options={**options, "start_lane": definition.start_lane},
         bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
-        note="loaded from processes/"))
+        forms={k: f.version for k, f in forms.items()}, note="loaded from processes/"))
     return True
 
 
@@ -202,6 +263,7 @@ def _save_forms(form_dir) -> int:
             db.session.add(FormVersion(key=path.stem, version=(latest.version + 1) if latest
                                        else 1, source=source, sha256=sha))
             created += 1
+    db.session.flush()  # the processes pin these versions
     return created
 
 
@@ -217,9 +279,10 @@ def load_all(process_dir, form_dir, author: str = "system") -> dict[str, int]:
         for package in read_packages(process_dir):
             _save_jurisdiction(package.meta)
             definitions, _ = _check_package(package, forms)
+            facts = engine.read_facts(package.files)[0]
             for entry in package.meta["processes"]:
                 counts["processes"] += _save_process(
-                    package, entry, definitions[entry["key"]], author)
+                    package, entry, definitions[entry["key"]], facts, author)
     return counts
 
 
@@ -251,12 +314,20 @@ def _parse_form(key: str, source: str) -> formdefs.FormDef:
     return formdefs.parse_form(formdefs.load_yaml(source), file=f"forms/{key}.yaml")
 
 
-def form(key: str) -> formdefs.FormDef:
-    """Return the latest version of form `key`; raise NotFound."""
-    record = _latest(FormVersion, key)
+def form(key: str, version: int | None = None) -> formdefs.FormDef:
+    """Return form `key` at `version` (default: its latest version); raise NotFound."""
+    record = _latest(FormVersion, key) if version is None else db.session.scalars(
+        sa.select(FormVersion).where(FormVersion.key == key, FormVersion.version == version)
+    ).first()
     if record is None:
         raise NotFound(N_("Form %(key)s does not exist."), key=key)
     return _parse_form(key, record.source)
+
+
+def case_form(case, key: str) -> formdefs.FormDef:
+    """Return the version of form `key` that `case`'s process version pinned (the latest one
+    for a form it did not pin, or a version published before pins existed); raise NotFound."""
+    return form(key, (case.process_version.forms or {}).get(key))
 
 
 def jurisdiction(key: str) -> Jurisdiction:

@@ -94,7 +94,7 @@ def get_task(user: User, task_id: str) -> WorkItem:
 
 def form_for(item: WorkItem, lang: str = "zh"):
     """Return (FormDef, choices) of a work item's form."""
-    return catalog.form(item.form), catalog.choices_for(item.jurisdiction, lang)
+    return catalog.case_form(item.case, item.form), catalog.choices_for(item.jurisdiction, lang)
 
 
 def current_values(view: visibility.View, item: WorkItem) -> dict:

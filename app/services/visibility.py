@@ -77,8 +77,8 @@ def _fingerprint(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _show_data(form_key: str) -> tuple[str, ...]:
-    return catalog.form(form_key).show_data
+def _show_data(item: WorkItem) -> tuple[str, ...]:
+    return catalog.case_form(item.case, item.form).show_data
 
 
 def view_of(user: User, case: Case) -> View:
@@ -92,7 +92,7 @@ def view_of(user: User, case: Case) -> View:
         keys = {i.variable for i in items if i.lane == "applicant" and i.variable}
         return View(user, case, False, frozenset(keys))
     mine = [i for i in items if i.assignee == user.username]
-    keys = {key for form in {i.form for i in mine if i.form} for key in _show_data(form)}
+    keys = {key for item in mine if item.form for key in _show_data(item)}
     forms = {_fingerprint(e.data.get("form")) for e in audit.case_events(case)
              if e.kind == "task_completed" and user.username in (e.actor, e.data.get("assignee"))}
     return View(user, case, False, frozenset(keys), frozenset(forms))

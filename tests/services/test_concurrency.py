@@ -211,7 +211,7 @@ def broken_app(tmp_path):
     shutil.copytree(ROOT / "tests" / "data" / "processes", processes)
     bpmn = processes / "mini" / "mini.bpmn"
     bpmn.write_text(bpmn.read_text(encoding="utf-8").replace(
-        'case_status = "in_review"', 'case_status = open("/etc/passwd").read()'),
+        'case_status = "in_review"', 'case_status = application["no_such_field"]'),
         encoding="utf-8")
     forms = ROOT / "tests" / "data" / "forms"
     template = build_template(tmp_path, processes, forms)
