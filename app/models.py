@@ -62,6 +62,11 @@ class Jurisdiction(db.Model):
                     else f"{_name_in(city, lang)}{name}"
         return code or ""
 
+    def city_name(self, code: str | None, lang: str = "zh") -> str:
+        """Return the name of a city of a multi-city jurisdiction."""
+        city = next((c for c in self.cities or [] if c["code"] == code), None)
+        return _name_in(city, lang) if city else code or ""
+
 
 def _name_in(entry: dict, lang: str) -> str:
     return entry.get("name_en") if lang == "en" and entry.get("name_en") else entry["name"]

@@ -164,3 +164,26 @@ def test_csv_import_refuses_a_file_that_is_not_utf8(client, login_as):
         content_type="multipart/form-data")
 
     assert response.status_code == 422 and "UTF-8" in text(response)
+
+
+def test_admin_makes_a_city_official_of_the_province_and_refuses_one_without_a_city(client,
+                                                                                  login_as):
+    login_as("admin")
+    target = user_id("jz_city")
+
+    refused = client.post(f"/admin/users/{target}", data={
+        "role": "city", "jurisdiction": "shanxi", "city": "", "active": "y"})
+    assert refused.status_code == 422 and "多市辖区的市级主管部门人员须指定所在市" in text(refused)
+    unchanged = db.session.get(User, target)
+    db.session.refresh(unchanged)
+    assert (unchanged.jurisdiction, unchanged.city) == ("jinzhong", None)
+
+    saved = client.post(f"/admin/users/{target}", data={
+        "role": "city", "jurisdiction": "shanxi", "city": "taiyuan", "active": "y"})
+    assert saved.status_code == 302
+    changed = db.session.get(User, target)
+    db.session.refresh(changed)
+    assert (changed.jurisdiction, changed.city) == ("shanxi", "taiyuan")
+    page = text(client.get(f"/admin/users/{target}"))
+    assert "所在市（省级辖区）" in page
+    assert "山西省 · 太原市" in text(client.get("/admin/users?role=city"))
