@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup assets db run serve chromium test e2e bench check clean messages
+.PHONY: setup assets db run serve chromium libreoffice test e2e bench check clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,7 +50,13 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q chromium fonts-noto-cjk; fi; }
 
-test: setup assets chromium
+# The summary tables (推荐汇总表) must open in LibreOffice: a test converts one headless.
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q --no-install-recommends libreoffice-calc; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends libreoffice-calc; fi; }
+
+test: setup assets chromium libreoffice
 	$(BIN)/pytest
 
 e2e: setup assets chromium

@@ -279,7 +279,7 @@ def test_the_summary_table_has_the_seeds_columns_in_order_with_one_row_per_base(
 
 @pytest.mark.skipif(shutil.which("soffice") is None,
                     reason="LibreOffice (soffice, Debian package libreoffice-calc) is not "
-                           "installed here; .ci/run installs it")
+                           "installed here; make test installs it")
 def test_the_summary_table_opens_in_libreoffice(api, tmp_path):
     call = open_call(api, "kunming_recognition", KM_CITY)
     km_recommended(api, "甲运营公司")
