@@ -136,7 +136,8 @@ def _encode_list(field: FieldDef, value, key: str, where: str, out: _Encoding) -
         out.reject(where, "not_list")
         return
     most = field.option("max_items")
-    if most is not None and len(value) > most:  # refused before any item is looked at
+    filled = sum(1 for item in value if not isinstance(item, str) or item.strip())
+    if most is not None and filled > most:  # refused before any item is looked at
         out.reasons.append((where, message("max_items", out.lang, max=most)))
         return
     for position, item in enumerate(value, 1):

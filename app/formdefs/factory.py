@@ -12,9 +12,8 @@ import wtforms
 from wtforms import BooleanField, FormField, SelectChoice, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
-from app.formdefs import bounds
+from app.formdefs import bounds, text_list
 from app.formdefs import fields as f_
-from app.formdefs import text_list
 from app.formdefs.conditions import visible_names
 from app.formdefs.credit_code import credit_code_valid, normalise_credit_code
 from app.formdefs.definition import FieldDef, FormDef
@@ -185,7 +184,7 @@ def _item_checks(field: FieldDef, ctx: _Context) -> list[text_list.ItemCheck]:
 
 def _list(field: FieldDef, ctx: _Context) -> UnboundField:
     template = functools.partial(message, "list_item", ctx.lang)
-    checks = [_count(field, ctx, ("min_items", "max_items")),
+    checks = [_count(field, ctx, ("min_items", "max_items"), text_list.item_count),
               text_list.EachItem(_item_checks(field, ctx), template, field.option("max_items"))]
     clean = normalise_credit_code if field.option("format") == "credit_code" else str.strip
     return text_list.TextListField(validators=checks, normalise=clean, **_common(field, ctx))

@@ -1,8 +1,9 @@
 """The `list` field type: short texts, one per line in a textarea on the web page and a JSON
 list of strings in the API (which joins its list with line breaks, so line n is element n).
 
-Empty lines are ignored and repeated items kept once. Each item is checked on its own, and
-its message names its position (line n of the textarea, element n of the JSON list).
+Empty lines are ignored; the others are the items, counted against min_items / max_items,
+and stored once each. Each item is checked on its own, and its message names its position
+(line n of the textarea, element n of the JSON list).
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def has_line_break(text: str) -> bool:
 
 def _strip(text: str) -> str:
     return text.strip()
+
+
+def item_count(field: TextListField) -> int:
+    """Return the number of non-empty lines (repeats included) of a bound TextListField."""
+    return len(field.items)
 
 
 class TextListField(Field):
@@ -70,7 +76,7 @@ class EachItem:
         self.checks, self.template, self.most = checks, template, most
 
     def __call__(self, form, field: TextListField) -> None:
-        if self.most is not None and len(field.data or ()) > self.most:
+        if self.most is not None and len(field.items) > self.most:
             return
         for position, item in field.items:
             problem = next((message for valid, message in self.checks if not valid(item)), None)
