@@ -5,9 +5,9 @@ on the web, wtforms.Form for the API and tests), the JSON Schema of the API, and
 validation rules for both. Imports nothing from app except app.errors; no Flask.
 
 Modules: definition (records, parsing, files), rules (what a definition may say), factory
-(WTForms classes), fields (WTForms fields and validators), values (case-data values),
-api (JSON validation), schema (JSON Schema), credit_code, conditions (show_if), messages,
-safe_yaml (YAML without aliases).
+(WTForms classes), fields (WTForms fields and validators), text_list (the list field),
+values (case-data values), api (JSON validation), schema (JSON Schema), credit_code,
+conditions (show_if), messages, safe_yaml (YAML without aliases).
 """
 
 from app.formdefs.api import field_reasons, input_name, validate_data

@@ -19,6 +19,7 @@ from app.formdefs import fields as f_
 from app.formdefs.definition import FieldDef, FormDef
 from app.formdefs.factory import Choices, build_form_class, hidden_names
 from app.formdefs.messages import language, message
+from app.formdefs.text_list import has_line_break
 from app.formdefs.values import form_data
 
 FORM_MESSAGE = N_("Please correct the marked fields.")
@@ -126,7 +127,31 @@ def _encode_table(field: FieldDef, value, key: str, where: str, out: _Encoding,
                           f"{where}[{index}].{column.name}", out, keep=True)
 
 
-_STRUCTURED = {"table": _encode_table}
+def _encode_list(field: FieldDef, value, key: str, where: str, out: _Encoding) -> None:
+    """Join the items with line breaks, as the web page's textarea posts them (line n is
+    element n); an element that is not one line of text is refused by its position."""
+    if value is None:
+        return
+    if not isinstance(value, list):
+        out.reject(where, "not_list")
+        return
+    most = field.option("max_items")
+    filled = sum(1 for item in value if not isinstance(item, str) or item.strip())
+    if most is not None and filled > most:  # refused before any item is looked at
+        out.reasons.append((where, message("max_items", out.lang, max=most)))
+        return
+    for position, item in enumerate(value, 1):
+        problem = "not_text" if not isinstance(item, str) else (
+            "item_line" if has_line_break(item) else None)
+        if problem:
+            out.reasons.append((where, message("list_item", out.lang, n=position,
+                                               problem=message(problem, out.lang))))
+    lines = [item if isinstance(item, str) and not has_line_break(item) else ""
+             for item in value]
+    out.formdata[key] = ["\n".join(lines)]
+
+
+_STRUCTURED = {"table": _encode_table, "list": _encode_list}
 
 
 def _encode(form: FormDef, data: Mapping, lang: str) -> _Encoding:

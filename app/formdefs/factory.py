@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -11,10 +12,10 @@ import wtforms
 from wtforms import BooleanField, FormField, SelectChoice, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
-from app.formdefs import bounds
+from app.formdefs import bounds, text_list
 from app.formdefs import fields as f_
 from app.formdefs.conditions import visible_names
-from app.formdefs.credit_code import normalise_credit_code
+from app.formdefs.credit_code import credit_code_valid, normalise_credit_code
 from app.formdefs.definition import FieldDef, FormDef
 from app.formdefs.messages import language, message
 
@@ -166,6 +167,29 @@ def _file(field: FieldDef, ctx: _Context) -> UnboundField:
                               **_common(field, ctx, **render))
 
 
+def _item_checks(field: FieldDef, ctx: _Context) -> list[text_list.ItemCheck]:
+    checks: list[text_list.ItemCheck] = [
+        (lambda item: not f_.BAD_TEXT.search(item), ctx.text("bad_text"))]
+    most = field.option("max_length")
+    if most is not None:
+        checks.append((lambda item: len(item) <= most, ctx.text("max_length", max=most)))
+    if field.option("pattern"):
+        regex = re.compile(field.option("pattern"))
+        checks.append((lambda item: regex.fullmatch(item) is not None,
+                       _pattern_message(field, ctx)))
+    if field.option("format") == "credit_code":
+        checks.append((credit_code_valid, ctx.text("credit_code")))
+    return checks
+
+
+def _list(field: FieldDef, ctx: _Context) -> UnboundField:
+    template = functools.partial(message, "list_item", ctx.lang)
+    checks = [_count(field, ctx, ("min_items", "max_items"), text_list.item_count),
+              text_list.EachItem(_item_checks(field, ctx), template, field.option("max_items"))]
+    clean = normalise_credit_code if field.option("format") == "credit_code" else str.strip
+    return text_list.TextListField(validators=checks, normalise=clean, **_common(field, ctx))
+
+
 def _filled(bound) -> int:
     return len(bound.filled_entries())
 
@@ -184,7 +208,7 @@ def _table(field: FieldDef, ctx: _Context) -> UnboundField:
 FACTORIES: dict[str, Callable[[FieldDef, _Context], UnboundField]] = {
     "text": _text, "textarea": _textarea, "integer": _integer, "decimal": _decimal,
     "percent": _decimal, "date": _date, "select": _select, "multiselect": _multiselect,
-    "boolean": _boolean, "file": _file, "table": _table,
+    "boolean": _boolean, "file": _file, "table": _table, "list": _list,
 }
 
 

@@ -33,6 +33,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "max_choices": {"zh": "最多选择 %(max)s 项。", "en": "Choose at most %(max)s option(s)."},
     "min_files": {"zh": "至少上传 %(min)s 个文件。", "en": "Upload at least %(min)s file(s)."},
     "max_files": {"zh": "最多上传 %(max)s 个文件。", "en": "Upload at most %(max)s file(s)."},
+    "min_items": {"zh": "至少填写 %(min)s 项。", "en": "Enter at least %(min)s item(s)."},
+    "max_items": {"zh": "最多填写 %(max)s 项。", "en": "Enter at most %(max)s item(s)."},
+    # one item of a list field: the position (1 = first line / first element) and the problem
+    "list_item": {"zh": "第 %(n)s 项：%(problem)s", "en": "Item %(n)s: %(problem)s"},
+    "item_line": {"zh": "每一项只能占一行。", "en": "Each item must be a single line."},
     "attachment": {"zh": "附件编号无效，请重新上传。",
                    "en": "Invalid attachment id; upload the file again."},
     "unknown_field": {"zh": "表单中没有此字段。", "en": "This form has no such field."},

@@ -63,10 +63,15 @@ DEFAULT_MAX_SIZE_MB = 20
 # agencies, yearly figures), and a roster that needs more sets max_rows up to the cap.
 DEFAULT_MAX_ROWS = 200
 MAX_ROWS_CAP = 1000
-DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000}  # the common lengths of our forms
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "list": 200}  # list: of each item
 MAX_LENGTH_CAP = 20_000
+# A list of short texts (credit codes of related entities, ...): 100 items unless the form
+# says otherwise, at most 1000, as for tables.
+DEFAULT_MAX_ITEMS = 100
+MAX_ITEMS_CAP = 1000
 CAPS = {"min_rows": MAX_ROWS_CAP, "max_rows": MAX_ROWS_CAP,
-        "min_length": MAX_LENGTH_CAP, "max_length": MAX_LENGTH_CAP}
+        "min_length": MAX_LENGTH_CAP, "max_length": MAX_LENGTH_CAP,
+        "min_items": MAX_ITEMS_CAP, "max_items": MAX_ITEMS_CAP}
 # The controlling field of a show_if and the Python type its values must have.
 CONTROLLER_TYPES = {"select": str, "boolean": bool, "text": str}
 
@@ -85,6 +90,9 @@ COMMON_KEYS = frozenset({"name", "type", "label", "label_en", "help", "help_en",
                          "show_if"})
 _TEXT = frozenset({"min_length", "max_length", "pattern", "pattern_message",
                    "pattern_message_en", "format"})
+# a list's rules apply to each item; min_length is left out since empty items are dropped
+_LIST = frozenset({"max_length", "pattern", "pattern_message", "pattern_message_en", "format",
+                   "min_items", "max_items"})
 _RANGE = frozenset({"min", "max"})
 _CHOICE = frozenset({"choices", "choices_from"})
 
@@ -98,6 +106,7 @@ TYPES: dict[str, TypeRules] = {
     "select": TypeRules(_CHOICE),
     "multiselect": TypeRules(_CHOICE | {"min_choices", "max_choices"}),
     "boolean": TypeRules(frozenset()),
+    "list": TypeRules(_LIST, in_tables=False),
     "file": TypeRules(frozenset({"accept", "max_size_mb", "max_files"}), in_tables=False,
                       defaults={"accept": DEFAULT_ACCEPT, "max_size_mb": DEFAULT_MAX_SIZE_MB}),
     "table": TypeRules(frozenset({"columns", "min_rows", "max_rows"}), needs=("columns",),
@@ -260,7 +269,8 @@ KEY_CHECKS: dict[str, Check] = {
     "choices": _choices, "choices_from": _choice_source, "min_choices": _count,
     "max_choices": _count, "accept": _extensions, "max_size_mb": _positive_number,
     "max_files": _positive, "min_rows": _capped(MAX_ROWS_CAP),
-    "max_rows": _capped(MAX_ROWS_CAP), "show_if": _condition, "min_from": _data_path,
+    "max_rows": _capped(MAX_ROWS_CAP), "min_items": _capped(MAX_ITEMS_CAP),
+    "max_items": _capped(MAX_ITEMS_CAP), "show_if": _condition, "min_from": _data_path,
     "max_from": _data_path,
 }
 FORM_KEYS: dict[str, Check] = {"key": _identifier, "title": _label, "title_en": _text,
@@ -270,7 +280,7 @@ REQUIRED_FORM_KEYS = ("key", "title")  # a missing `fields` is reported by the f
 # ------------------------------------------------------------------------------ combinations
 
 RANGE_PAIRS = (("min", "max"), ("min_length", "max_length"), ("min_choices", "max_choices"),
-               ("min_rows", "max_rows"))
+               ("min_rows", "max_rows"), ("min_items", "max_items"))
 
 
 def _comparable(value, ftype: str):
@@ -318,14 +328,21 @@ def normalised_bounds(options: dict, ftype: str) -> dict:
     return {k: as_date(options[k]).isoformat() for k in ("min", "max") if k in options}
 
 
+def _limits(ftype: str) -> list[tuple[str, str, int]]:
+    limits = [("min_length", "max_length", DEFAULT_MAX_LENGTH[ftype])] \
+        if ftype in DEFAULT_MAX_LENGTH else []
+    if ftype == "table":
+        limits.append(("min_rows", "max_rows", DEFAULT_MAX_ROWS))
+    if ftype == "list":
+        limits.append(("min_items", "max_items", DEFAULT_MAX_ITEMS))
+    return limits
+
+
 def default_limits(options: dict, ftype: str) -> dict:
-    """Return max_length / max_rows defaults for a field that sets none (never below its min)."""
-    limits = {"table": ("min_rows", "max_rows", DEFAULT_MAX_ROWS)}
-    limits.update({t: ("min_length", "max_length", most) for t, most in DEFAULT_MAX_LENGTH.items()})
-    if ftype not in limits or options.get(limits[ftype][1]) is not None:
-        return {}
-    least, most, default = limits[ftype]
-    return {most: max(default, options.get(least) or 0)}
+    """Return max_length / max_rows / max_items defaults for a field that sets none (never below
+    its min)."""
+    return {most: max(default, options.get(least) or 0)
+            for least, most, default in _limits(ftype) if options.get(most) is None}
 
 
 def condition_problem(condition: dict, controller: FieldDef | None) -> str | None:

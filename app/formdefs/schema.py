@@ -34,7 +34,8 @@ def _with(schema: dict, **keywords) -> dict:
 
 def needs_value(field: FieldDef) -> bool:
     """Return True if the field must hold a value when shown (required or a minimum count)."""
-    least = field.option("min_rows") or field.option("min_choices") or 0
+    least = (field.option("min_rows") or field.option("min_choices")
+             or field.option("min_items") or 0)
     return field.required or least > 0
 
 
@@ -104,6 +105,10 @@ def _file(field: FieldDef, _ctx: Context) -> Schemas:
     return base, presence
 
 
+def _list(field: FieldDef, ctx: Context) -> Schemas:
+    return _array(field, _text(field, ctx)[0], "min_items", "max_items")
+
+
 def _table(field: FieldDef, ctx: Context) -> Schemas:
     return _array(field, _object(field.columns, ctx, None)[0], "min_rows", "max_rows")
 
@@ -111,7 +116,7 @@ def _table(field: FieldDef, ctx: Context) -> Schemas:
 SCHEMAS: dict[str, Callable[[FieldDef, Context], Schemas]] = {
     "text": _text, "textarea": _text, "integer": _integer, "decimal": _decimal,
     "percent": _decimal, "date": _date, "select": _select, "multiselect": _multiselect,
-    "boolean": _boolean, "file": _file, "table": _table,
+    "boolean": _boolean, "file": _file, "table": _table, "list": _list,
 }
 
 

@@ -1,7 +1,7 @@
 """Form values as case data stores them (docs/FORMS.md "Values in case data"), both ways.
 
-An optional field left empty is stored as null, except text (""), multiselect, file and
-table ([]) and boolean (false).
+An optional field left empty is stored as null, except text (""), multiselect, list, file
+and table ([]) and boolean (false).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _rows(field: FieldDef, bound) -> list[dict]:
 CLEANERS: dict[str, Cleaner] = {
     "text": _text, "textarea": _text, "select": _choice, "integer": _integer,
     "decimal": _decimal, "percent": _decimal, "date": _date, "multiselect": _list,
-    "boolean": _boolean, "file": _list, "table": _rows,
+    "boolean": _boolean, "file": _list, "table": _rows, "list": _list,
 }
 
 
@@ -115,6 +115,7 @@ PREFILLERS: dict[str, Cleaner] = {
     "text": _as_text, "textarea": _as_text, "select": _as_text, "integer": _as_integer,
     "decimal": _as_decimal, "percent": _as_decimal, "date": _as_date,
     "multiselect": _as_strings, "boolean": _as_boolean, "file": _as_ids, "table": _as_rows,
+    "list": _as_strings,
 }
 
 

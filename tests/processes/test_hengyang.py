@@ -107,12 +107,39 @@ def test_an_application_book_with_one_year_of_figures_is_refused(case):
 
 def test_a_related_entity_with_an_invalid_credit_code_is_refused(case):
     case.start()
-    bad = {**hy.BASE_APPLICATION, "related_credit_codes": [
+    bad = {**hy.BASE_APPLICATION, "related_entities": [
         {"entity_name": "某公司", "credit_code": "91430405MA4T5U6W70"}]}
 
     answer = case.complete(APPLICANT, "submit_application", bad, "2026-03-02T09:00", expect=422)
 
-    assert list(answer["errors"]) == ["related_credit_codes[0].credit_code"]
+    assert list(answer["errors"]) == ["related_entities[0].credit_code"]
+
+
+def test_a_malformed_code_in_the_related_list_is_refused_by_its_position_and_nothing_changes(
+        case):
+    case.start()
+    before = case.case()
+    bad = {**hy.BASE_APPLICATION,
+           "related_credit_codes": [hy.RELATED_CREDIT_CODE, "91430405MA4T5U6W70"]}
+
+    answer = case.complete(APPLICANT, "submit_application", bad, "2026-03-02T09:00", expect=422)
+
+    assert answer["errors"] == {"related_credit_codes": [
+        "第 2 项：统一社会信用代码无效：应为18位，且校验位正确。"]}
+    after = case.case()
+    assert (after["status"], after["data"], case.ready()) == (
+        before["status"], before["data"], ["submit_application"])
+
+
+def test_the_related_codes_are_stored_as_a_list_of_upper_case_codes(case):
+    case.start()
+    codes = {**hy.BASE_APPLICATION,
+             "related_credit_codes": [hy.RELATED_CREDIT_CODE.lower(), "", hy.OTHER_CREDIT_CODE]}
+
+    case.complete(APPLICANT, "submit_application", codes, "2026-03-02T09:00")
+
+    stored = case.case(COUNTY)["data"]["application"]["related_credit_codes"]
+    assert stored == [hy.RELATED_CREDIT_CODE, hy.OTHER_CREDIT_CODE]
 
 
 # Equality passes (以上 / 不少于), one below fails; the other figures stay comfortable.

@@ -188,9 +188,9 @@ def titled_institution(api) -> CaseDriver:
 
 
 def _base_naming(related_code: str) -> dict:
-    return {**hy.BASE_APPLICATION, "related_credit_codes": [
-        {"entity_name": "耒阳市中小企业服务中心", "credit_code": related_code,
-         "relation": "同一出资人"}]}
+    return {**hy.BASE_APPLICATION, "related_credit_codes": [hy.OTHER_CREDIT_CODE, related_code],
+            "related_entities": [{"entity_name": "耒阳市中小企业服务中心",
+                                  "credit_code": related_code, "relation": "同一出资人"}]}
 
 
 def test_a_base_naming_a_titled_institution_as_related_is_refused_naming_the_title(
@@ -224,6 +224,18 @@ def test_an_applicant_whose_own_code_holds_the_other_programmes_title_is_refused
     assert "HYJG-2026-011" in answer["errors"]["credit_code"][0]
 
 
+def test_a_titled_code_given_only_in_the_optional_detail_table_is_left_to_the_reviewers(
+        api, titled_institution):
+    base = CaseDriver(api, "hengyang_base_recognition", "hy_applicant", CITY)
+    base.start("2026-11-02T09:00")
+    detail_only = {**_base_naming(hy.INSTITUTION_CREDIT_CODE), "related_credit_codes": []}
+
+    answer = base.complete("hy_applicant", "submit_application", detail_only,
+                           "2026-11-02T09:30")
+
+    assert answer["status"] == "in_review"
+
+
 def test_a_related_entity_without_a_title_in_force_does_not_bar_the_application(
         api, titled_institution):
     base = CaseDriver(api, "hengyang_base_recognition", "hy_applicant", CITY)
@@ -252,10 +264,13 @@ def test_an_institution_naming_a_titled_base_as_related_is_refused(api):
     recognized(base)
     institution = CaseDriver(api, PROCESS, APPLICANT, CITY)
     institution.start("2026-11-02T09:00")
-    related = {**hy.INSTITUTION_APPLICATION, "related_credit_codes": [
-        {"entity_name": "衡阳蒸湘创业创新园运营有限公司", "credit_code": hy.BASE_CREDIT_CODE}]}
+    # lower case and spaces as people type them: the code is normalised before the search
+    spaced = " ".join([hy.BASE_CREDIT_CODE[:4], hy.BASE_CREDIT_CODE[4:].lower()])
+    related = {**hy.INSTITUTION_APPLICATION, "related_credit_codes": [spaced]}
 
     answer = institution.complete(APPLICANT, "submit_application", related, "2026-11-02T09:30",
                                   expect=422)
 
-    assert "蒸湘创业创新园" in answer["errors"]["related_credit_codes"][0]
+    [message] = answer["errors"]["related_credit_codes"]
+    assert "蒸湘创业创新园" in message and hy.BASE_CREDIT_CODE in message
+    assert institution.ready() == ["submit_application"]
