@@ -19,7 +19,15 @@ from app import engine, formdefs
 from app.errors import N_, DefinitionError, NotFound
 from app.extensions import db
 from app.models import FormVersion, Jurisdiction, ProcessVersion, User
-from app.services import divisions, legal_basis, lint, subjects, trace, transaction
+from app.services import (
+    divisions,
+    legal_basis,
+    lint,
+    option_checks,
+    subjects,
+    trace,
+    transaction,
+)
 
 META_KEYS = {"key", "name", "ref_prefix", "counties", "processes"}
 
@@ -109,6 +117,9 @@ def _check_listing(package: Package, definitions: dict, forms: dict) -> list[Def
                 problems.append(DefinitionError(
                     N_("form forms/%(form)s.yaml does not exist"), file, task.id, form=task.form))
         problems.extend(_check_override(definition, forms, file))
+        problems += option_checks.problems(listed.get(definition.key, {}),
+                                           {t.id for t in definition.user_tasks}, listed,
+                                           meta_file)
     return problems
 
 

@@ -41,6 +41,8 @@ def test_the_repository_processes_and_each_jurisdiction_pass(repo):
     assert check(repo, "processes") == []
     assert check(repo, "processes/kunming") == []
     assert check(repo, "processes/liaocheng") == []
+    for jurisdiction in ("jinzhong", "shanxi", "hengyang"):
+        assert check(repo, f"processes/{jurisdiction}") == []
 
 
 def test_a_gateway_condition_comparing_a_decision_with_a_value_the_form_lacks_is_reported(repo):
@@ -283,3 +285,33 @@ def test_a_demo_username_two_jurisdictions_use_is_reported(repo):
 
     assert where(problems) == [("meta.yaml", "km_city", line)]
     assert problems[0].text().startswith("demo user km_city is also used by")
+
+
+def test_a_call_naming_a_task_the_process_lacks_is_reported(repo):
+    replace(repo / "processes/kunming/meta.yaml", "recommend_task: site_inspection",
+                   "recommend_task: site_inspektion")
+
+    problems = check(repo)
+
+    assert [(Path(p.file).name, p.element) for p in problems] == [
+        ("meta.yaml", "kunming_recognition")]
+    assert problems[0].text() == ("calls.recommend_task names site_inspektion, which is not a "
+                                  "user task of this process")
+
+
+def test_a_trend_naming_a_process_the_jurisdiction_lacks_is_reported(repo):
+    replace(repo / "processes/shanxi/meta.yaml", "process: shanxi_quarterly_indicators",
+            "process: shanxi_quarterly_indicator")
+
+    problems = check(repo, "processes/shanxi")
+
+    assert [p.text() for p in problems] == [
+        "trend names process shanxi_quarterly_indicator, which this jurisdiction does not list"]
+
+
+def test_a_summary_table_column_without_a_header_is_reported(repo):
+    replace(repo / "processes/kunming/meta.yaml", "- {header: 备注}", "- {field: application.x}")
+
+    problems = check(repo)
+
+    assert [p.text() for p in problems] == ["summary_table column 10 needs a header"]
