@@ -19,6 +19,18 @@ from app.models import User
 from tests.processes.driver import app_from_template, build_template
 
 DATA = Path(__file__).parent / "data"
+# Suites sharing the one PostgreSQL server of TEST_POSTGRES_URL run in one worker, one
+# after another, when `make test` spreads the suite over processes (pytest-xdist,
+# --dist loadgroup); every other test runs wherever a worker is free.
+SHARED_POSTGRES = {"test_postgres.py", "test_restore_drill.py", "test_gunicorn_load.py",
+                   "test_concurrency.py", "test_operations_guide.py"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if item.path.name in SHARED_POSTGRES:
+            item.add_marker(pytest.mark.xdist_group("postgres"))
+
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
