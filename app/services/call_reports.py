@@ -206,7 +206,7 @@ def notice_list(call: Call, now: dt.datetime, lang: str = "zh") -> list[dict]:
             continue
         start = _day(formdefs.lookup(case.data, notice.get("start", "")))
         end = _day(formdefs.lookup(case.data, notice.get("end", "")))
-        rows.append({"subject_name": case.base_name,
+        rows.append({"subject_name": case.base_name, "subject": case.subject,
                      "operator_name": formdefs.lookup(
                          case.data, notice.get("operator", "application.operator_name")),
                      "county": case.county,

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from tests.processes import examples_hengyang as hy
 from tests.processes.driver import CaseDriver
-from tests.processes.test_hengyang import CITY, recommended
+from tests.processes.test_hengyang import CITY, in_notice, recommended
 
 INSTITUTION = "hengyang_institution_recognition"
 ANNEX_2 = ["序号", "单位名称", "联系人", "联系电话", "基地基本情况（简要）"]
@@ -75,3 +75,17 @@ def test_a_recommendation_after_the_calls_deadline_is_refused_in_the_seeds_words
     assert "过期不予受理" in str(refused)
     assert case.ready() == ["county_recommendation"]
     assert case.case(CITY)["call_id"] == call["id"]
+
+
+def test_the_public_notice_of_an_institution_call_speaks_of_institutions(api):
+    call = open_call(api, INSTITUTION)
+    case = CaseDriver(api, INSTITUTION, "hy_applicant2", CITY)
+    in_notice(case, application=hy.INSTITUTION_APPLICATION, county="hy_county_leiyang")
+
+    page = api.client.get(f"/notice/calls/{call['id']}").get_data(as_text=True)
+    listed = api.get(None, f"/api/calls/{call['id']}/notice")
+
+    assert "<th scope=\"col\">机构</th>" in page
+    assert hy.INSTITUTION_APPLICATION["agency_name"] in page
+    assert [(row["subject"], row["subject_name"]) for row in listed["bases"]] == [
+        ("institution", hy.INSTITUTION_APPLICATION["agency_name"])]

@@ -342,7 +342,7 @@ def test_the_public_notice_lists_every_base_of_the_call_in_notice(api):
 
     assert answer["call"]["id"] == call["id"]
     assert answer["bases"] == [{
-        "subject_name": km.APPLICATION["base_name"],
+        "subject_name": km.APPLICATION["base_name"], "subject": "base",
         "operator_name": km.APPLICATION["operator_name"], "county": "wuhua",
         "county_name": "五华区", "notice_start": "2026-09-28",
         "notice_end": answer["bases"][0]["notice_end"], "in_notice": True}]
