@@ -56,9 +56,10 @@ libreoffice:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q --no-install-recommends libreoffice-calc; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends libreoffice-calc; fi; }
 
-# Two worker processes (the machine's two cores); the PostgreSQL suites share one worker.
+# Two worker processes (the machine's two cores), each with its own PostgreSQL database
+# (tests/conftest.py).
 test: setup assets chromium libreoffice
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2
 
 e2e: setup assets chromium
 	$(BIN)/pytest tests/browser

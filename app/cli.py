@@ -118,7 +118,9 @@ def users_create(name, role, jurisdiction, city, county, password):
 
 
 @demo_cli.command("load")
-def demo_load():
+@click.option("--no-calls", is_flag=True,
+              help="demo users only: open no call, so applications start at any time")
+def demo_load(no_calls):
     """Create demo users for every role and jurisdiction and print their logins; open a call
     of every startable procedure around today."""
     if current_app.config["PRODUCTION"]:
@@ -131,7 +133,8 @@ def demo_load():
         click.echo(f"{login['username']:<24} {login['password']:<10} {login['role']:<10} {scope}")
     # One call per startable procedure around today (`calls list` shows them); the output
     # stays the list of logins, one a line.
-    demo.open_demo_calls(dt.datetime.now(dt.timezone.utc))
+    if not no_calls:
+        demo.open_demo_calls(dt.datetime.now(dt.timezone.utc))
 
 
 @timers_cli.command("run")

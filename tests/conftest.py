@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -19,17 +20,28 @@ from app.models import User
 from tests.processes.driver import app_from_template, build_template
 
 DATA = Path(__file__).parent / "data"
-# Suites sharing the one PostgreSQL server of TEST_POSTGRES_URL run in one worker, one
-# after another, when `make test` spreads the suite over processes (pytest-xdist,
-# --dist loadgroup); every other test runs wherever a worker is free.
-SHARED_POSTGRES = {"test_postgres.py", "test_restore_drill.py", "test_gunicorn_load.py",
-                   "test_concurrency.py", "test_operations_guide.py"}
 
 
-def pytest_collection_modifyitems(items) -> None:
-    for item in items:
-        if item.path.name in SHARED_POSTGRES:
-            item.add_marker(pytest.mark.xdist_group("postgres"))
+def _own_postgres_database() -> None:
+    """Give each pytest-xdist worker (`make test` runs two) its own PostgreSQL database
+    beside TEST_POSTGRES_URL's, so that suites emptying it never meet; set before any test
+    module reads the variable."""
+    url, worker = os.environ.get("TEST_POSTGRES_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                             {"name": name}) is None:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    os.environ["TEST_POSTGRES_URL"] = base.set(database=name).render_as_string(
+        hide_password=False)
+
+
+_own_postgres_database()
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -65,3 +65,10 @@ def test_demo_load_opens_the_calls_without_changing_its_output(app):
 
     assert result.exit_code == 0 and "call" not in result.output
     assert "kunming_recognition" in run(app, "calls", "list").output
+
+
+def test_demo_load_without_calls_leaves_every_procedure_open_at_any_time(app):
+    result = run(app, "demo", "load", "--no-calls")
+
+    assert result.exit_code == 0 and "km_applicant" in result.output
+    assert "kunming_recognition" not in run(app, "calls", "list").output
