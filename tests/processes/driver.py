@@ -170,6 +170,15 @@ def api_on(app, monkeypatch) -> Iterator[Api]:
         db.engine.dispose()
 
 
+@contextlib.contextmanager
+def api_on_data(folder: Path, template_database, tmp_path, monkeypatch) -> Iterator[Api]:
+    """Yield the JSON API of the product on test data `folder` (its processes/ and forms/)."""
+    dirs = (folder / "processes", folder / "forms")
+    app = app_from_template(template_database(*dirs), tmp_path, *dirs)
+    with api_on(app, monkeypatch) as client:
+        yield client
+
+
 # --- one case ---------------------------------------------------------------------------------
 
 class CaseDriver:

@@ -12,16 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes.driver import Api, api_on, app_from_template
+from tests.processes.driver import Api, api_on_data
 
 DATA = Path(__file__).parent.parent / "data" / "follow_up"
 
 
 @pytest.fixture
 def api(tmp_path, template_database, monkeypatch) -> Api:
-    dirs = (DATA / "processes", DATA / "forms")
-    app = app_from_template(template_database(*dirs), tmp_path, *dirs)
-    with api_on(app, monkeypatch) as client:
+    with api_on_data(DATA, template_database, tmp_path, monkeypatch) as client:
         yield client
 
 
