@@ -15,14 +15,25 @@ from flask.cli import AppGroup, with_appcontext
 from app.errors import AppError
 from app.extensions import db
 from app.models import Case
-from app.services import audit, calendar_days, calls, catalog, checks, demo, timers, trace, users
+from app.services import (
+    anchors,
+    audit,
+    calendar_days,
+    calls,
+    catalog,
+    checks,
+    demo,
+    timers,
+    trace,
+    users,
+)
 
 processes_cli = AppGroup("processes", help="Check and load BPMN, DMN and forms.")
 users_cli = AppGroup("users", help="Manage users.")
 demo_cli = AppGroup("demo", help="Demo data.")
 timers_cli = AppGroup("timers", help="Fire due timers.")
 calendar_cli = AppGroup("calendar", help="Working-day calendar overrides.")
-audit_cli = AppGroup("audit", help="Verify case histories.")
+audit_cli = AppGroup("audit", help="Verify and anchor case histories.")
 calls_cli = AppGroup("calls", help="Calls for applications (application windows, deadlines).")
 
 
@@ -173,22 +184,57 @@ def calendar_import(file):
 @click.argument("ref", required=False)
 @click.option("--all", "all_cases", is_flag=True)
 def audit_verify(ref, all_cases):
-    """Replay cases and check their hash chains; exit 1 on any mismatch."""
+    """Replay cases, check their hash chains against the latest anchors and the anchor log
+    itself; exit 1 on any mismatch."""
     if not ref and not all_cases:
         raise click.UsageError("give a CASE_REF or --all")
+    log_path, key_path = _anchor_paths()
+    anchored = anchors.anchored_heads(log_path)
     query = sa.select(Case).order_by(Case.id)
     found = db.session.scalars(query if all_cases else query.where(Case.ref == ref)).all()
-    if not found:
+    if not found and ref not in anchored:
         _fail(AppError(f"no case {ref}"))
-    failed = 0
-    for case in found:
-        result = audit.verify_case(case)
-        failed += not result["ok"]
-        click.echo(f"{case.ref}\t{'ok' if result['ok'] else 'MISMATCH'}")
-        for step in result["steps"]:
-            if not step["ok"]:
-                click.echo(f"  #{step['seq']}: {step['detail']}")
+    failed = sum(not _verify_one(case, anchored.get(case.ref)) for case in found)
+    present = anchors.all_refs() if all_cases else {case.ref for case in found}
+    wanted = anchored if all_cases else {r: a for r, a in anchored.items() if r == ref}
+    for missing in anchors.missing_cases(wanted, present):
+        failed += 1
+        click.echo(f"{missing}\tDELETED\n  anchored at #{anchored[missing]['seq']} on "
+                   f"{anchored[missing]['at']}, but the case is gone")
+    for problem in anchors.check_log(log_path, key_path):
+        failed += 1
+        click.echo(f"anchor log\tTAMPERED\n  {problem}")
     sys.exit(1 if failed else 0)
+
+
+def _verify_one(case: Case, anchored: dict | None) -> bool:
+    result = audit.verify_case(case)
+    problem = anchors.case_problem(anchored, audit.case_events(case))
+    ok = result["ok"] and problem is None
+    click.echo(f"{case.ref}\t{'ok' if ok else 'MISMATCH'}")
+    for step in result["steps"]:
+        if not step["ok"]:
+            click.echo(f"  #{step['seq']}: {step['detail']}")
+    if problem:
+        click.echo(f"  anchor: {problem}")
+    return ok
+
+
+def _anchor_paths() -> tuple[Path, Path]:
+    return (Path(current_app.config["AUDIT_ANCHOR_LOG"]),
+            Path(current_app.config["AUDIT_SIGNING_KEY"]))
+
+
+@audit_cli.command("anchor")
+def audit_anchor():
+    """Append a signed Merkle root over every case's chain head to the anchor log; print the
+    line to publish."""
+    log_path, key_path = _anchor_paths()
+    entry = anchors.anchor(log_path, key_path, dt.datetime.now(dt.timezone.utc))
+    click.echo(f"anchored {entry['cases']} cases in {log_path}")
+    click.echo(f"public key {anchors.public_path(key_path)}:")
+    click.echo(anchors.public_pem(anchors.signing_key(key_path).public_key()).decode().strip())
+    click.echo(anchors.publish_line(entry))
 
 
 @calls_cli.command("open")

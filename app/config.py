@@ -21,6 +21,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'app.sqlite'}")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads"))
+    # Signed anchors of the case histories, kept outside the database (see docs/OPERATIONS.md).
+    AUDIT_ANCHOR_LOG = os.environ.get("AUDIT_ANCHOR_LOG", str(INSTANCE / "audit-anchors.jsonl"))
+    AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", str(INSTANCE / "audit-signing-key.pem"))
     PROCESS_DIR = os.environ.get("PROCESS_DIR", str(ROOT / "processes"))
     FORM_DIR = os.environ.get("FORM_DIR", str(ROOT / "forms"))
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 20)

@@ -12,6 +12,7 @@ from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
 from app.services import (
+    anchors,
     attachments,
     audit,
     cases,
@@ -218,3 +219,8 @@ def events(case_id: int):
 @bp.post("/cases/<int:case_id>/verify")
 def verify(case_id: int):
     return jsonify(audit.verify_case(cases.get_case(g.api_user, case_id)))
+
+
+@bp.get("/audit/anchors")
+def audit_anchors():
+    return jsonify(anchors.entries(g.api_user, Path(current_app.config["AUDIT_ANCHOR_LOG"])))

@@ -51,6 +51,8 @@ def _config(database: Path, uploads: Path, process_dir: Path, form_dir: Path) ->
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
         UPLOAD_DIR = str(uploads)
+        AUDIT_ANCHOR_LOG = str(uploads.parent / "audit-anchors.jsonl")
+        AUDIT_SIGNING_KEY = str(uploads.parent / "audit-signing-key.pem")
         PROCESS_DIR = str(process_dir)
         FORM_DIR = str(form_dir)
 
