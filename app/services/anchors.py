@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -128,20 +129,26 @@ def anchor(log_path: Path, key_path: Path, now: dt.datetime) -> dict:
     """Append a signed anchor over every case's chain head to the log; return the entry."""
     key = signing_key(key_path)
     heads = chain_heads()
-    lines = read_lines(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a", encoding="utf-8") as out:
+        # Two runs at once must not both chain to the same previous line.
+        fcntl.flock(out.fileno(), fcntl.LOCK_EX)
+        entry = _signed_entry(key, heads, read_lines(log_path), now)
+        out.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return entry
+
+
+def _signed_entry(key: Ed25519PrivateKey, heads: list[dict], lines: list[str],
+                  now: dt.datetime) -> dict:
     fields = {
         "at": now.astimezone(dt.timezone.utc).isoformat(), "cases": len(heads),
         "root": merkle_root([leaf(h["ref"], h["seq"], h["head"]) for h in heads]),
         "leaves": heads, "prev": _sha(lines[-1]) if lines else GENESIS,
         "key": fingerprint(key.public_key()),
     }
-    entry = {**fields, "signature": base64.b64encode(key.sign(canonical(fields))).decode()}
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "a", encoding="utf-8") as out:
-        out.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    return entry
+    return {**fields, "signature": base64.b64encode(key.sign(canonical(fields))).decode()}
 
 
 def publish_line(entry: dict) -> str:

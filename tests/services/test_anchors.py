@@ -6,12 +6,15 @@ from __future__ import annotations
 import base64
 import json
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 
+from app.config import ROOT
 from app.extensions import db
 from app.models import Case, Event
 from app.services import anchors, audit
@@ -170,6 +173,26 @@ def test_a_third_party_recomputes_the_root_and_checks_the_signature(two):
     public.verify(base64.b64decode(entry["signature"]), anchors.canonical(fields))
     assert anchors.merkle_root([anchors.leaf(h["ref"], h["seq"], h["head"])
                                 for h in entry["leaves"]]) == entry["root"]
+
+
+def test_the_script_in_the_operations_guide_checks_the_last_anchor(two, tmp_path):
+    api = two[0].api
+    cli(api, "anchor")
+    log_path, key_path = paths(api)
+    guide = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## Anchored history"):]
+    script = tmp_path / "check.py"
+    script.write_text(section.split("```python\n")[1].split("```")[0])
+    args = [sys.executable, str(script), str(log_path), str(anchors.public_path(key_path))]
+
+    good = subprocess.run(args, capture_output=True, text=True, check=False)
+    entry = json.loads(log_path.read_text())
+    entry["leaves"][0]["seq"] += 1
+    log_path.write_text(json.dumps(entry) + "\n")
+    bad = subprocess.run(args, capture_output=True, text=True, check=False)
+
+    assert good.returncode == 0 and good.stdout.strip().endswith("ok"), good.stderr
+    assert bad.returncode != 0 and "root differs" in bad.stderr
 
 
 def test_the_merkle_root_pairs_sorted_leaves_and_carries_the_odd_one_up():
