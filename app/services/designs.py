@@ -205,8 +205,8 @@ def create_draft(user: User, key: str, files: Mapping, note: str, *,
                  translate: Callable[[str], str] = str) -> tuple[int, list[dict]]:
     """Save `files` over the published texts of `key` as a draft; return its number and its
     problems (a draft with problems is saved too); raise NotAllowed / NotFound / Rejected."""
-    note = _note(note)
     jurisdiction = _require(user, key, WRITERS)
+    note = _note(note)
     base, texts = _draft_texts(key, files)
     checked = _checked(key, jurisdiction, texts, folders)
     _refuse_outside(checked, texts, base)
