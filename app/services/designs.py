@@ -163,12 +163,19 @@ def _draft_texts(key: str, changed: Mapping) -> tuple[ProcessVersion, Texts]:
 
 
 def _outside(checked: Checked, texts: Texts, base: ProcessVersion) -> list[tuple]:
-    """Changed files this process does not use: a form of no user task, an uncalled DMN."""
+    """Changed files this process may not change: a form of no user task of it or one that
+    another jurisdiction's procedures use too, a DMN it does not call."""
     used = used_forms(checked, texts.file)
     if used is None:
         return []  # the diagram does not parse: its problems say so
     reasons = [(f"forms/{k}.yaml", N_("No user task of this process uses form %(form)s."),
                 {"form": k}) for k in sorted(set(texts.forms) - used)]
+    elsewhere = {form for other in catalog.latest_processes()
+                 if other.jurisdiction != base.jurisdiction for form in other.forms or {}}
+    reasons += [(f"forms/{k}.yaml", N_("Form %(form)s is used by procedures of other "
+                                       "jurisdictions too: change it in forms/ and run "
+                                       "processes load."), {"form": k})
+                for k in sorted(set(texts.forms) & used & elsewhere)]
     called = set(catalog.files_of(checked.package.files, checked.facts, base.key))
     reasons += [(name, N_("This process calls no decision of %(file)s."), {"file": name})
                 for name, text in sorted(texts.dmn.items())

@@ -268,3 +268,16 @@ def test_approving_and_publishing_are_logged_with_who_did_them(folders, capsys):
         ("draft_saved", number), ("draft_approved", number), ("version_published", number)]
     assert (lines[1]["approver"], lines[2]["by"], lines[2]["author"]) == (
         "km_designer2", "admin", "km_designer")
+
+
+def test_a_form_other_jurisdictions_use_too_is_changed_only_in_the_files(folders):
+    other = catalog.latest_process("liaocheng_recognition")
+    other.forms = {**other.forms, "km_notice": 1}  # as if Liaocheng's diagram used it
+    db.session.commit()
+    source = designs.files(find_user("km_designer"), KEY, catalog.latest_process(KEY).version)[
+        "forms/km_notice.yaml"]
+
+    with pytest.raises(Rejected) as refused:
+        draft({"forms/km_notice.yaml": source + "\n# changed\n"}, folders)
+
+    assert "other jurisdictions" in str(refused.value.by_field())
