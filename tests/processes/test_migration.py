@@ -19,7 +19,7 @@ from app.models import Case, Event, ProcessVersion, WorkItem
 from app.services import catalog, tasks
 from tests.processes import examples_kunming as km
 from tests.processes.driver import CaseDriver, find_user
-from tests.processes.test_kunming import experts_done, submitted
+from tests.processes.test_kunming import at_expert_review, experts_done, in_notice, submitted
 
 APPLICANT, CITY, DESIGNER = "km_applicant", "km_city", "km_designer"
 PROCESS = "kunming_recognition"
@@ -112,6 +112,35 @@ def test_a_migrated_case_verifies_and_its_notice_lasts_15_working_days(api, case
     answer = moving.complete(CITY, "collective_decision", km.RECOGNIZE, "2026-11-20T09:00")
     assert answer["status"] == "recognized"
     assert verify(api, moving.id)["ok"] is True
+
+
+def test_a_case_in_the_experts_parallel_reviews_moves_with_each_experts_task(api, tmp_path):
+    case = CaseDriver(api, PROCESS, APPLICANT, CITY)
+    at_expert_review(case)
+    second_version(tmp_path)
+
+    [row] = api.post(DESIGNER, URL, {"from": 1, "to": 2, "cases": [case.id], "dry_run": False})
+    for number, expert in enumerate(km.EXPERTS):
+        case.complete(expert, "expert_review", km.expert_opinion(80 + number), "2026-05-10T09:00")
+
+    assert row["ok"] is True and version_of(case.id) == 2
+    assert case.ready() == ["expert_decision"]
+    assert verify(api, case.id)["ok"] is True
+
+
+def test_a_notice_already_running_keeps_its_10_working_days_after_the_move(api, tmp_path):
+    case = CaseDriver(api, PROCESS, APPLICANT, CITY)
+    in_notice(case)
+    second_version(tmp_path)
+
+    [row] = api.post(DESIGNER, URL, {"from": 1, "to": 2, "cases": [case.id], "dry_run": False})
+    fired = api.run_timers("2026-10-16T00:00")
+    case.complete(CITY, "register_objections", km.NO_OBJECTION, "2026-10-16T09:00")
+    answer = case.complete(CITY, "collective_decision", km.RECOGNIZE, "2026-11-20T09:00")
+
+    assert row["ok"] is True and fired == 1
+    assert (answer["status"], version_of(case.id)) == ("recognized", 2)
+    assert verify(api, case.id)["ok"] is True
 
 
 def test_a_case_that_cannot_move_stays_on_its_version_with_its_tasks(api, cases):
