@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         api,
         api_calls,
         api_designs,
+        api_migrations,
         applicant,
         audit,
         auth,
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
         display,
         follow_ups,
         layout,
+        migrations,
         processes,
         tasks,
         titles,
@@ -119,8 +121,11 @@ def register_blueprints(app: Flask) -> None:
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
-    for module in (api, api_calls, api_designs, auth, worklist, tasks, cases, follow_ups,
-                   applicant, audit, admin, processes, designs, titles, calls):
+    for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups,
+                   applicant, audit, admin, processes, titles, calls):
+        app.register_blueprint(module.bp)
+    # Designing procedures in the browser (docs/PROCESSES.md "Designing in the browser").
+    for module in (api_designs, designs, api_migrations, migrations):
         app.register_blueprint(module.bp)
 
 
