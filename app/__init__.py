@@ -99,12 +99,14 @@ def register_blueprints(app: Flask) -> None:
         admin,
         api,
         api_calls,
+        api_diff,
         applicant,
         audit,
         auth,
         basis,
         calls,
         cases,
+        diff,
         display,
         follow_ups,
         layout,
@@ -119,6 +121,8 @@ def register_blueprints(app: Flask) -> None:
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
     for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups, applicant, audit,
                    admin, processes, titles, calls):
+        app.register_blueprint(module.bp)
+    for module in (api_diff, diff):  # comparing versions of a procedure
         app.register_blueprint(module.bp)
 
 

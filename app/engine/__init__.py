@@ -1,11 +1,12 @@
 """The only package that imports SpiffWorkflow. Pure: no Flask, no database, no wall clock.
 
 Public surface: load_definitions / check_definitions (BPMN + DMN packages), read_facts and
-the lint helpers (lint.py, expressions.py),
+the lint helpers (lint.py, expressions.py), bpmn_changes / dmn_changes (compare.py),
 start, complete, fire_due_timers, deliver_message, reassign, describe, and the plain
 dataclasses Step, ReadyTask, Waiting, EngineEvent, ProcessDefinition.
 """
 
+from app.engine.compare import bpmn_changes, dmn_changes
 from app.engine.definitions import (
     ParseError,
     ProcessDefinition,
@@ -28,7 +29,8 @@ from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 
 __all__ = [
     "EngineEvent", "Facts", "HELPER_NAMES", "ParseError", "ProcessDefinition", "ReadyTask",
-    "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "check_definitions", "check_source",
+    "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "bpmn_changes", "check_definitions",
+    "check_source", "dmn_changes",
     "comparisons", "complete", "decides_on", "deliver_message", "describe", "fire_due_timers",
     "layout_problems", "load_definitions", "names_read", "read_facts", "reassign", "start",
     "variables_of",
