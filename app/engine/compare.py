@@ -140,12 +140,16 @@ def _changed_properties(old: dict, new: dict) -> list[dict]:
 
 
 def bpmn_changes(old_text: str, new_text: str, file: str = "") -> dict[str, list[dict]]:
-    """Return {"added", "removed", "changed", "layout"} element lists between two BPMN texts;
-    raise DefinitionError for a text that does not parse."""
+    """Return {"added", "removed", "changed", "layout"} element lists between two BPMN texts
+    (each {"id", "type", "name"}, all but "layout" with their "properties" [{"name", "old",
+    "new"}]); raise DefinitionError for a text that does not parse."""
     (old, old_layout), (new, new_layout) = _model(old_text, file), _model(new_text, file)
     changes: dict[str, list[dict]] = {"added": [], "removed": [], "changed": [], "layout": []}
-    changes["added"] = [_summary(new[key][0]) for key in sorted(new.keys() - old.keys())]
-    changes["removed"] = [_summary(old[key][0]) for key in sorted(old.keys() - new.keys())]
+    # An added or removed element carries what it says too (old or new is None).
+    changes["added"] = [{**_summary(new[key][0]), "properties": _changed_properties(
+        {}, new[key][1])} for key in sorted(new.keys() - old.keys())]
+    changes["removed"] = [{**_summary(old[key][0]), "properties": _changed_properties(
+        old[key][1], {})} for key in sorted(old.keys() - new.keys())]
     for key in sorted(old.keys() & new.keys()):
         (old_element, old_properties), (new_element, new_properties) = old[key], new[key]
         if _local(old_element) != _local(new_element):

@@ -34,6 +34,20 @@ def test_added_and_removed_elements_are_the_new_task_and_the_rerouted_flows(two_
     assert two_versions["identical"] is False
 
 
+def test_added_and_removed_elements_carry_what_they_say(two_versions):
+    assert two_versions["added"][0]["properties"] == [
+        {"name": "name", "old": None, "new": "确认公示内容"},
+        {"name": "lane", "old": None, "new": "city"},
+        {"name": "incoming", "old": None, "new": "flow_set_public_notice_to_confirm_notice"},
+        {"name": "outgoing", "old": None, "new": "flow_confirm_notice_to_notice_split"},
+        {"name": "formId", "old": None, "new": "km_notice"},
+        {"name": "dueWorkingDays", "old": None, "new": "2"},
+        {"name": "variableName", "old": None, "new": "notice_confirmation"}]
+    assert two_versions["removed"][0]["properties"] == [
+        {"name": "sourceRef", "old": "set_public_notice", "new": None},
+        {"name": "targetRef", "old": "notice_split", "new": None}]
+
+
 def test_changed_script_and_flows_are_listed_old_and_new(two_versions):
     changed = {item["id"]: item["properties"] for item in two_versions["changed"]}
     assert list(changed) == ["notice_split", "set_public_notice"]

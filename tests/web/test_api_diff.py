@@ -26,7 +26,9 @@ def test_the_diff_lists_elements_forms_and_decision_rows(api, second):
     assert sorted(body) == ["added", "changed", "decisions", "forms", "from", "identical",
                             "key", "layout", "removed", "to"]
     assert (body["key"], body["from"], body["to"], body["identical"]) == (KEY, 1, 2, False)
-    assert body["added"][0] == {"id": "confirm_notice", "type": "userTask", "name": "确认公示内容"}
+    assert {k: body["added"][0][k] for k in ("id", "type", "name")} == {
+        "id": "confirm_notice", "type": "userTask", "name": "确认公示内容"}
+    assert {"name": "formId", "old": None, "new": "km_notice"} in body["added"][0]["properties"]
     assert [e["id"] for e in body["removed"]] == ["flow_set_public_notice_to_notice_split"]
     script = next(p for e in body["changed"] if e["id"] == "set_public_notice"
                   for p in e["properties"] if p["name"] == "script")
