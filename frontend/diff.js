@@ -48,16 +48,23 @@ function focus(older, newer, id) {
     canvas.viewbox({ x: element.x + element.width / 2 - box.width / 2,
       y: element.y + element.height / 2 - box.height / 2, width: box.width, height: box.height });
   }
-  older.get('canvas').viewbox(canvas.viewbox());
+  const box = canvas.viewbox();
+  const size = older.get('canvas').getSize();
+  older.get('canvas').viewbox({ x: box.x, y: box.y, width: size.width / box.scale,
+    height: size.height / box.scale });
 }
 
+// Moving or zooming one diagram moves the other to the same place and scale. Each change
+// echoes back once (the events are debounced), so a viewbox already in place is left alone.
 function follow(source, target) {
-  let busy = false;
   source.on('canvas.viewbox.changed', ({ viewbox }) => {
-    if (busy) return;
-    busy = true;
-    target.get('canvas').viewbox({ x: viewbox.x, y: viewbox.y, width: viewbox.width, height: viewbox.height });
-    busy = false;
+    const canvas = target.get('canvas');
+    const current = canvas.viewbox();
+    if (Math.abs(current.x - viewbox.x) < 0.5 && Math.abs(current.y - viewbox.y) < 0.5
+        && Math.abs(current.scale - viewbox.scale) < 0.001) return;
+    const { width, height } = canvas.getSize();
+    canvas.viewbox({ x: viewbox.x, y: viewbox.y, width: width / viewbox.scale,
+      height: height / viewbox.scale });
   });
 }
 

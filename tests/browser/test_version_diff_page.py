@@ -25,6 +25,23 @@ def second(live_server, tmp_path_factory):
         db.session.remove()
 
 
+# Both diagrams show the same place at the same scale (their viewport matrices agree).
+SAME_VIEW = """() => {
+  const m = (id) => document.querySelector(id + ' g.viewport').transform.baseVal
+    .consolidate().matrix;
+  const a = m('#diff-old'), b = m('#diff-new');
+  return Math.abs(a.a - b.a) < 1e-3 && Math.abs(a.e - b.e) < 0.5 && Math.abs(a.f - b.f) < 0.5;
+}"""
+
+
+def _view(page, diagram: str) -> tuple[float, float, float]:
+    matrix = page.evaluate(f"""() => {{
+      const m = document.querySelector('{diagram} g.viewport').transform.baseVal.consolidate()
+        .matrix;
+      return [m.a, m.e, m.f]; }}""")
+    return tuple(matrix)
+
+
 def _marked(diagram, element: str, marker: str) -> None:
     shape = diagram.locator(f'g.djs-element[data-element-id="{element}"]')
     expect(shape).to_have_class(re.compile(rf"\b{marker}\b"))
@@ -54,6 +71,13 @@ def test_the_diff_page_colours_changes_and_lists_old_and_new(page, second, devic
     expect(row.locator(".old-value").first).to_have_text('"≥ 40 家"')
     expect(row.locator(".new-value").first).to_have_text('"≥ 30 家"')
     expect(page.get_by_test_id("diff-legend")).to_contain_text("新增")
+    before = _view(page, "#diff-old")
+    new.hover()
+    page.mouse.wheel(0, 200)  # scrolling one diagram moves the other along
+    page.wait_for_function(SAME_VIEW)
+    page.wait_for_timeout(1000)  # and the echo of the move settles without drifting
+    assert page.evaluate(SAME_VIEW)
+    assert max(abs(a - b) for a, b in zip(_view(page, "#diff-old"), before, strict=True)) > 1
     # nothing scrolls sideways, on a phone either
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[device]
     snap(page, f"version-diff-{device}")
