@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         api,
         api_calls,
         api_designs,
+        api_diff,
         api_migrations,
         applicant,
         audit,
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         calls,
         cases,
         designs,
+        diff,
         display,
         follow_ups,
         layout,
@@ -125,7 +127,7 @@ def register_blueprints(app: Flask) -> None:
                    applicant, audit, admin, processes, titles, calls):
         app.register_blueprint(module.bp)
     # Designing procedures in the browser (docs/PROCESSES.md "Designing in the browser").
-    for module in (api_designs, designs, api_migrations, migrations):
+    for module in (api_designs, designs, api_diff, diff, api_migrations, migrations):
         app.register_blueprint(module.bp)
 
 
