@@ -120,6 +120,15 @@ def register_blueprints(app: Flask) -> None:
     for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups, applicant, audit,
                    admin, processes, titles, calls):
         app.register_blueprint(module.bp)
+    register_editors(app)
+
+
+def register_editors(app: Flask) -> None:
+    """The form and decision table editors (pages and their JSON API)."""
+    from app.web import api_forms, editors
+
+    app.register_blueprint(api_forms.bp)
+    app.register_blueprint(editors.bp)
 
 
 def register_error_handlers(app: Flask) -> None:
