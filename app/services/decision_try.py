@@ -96,13 +96,3 @@ def recent_cases(user: User, key: str) -> list[dict]:
     return [{"id": c.id, "ref": c.ref, "base_name": c.base_name, "status": c.status}
             for c in db.session.scalars(query)]
 
-
-def table_source(user: User, key: str, file: str) -> str:
-    """Return the published XML of DMN `file` that process `key` calls, for the editor; raise
-    NotFound / NotAllowed."""
-    version = catalog.latest_process(key)
-    if user.role not in (*DESIGNERS, "auditor") or user.jurisdiction not in (
-            None, version.jurisdiction):
-        raise NotAllowed(N_("Only designers, auditors and administrators of the jurisdiction "
-                            "see its decision tables."))
-    return _text(key, file, None).decode("utf-8")

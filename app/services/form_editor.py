@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app import formdefs
-from app.errors import N_, DefinitionError, NotAllowed, Rejected
+from app.errors import N_, DefinitionError, NotAllowed, NotFound, Rejected
 from app.extensions import db
 from app.models import FormVersion, User
-from app.services import catalog
+from app.services import catalog, designs
 
 READERS = ("designer", "admin", "auditor")
 FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,79}")
@@ -98,13 +98,13 @@ def uses(key: str) -> list[str]:
     return sorted(v.key for v in catalog.latest_processes() if key in (v.forms or {}))
 
 
-def source_of(user: User, process_key: str, key: str) -> str:
-    """Return the YAML of the latest version of form `key` for the editor; raise NotFound /
+def editor_source(user: User, key: str, name: str, version: int | None = None) -> tuple[int, str]:
+    """Return (version, text) of file `name` (`forms/<form>.yaml` or `<table>.dmn`) of process
+    `key` at `version` (default: the published one) for an editor; raise NotFound /
     NotAllowed."""
-    _require_reader(user, catalog.latest_process(process_key).jurisdiction)
-    record = db.session.scalars(sa.select(FormVersion).where(FormVersion.key == key)
-                                .order_by(FormVersion.version.desc()).limit(1)).first()
-    if record is None:
-        catalog.form(key)  # raises NotFound with the product's message
-    return record.source
-
+    number = version or catalog.latest_process(key).version
+    texts = designs.files(user, key, number)
+    if name not in texts:
+        raise NotFound(N_("Version %(version)s of %(key)s has no file %(name)s."),
+                       version=number, key=key, name=name)
+    return number, texts[name]

@@ -10,6 +10,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from app.services import catalog, decision_try, form_editor
+from app.web import inputs
 
 bp = Blueprint("editors", __name__, url_prefix="/processes")
 
@@ -17,15 +18,18 @@ bp = Blueprint("editors", __name__, url_prefix="/processes")
 @bp.get("/<key>/forms/<form>/edit")
 @login_required
 def form(key: str, form: str):
-    source = form_editor.source_of(current_user, key, form)
+    version, source = form_editor.editor_source(current_user, key, f"forms/{form}.yaml",
+                                                inputs.query_int("version", None, 1, inputs.MAX_ID))
     return render_template("processes/form_edit.html", process=catalog.latest_process(key),
-                           form_key=form, source=source, used_by=form_editor.uses(form))
+                           version=version, form_key=form, source=source,
+                           used_by=form_editor.uses(form))
 
 
 @bp.get("/<key>/decisions/<file>/edit")
 @login_required
 def decision(key: str, file: str):
-    source = decision_try.table_source(current_user, key, file)
+    version, source = form_editor.editor_source(current_user, key, file,
+                                                inputs.query_int("version", None, 1, inputs.MAX_ID))
     return render_template("processes/decision_edit.html", process=catalog.latest_process(key),
-                           file=file, source=source,
+                           version=version, file=file, source=source,
                            cases=decision_try.recent_cases(current_user, key))
