@@ -55,14 +55,12 @@ def forms_of(user: User, process_key: str) -> list[dict]:
 
 
 def _jurisdiction_of(user: User, key: str) -> str | None:
-    """The jurisdiction whose run-time choices fill the preview: the user's, else that of a
-    process using the form."""
-    if user.jurisdiction:
-        return user.jurisdiction
+    """The jurisdiction of a form: that of a process using it, else (a new form) the user's.
+    Its run-time choices fill the preview."""
     for version in catalog.latest_processes():
         if key in (version.forms or {}):
             return version.jurisdiction
-    return None
+    return user.jurisdiction
 
 
 def _checked_input(key, source) -> tuple[str, str]:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.services import designs
 from app.web import api as api_module
 from tests.browser.support import login, snap
 from tests.processes import examples_kunming as km
-from tests.processes.driver import Api, CaseDriver
+from tests.processes.driver import Api, CaseDriver, find_user
 from tests.processes.test_kunming import APPLICANT, CITY
 
 pytestmark = pytest.mark.browser
@@ -76,6 +77,24 @@ def test_the_form_editor_marks_a_broken_line_and_previews_a_new_field(page, devi
     page.locator("summary", has_text="JSON Schema").click()
     expect(page.get_by_test_id("form-schema")).to_contain_text('"extra_note"')
     _shot(page, f"form-editor-{device}")
+
+
+def test_the_form_editor_saves_the_text_as_a_draft_of_the_procedure(page, live_server):
+    login(page, DESIGNER)
+    page.goto(FORM_PAGE)
+    expect(page.get_by_test_id("form-problems")).to_contain_text("没有问题")
+    source = page.evaluate("window.formEditor.state.doc.toString()")
+    _set_yaml(page, source.replace("label: 公示标题", "label: 公示文件标题", 1))
+    page.get_by_label("草稿说明").fill("公示标题改为公示文件标题")
+    page.get_by_role("button", name="保存草稿").click()
+    status = page.locator("#save-status")
+    expect(status).to_contain_text("已保存为草稿第")
+    with live_server.app.app_context():
+        [draft] = [v for v in designs.versions(find_user(DESIGNER), "kunming_recognition")
+                   if v["status"] == "draft"]
+        assert draft["note"] == "公示标题改为公示文件标题"
+        files = designs.files(find_user(DESIGNER), "kunming_recognition", draft["version"])
+        assert "label: 公示文件标题" in files["forms/km_notice.yaml"]
 
 
 @pytest.mark.parametrize("device", WIDTHS)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.services import catalog
 from tests.processes import examples_kunming as km
 from tests.processes.driver import CaseDriver, api, loaded_app, template_db  # noqa: F401
 
@@ -160,3 +161,52 @@ def test_an_applicant_cannot_try_a_decision_table(api):  # noqa: F811
     case = _kunming_case(api, km.APPLICATION)
     api.post(APPLICANT, "/api/processes/kunming_recognition/decisions/try",
              {"file": "precheck.dmn", "case_id": case.id}, expect=403)
+
+
+# ------------------------------------------------------------------ the pages
+
+
+@pytest.fixture
+def app(loaded_app):  # noqa: F811 - the web fixtures (client, login_as) on the loaded copy
+    return loaded_app
+
+
+def test_the_form_editor_page_holds_the_published_yaml_and_the_versioning_note(client,
+                                                                               login_as):
+    login_as(DESIGNER)
+    response = client.get("/processes/kunming_recognition/forms/km_notice/edit")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "编辑表单 km_notice" in page and "key: km_notice" in page
+    assert "所有使用该表单的流程都会生成新版本" in page and "kunming_rereview" in page
+
+
+def test_the_decision_page_offers_the_procedures_cases_to_try(client, login_as, api):  # noqa: F811
+    case = _kunming_case(api, km.APPLICATION)
+    ref = api.get(CITY, f"/api/cases/{case.id}")["ref"]
+    login_as(DESIGNER)
+    response = client.get("/processes/kunming_recognition/decisions/precheck.dmn/edit")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<option value="{case.id}">{ref}' in page
+    assert "kunming_precheck" in page  # the table's XML, for dmn-js
+
+
+@pytest.mark.parametrize(("username", "path", "status"), [
+    (OTHER_DESIGNER, "/processes/kunming_recognition/forms/km_notice/edit", 403),
+    (CITY, "/processes/kunming_recognition/forms/km_notice/edit", 403),
+    (DESIGNER, "/processes/kunming_recognition/forms/lc_notice/edit", 404),
+    (DESIGNER, "/processes/kunming_recognition/decisions/nothing.dmn/edit", 404),
+])
+def test_an_editor_page_outside_the_users_procedures_is_refused(client, login_as, username,
+                                                                path, status):
+    login_as(username)
+    assert client.get(path).status_code == status
+
+
+def test_the_procedure_page_links_a_designer_to_its_form_and_table_editors(client, login_as):
+    login_as(DESIGNER)
+    version = catalog.latest_process("kunming_recognition")
+    html = client.get(f"/processes/{version.id}").get_data(as_text=True)
+    assert "/processes/kunming_recognition/decisions/precheck.dmn/edit" in html
+    assert "/processes/kunming_recognition/forms/km_notice/edit" in html
