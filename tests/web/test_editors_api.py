@@ -141,6 +141,8 @@ def test_a_failing_cell_is_reported_on_its_rule_not_as_an_error(api):  # noqa: F
     ({"file": "precheck.dmn", "case_id": [1]}, 404),
     ({"file": "../meta.yaml", "case_id": 1}, 422),
     ({"file": "precheck.dmn", "case_id": 1, "text": "<definitions"}, 422),
+    ({"file": "precheck.dmn", "case_id": 1, "text": "<bpmn:definitions xmlns:bpmn='b'/>"}, 422),
+    ({"file": "precheck.dmn", "case_id": 1, "text": "<a/>"}, 422),
     ({"file": "precheck.dmn", "case_id": 1,
       "text": '<!DOCTYPE x [<!ENTITY a "aaaa">]><definitions/>'}, 422),
 ])
@@ -210,3 +212,11 @@ def test_the_procedure_page_links_a_designer_to_its_form_and_table_editors(clien
     html = client.get(f"/processes/{version.id}").get_data(as_text=True)
     assert "/processes/kunming_recognition/decisions/precheck.dmn/edit" in html
     assert "/processes/kunming_recognition/forms/km_notice/edit" in html
+
+
+def test_every_shipped_form_checks_clean_and_previews(api):  # noqa: F811
+    for path in sorted(FORMS.glob("*.yaml")):
+        answer = api.post("admin", "/api/forms/check",
+                          {"key": path.stem, "source": path.read_text(encoding="utf-8")})
+        assert answer["problems"] == [], path.name
+        assert 'class="form-grid"' in answer["html"] and answer["schema"]["x-form"] == path.stem
