@@ -49,12 +49,9 @@ function showResult(page, answer, texts, view) {
   showProblems(page.problems, body.problems, texts, view);
   page.state.textContent = body.problems.length ? texts.invalid : texts.valid;
   page.state.className = `badge ${body.problems.length ? 'badge-danger' : 'badge-success'}`;
-  if (body.html) {
-    page.preview.innerHTML = body.html;  // rendered and escaped by the server's templates
-    page.preview.classList.remove('is-stale');
-  } else {
-    page.preview.classList.add('is-stale');
-  }
+  if (body.html) page.preview.innerHTML = body.html;  // rendered and escaped by the server
+  page.preview.classList.toggle('is-stale', !body.html);
+  document.getElementById('preview-stale').hidden = Boolean(body.html);
   if (body.schema) page.schema.textContent = JSON.stringify(body.schema, null, 2);
   return body.problems;
 }

@@ -69,6 +69,7 @@ def test_the_form_editor_marks_a_broken_line_and_previews_a_new_field(page, devi
     expect(problems).to_contain_text(f"第 {line} 行")
     expect(problems).to_contain_text("dat")
     expect(page.locator(".cm-lint-marker-error")).to_have_count(1)
+    _shot(page, f"form-editor-problem-{device}")
 
     _set_yaml(page, source.rstrip() + "\n  - name: extra_note\n    type: text\n"
                                       "    label: 公示补充说明\n")
