@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
         basis,
         calls,
         cases,
+        designs,
         display,
         follow_ups,
         layout,
@@ -119,7 +120,7 @@ def register_blueprints(app: Flask) -> None:
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
     for module in (api, api_calls, api_designs, auth, worklist, tasks, cases, follow_ups,
-                   applicant, audit, admin, processes, titles, calls):
+                   applicant, audit, admin, processes, designs, titles, calls):
         app.register_blueprint(module.bp)
     register_editors(app)
 

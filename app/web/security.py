@@ -1,4 +1,4 @@
-"""Security headers on every response, trusted proxy headers, and no cookie on the JSON API."""
+"""Security headers on every response, trusted proxy headers, and no cookie set by the JSON API."""
 
 from __future__ import annotations
 
@@ -29,9 +29,8 @@ def _is_api() -> bool:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """The JSON API never sets a cookie. It reads the browser's session cookie only when a
-    request carries no bearer token (the designer pages call it as the logged-in user, with
-    the CSRF token in X-CSRFToken: app/web/api.py `request_user`)."""
+    """The JSON API never sets a cookie; it reads the browser's session only for a request
+    without a token (the designer pages call it so, with the CSRF token: web/api.py)."""
 
     def open_session(self, app, request):
         if _is_api() and request.headers.get("Authorization"):
