@@ -93,6 +93,19 @@ function showTrial(target, trial, texts) {
   target.replaceChildren(...parts);
 }
 
+// Colour the table's own rows: red where a condition failed, green where all passed.
+function markRows(container, trial) {
+  container.querySelectorAll('.trial-passed, .trial-failed').forEach((cell) => {
+    cell.classList.remove('trial-passed', 'trial-failed');
+  });
+  trial.rules.forEach((rule) => {
+    const failed = !rule.matched || rule.conditions.some((c) => !c.passed);
+    container.querySelectorAll(`[data-row-id="${CSS.escape(rule.id)}"]`).forEach((cell) => {
+      cell.classList.add(failed ? 'trial-failed' : 'trial-passed');
+    });
+  });
+}
+
 async function tryIt(page, texts) {
   const picked = page.caseRef.value.trim() || page.caseSelect.value;
   if (!picked) {
@@ -109,6 +122,7 @@ async function tryIt(page, texts) {
     return;
   }
   showTrial(page.trial, answer.body, texts);
+  markRows(document.getElementById('dmn-editor'), answer.body);
 }
 
 async function start(root) {

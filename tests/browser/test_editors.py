@@ -116,6 +116,8 @@ def test_trying_the_precheck_table_shows_the_failing_employee_condition(page, fe
     expect(employees).to_contain_text(">= 500")
     expect(employees).to_contain_text("450")
     expect(result.locator("tr[data-rule='rule_small_micro_count']")).to_contain_text("✓")
+    expect(page.locator("#dmn-editor td.trial-failed[data-row-id='rule_employee_count']")
+           ).not_to_have_count(0)
     _shot(page, f"decision-editor-{device}")
     snap(page, f"decision-try-{device}", page.get_by_test_id("try-panel"))
 
