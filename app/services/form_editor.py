@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from app import formdefs
 from app.errors import N_, DefinitionError, NotAllowed, NotFound, Rejected
 from app.extensions import db
-from app.models import FormVersion, User
-from app.services import catalog, designs
+from app.models import FormVersion, ProcessVersion, User
+from app.services import catalog, decision_try, designs
 
 READERS = ("designer", "admin", "auditor")
 FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,79}")
@@ -31,6 +31,18 @@ class FormCheck:
     form: formdefs.FormDef | None
     schema: dict | None
     choices: dict
+    used_by: list[str]
+
+
+@dataclass
+class EditorPage:
+    """What an editor page opens with: the file's text and what it is used by or tried on."""
+
+    process: ProcessVersion
+    version: int
+    source: str
+    used_by: list[str]
+    cases: list[dict]
 
 
 def _require_reader(user: User, jurisdiction: str | None) -> None:
@@ -86,9 +98,10 @@ def check_form(user: User, key, source, lang: str = "zh") -> FormCheck:
     form, problems = formdefs.check_text(source, f"forms/{key}.yaml", key)
     formdefs.add_lines(source, problems)
     if form is None:
-        return FormCheck(problems, None, None, {})
+        return FormCheck(problems, None, None, {}, uses(key))
     choices = catalog.choices_for(jurisdiction, lang) if jurisdiction else {}
-    return FormCheck([], form, formdefs.json_schema(form, choices, lang, {}), choices)
+    return FormCheck([], form, formdefs.json_schema(form, choices, lang, {}), choices,
+                     uses(key))
 
 
 def uses(key: str) -> list[str]:
@@ -106,3 +119,14 @@ def editor_source(user: User, key: str, name: str, version: int | None = None) -
         raise NotFound(N_("Version %(version)s of %(key)s has no file %(name)s."),
                        version=number, key=key, name=name)
     return number, texts[name]
+
+
+def editor_page(user: User, key: str, name: str, version: int | None = None) -> EditorPage:
+    """Return what the editor of file `name` of process `key` opens with (a form's users, a
+    decision table's recent cases to try it on); raise NotFound / NotAllowed."""
+    number, source = editor_source(user, key, name, version)
+    form = name.removeprefix("forms/").removesuffix(".yaml")
+    is_table = name.endswith(".dmn")
+    return EditorPage(catalog.latest_process(key), number, source,
+                      [] if is_table else uses(form),
+                      decision_try.recent_cases(user, key) if is_table else [])

@@ -50,7 +50,7 @@ def check():
     return jsonify({"problems": [_problem_json(p) for p in found.problems],
                     "schema": found.schema,
                     "html": preview_html(found) if found.form is not None else "",
-                    "used_by": form_editor.uses(body["key"])})
+                    "used_by": found.used_by})
 
 
 @bp.post("/processes/<key>/decisions/try")
