@@ -122,10 +122,15 @@ def test_trying_the_precheck_table_shows_the_failing_employee_condition(page, fe
     snap(page, f"decision-try-{device}", page.get_by_test_id("try-panel"))
 
 
-def test_checking_the_table_lists_no_problems_for_the_published_text(page):
+def test_the_table_checks_clean_and_saves_as_a_draft(page):
     login(page, DESIGNER)
     page.goto(TABLE_PAGE)
     expect(page.locator("[data-decision-editor][data-ready='true']")).to_have_count(1)
     page.get_by_role("button", name="检查", exact=True).click()
     expect(page.locator("#check-status")).to_contain_text("检查通过")
     expect(page.get_by_test_id("dmn-problems")).to_contain_text("没有问题")
+
+    page.get_by_label("草稿说明").fill("预审表原样另存")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#save-status")).to_contain_text("已保存为草稿第")
+    expect(page.locator("#save-status").get_by_role("link", name="版本与发布")).to_be_visible()
