@@ -129,6 +129,15 @@ def register_blueprints(app: Flask) -> None:
     # Designing procedures in the browser (docs/PROCESSES.md "Designing in the browser").
     for module in (api_designs, designs, api_diff, diff, api_migrations, migrations):
         app.register_blueprint(module.bp)
+    register_editors(app)
+
+
+def register_editors(app: Flask) -> None:
+    """The form and decision table editors (pages and their JSON API)."""
+    from app.web import api_forms, editors
+
+    app.register_blueprint(api_forms.bp)
+    app.register_blueprint(editors.bp)
 
 
 def register_error_handlers(app: Flask) -> None:

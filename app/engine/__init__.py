@@ -2,12 +2,14 @@
 
 Public surface: load_definitions / check_definitions (BPMN + DMN packages), read_facts and
 the lint helpers (lint.py, expressions.py), bpmn_changes / dmn_changes (compare.py),
-start, complete, fire_due_timers, deliver_message, reassign, describe, migration_check and
+try_decision (a DMN table on one case's data), start,
+complete, fire_due_timers, deliver_message, reassign, describe, migration_check and
 migrate (moving a case to a newer version), and the plain dataclasses Step, ReadyTask,
 Waiting, EngineEvent, OpenElement, ProcessDefinition.
 """
 
 from app.engine.compare import bpmn_changes, dmn_changes
+from app.engine.decisions import DecisionTrial, try_decision
 from app.engine.definitions import (
     ParseError,
     ProcessDefinition,
@@ -30,10 +32,10 @@ from app.engine.sandbox import HELPER_NAMES, SAFE_BUILTIN_NAMES, check_source
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 
 __all__ = [
-    "EngineEvent", "Facts", "HELPER_NAMES", "OpenElement", "ParseError", "ProcessDefinition",
+    "DecisionTrial", "EngineEvent", "Facts", "HELPER_NAMES", "OpenElement", "ParseError", "ProcessDefinition",
     "ReadyTask", "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "bpmn_changes",
     "check_definitions", "check_source", "comparisons", "complete", "decides_on",
     "deliver_message", "describe", "dmn_changes", "fire_due_timers", "layout_problems",
     "load_definitions", "migrate", "migration_check", "names_read", "read_facts", "reassign",
-    "start", "variables_of",
+    "start", "variables_of", "try_decision",
 ]
