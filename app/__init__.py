@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web import (
         admin,
         api,
+        api_calendar,
         api_calls,
         applicant,
         audit,
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         display,
         follow_ups,
         layout,
+        modeler,
         processes,
         tasks,
         titles,
@@ -119,6 +121,8 @@ def register_blueprints(app: Flask) -> None:
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
     for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups, applicant, audit,
                    admin, processes, titles, calls):
+        app.register_blueprint(module.bp)
+    for module in (api_calendar, modeler):  # designing procedures in the browser
         app.register_blueprint(module.bp)
 
 

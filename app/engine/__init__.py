@@ -15,6 +15,7 @@ from app.engine.definitions import (
 )
 from app.engine.expressions import comparisons, names_read
 from app.engine.lint import Facts, decides_on, layout_problems, read_facts, variables_of
+from app.engine.preview import evaluate_expression
 from app.engine.runtime import (
     complete,
     deliver_message,
@@ -29,7 +30,7 @@ from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 __all__ = [
     "EngineEvent", "Facts", "HELPER_NAMES", "ParseError", "ProcessDefinition", "ReadyTask",
     "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "check_definitions", "check_source",
-    "comparisons", "complete", "decides_on", "deliver_message", "describe", "fire_due_timers",
-    "layout_problems", "load_definitions", "names_read", "read_facts", "reassign", "start",
+    "comparisons", "complete", "decides_on", "deliver_message", "describe", "evaluate_expression",
+    "fire_due_timers", "layout_problems", "load_definitions", "names_read", "read_facts", "reassign", "start",
     "variables_of",
 ]
