@@ -50,5 +50,7 @@ def editor(user: User, key: str, version: int | None = None) -> dict:
             "version": shown, "status": record.status, "bpmn_file": bpmn_file,
             "bpmn": files[bpmn_file], "files": files,
             "decisions": _decisions(record.jurisdiction, files),
+            "form_sources": {name[len("forms/"):-len(".yaml")]: text for name, text in files.items()
+                             if name.startswith("forms/") and name.endswith(".yaml")},
             "newest_draft": _newest_draft(rows, shown),
             "writable": user.role in WRITERS}
