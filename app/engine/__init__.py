@@ -31,6 +31,6 @@ __all__ = [
     "EngineEvent", "Facts", "HELPER_NAMES", "ParseError", "ProcessDefinition", "ReadyTask",
     "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "check_definitions", "check_source",
     "comparisons", "complete", "decides_on", "deliver_message", "describe", "evaluate_expression",
-    "fire_due_timers", "layout_problems", "load_definitions", "names_read", "read_facts", "reassign", "start",
-    "variables_of",
+    "fire_due_timers", "layout_problems", "load_definitions", "names_read", "read_facts",
+    "reassign", "start", "variables_of",
 ]
