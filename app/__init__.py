@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         api,
         api_calendar,
         api_calls,
+        api_designs,
         applicant,
         audit,
         auth,
@@ -119,11 +120,20 @@ def register_blueprints(app: Flask) -> None:
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
-    for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups, applicant, audit,
-                   admin, processes, titles, calls):
+    for module in (api, api_calls, api_designs, auth, worklist, tasks, cases, follow_ups,
+                   applicant, audit, admin, processes, titles, calls):
         app.register_blueprint(module.bp)
     for module in (api_calendar, modeler):  # designing procedures in the browser
         app.register_blueprint(module.bp)
+    register_editors(app)
+
+
+def register_editors(app: Flask) -> None:
+    """The form and decision table editors (pages and their JSON API)."""
+    from app.web import api_forms, editors
+
+    app.register_blueprint(api_forms.bp)
+    app.register_blueprint(editors.bp)
 
 
 def register_error_handlers(app: Flask) -> None:

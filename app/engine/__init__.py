@@ -1,11 +1,12 @@
 """The only package that imports SpiffWorkflow. Pure: no Flask, no database, no wall clock.
 
 Public surface: load_definitions / check_definitions (BPMN + DMN packages), read_facts and
-the lint helpers (lint.py, expressions.py),
+the lint helpers (lint.py, expressions.py), try_decision (a DMN table on one case's data),
 start, complete, fire_due_timers, deliver_message, reassign, describe, and the plain
 dataclasses Step, ReadyTask, Waiting, EngineEvent, ProcessDefinition.
 """
 
+from app.engine.decisions import DecisionTrial, try_decision
 from app.engine.definitions import (
     ParseError,
     ProcessDefinition,
@@ -32,5 +33,5 @@ __all__ = [
     "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "check_definitions", "check_source",
     "comparisons", "complete", "decides_on", "deliver_message", "describe", "evaluate_expression",
     "fire_due_timers", "layout_problems", "load_definitions", "names_read", "read_facts",
-    "reassign", "start", "variables_of",
+    "reassign", "start", "variables_of", "DecisionTrial", "try_decision",
 ]

@@ -261,17 +261,25 @@ def _read_directory(directory: Path) -> tuple[dict[str, FormDef], list[Definitio
 
 def _read_file(path: Path, file: str) -> tuple[FormDef | None, list[DefinitionError]]:
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, [DefinitionError(N_("cannot read the file: %(error)s"), file=file,
                                       error=str(error))]
+    return check_text(text, file, path.stem)
+
+
+def check_text(text: str, file: str, stem: str) -> tuple[FormDef | None, list[DefinitionError]]:
+    """Return the FormDef of YAML `text` meant as forms/<stem>.yaml (None when invalid) and
+    every problem found in it."""
+    try:
+        raw = load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         return None, [DefinitionError(N_("invalid YAML: %(error)s"), file=file,
                                       element=f"line {mark.line + 1}" if mark else "",
                                       error=getattr(error, "problem", None) or str(error))]
     form, problems = _parse(raw, file)
-    if form is not None and form.key != path.stem:
+    if form is not None and form.key != stem:
         problems = [DefinitionError(N_("the key %(key)s must equal the file name %(stem)s"),
-                                    file=file, element="key", key=form.key, stem=path.stem)]
+                                    file=file, element="key", key=form.key, stem=stem)]
     return (form if not problems else None), problems

@@ -35,11 +35,24 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
 
-def load_yaml(text: str):
-    """Return the data of one YAML document; raise yaml.YAMLError (aliases, depth, size, syntax)."""
+def _checked_loader(text: str) -> _Loader:
     if len(text) > MAX_BYTES:
         raise yaml.YAMLError(f"the file is larger than {MAX_BYTES // 1024} KB")
-    loader = _Loader(text)
+    return _Loader(text)
+
+
+def compose_yaml(text: str) -> yaml.Node | None:
+    """Return the node tree of one YAML document (with line marks); raise yaml.YAMLError."""
+    loader = _checked_loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def load_yaml(text: str):
+    """Return the data of one YAML document; raise yaml.YAMLError (aliases, depth, size, syntax)."""
+    loader = _checked_loader(text)
     try:
         return loader.get_single_data()
     finally:

@@ -29,10 +29,12 @@ def _is_api() -> bool:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """The JSON API authenticates by bearer token only: it neither reads nor sets a cookie."""
+    """The JSON API never sets a cookie. It reads the browser's session cookie only when a
+    request carries no bearer token (the designer pages call it as the logged-in user, with
+    the CSRF token in X-CSRFToken: app/web/api.py `request_user`)."""
 
     def open_session(self, app, request):
-        if _is_api():
+        if _is_api() and request.headers.get("Authorization"):
             return self.session_class()
         return super().open_session(app, request)
 

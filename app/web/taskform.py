@@ -74,3 +74,12 @@ def apply_reasons(form, error: Rejected) -> list[str]:
         else:
             target.errors = [*target.errors, *messages]
     return leftover
+
+
+def for_preview(form_def, choices: dict, lang: str):
+    """Return a task form of `form_def` with empty values and no case (the form editor)."""
+    form_class = formdefs.build_form_class(form_def, FlaskForm, choices, lang, {})
+    form = form_class(formdata=None, data=formdefs.default_values(form_def, {}),
+                      meta={"csrf": False})
+    _pad_tables(form)
+    return form
