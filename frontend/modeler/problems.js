@@ -78,8 +78,9 @@ export class Problems {
     const item = document.createElement('li');
     item.className = `problem problem-${problem.source}`;
     item.dataset.element = problem.element || '';
-    const where = [problem.file !== this.bpmnFile ? problem.file : '', problem.element,
-      problem.line ? `:${problem.line}` : ''].filter(Boolean).join(' ');
+    const place = `${problem.element || ''}${problem.line ? `:${problem.line}` : ''}`;
+    const where = [problem.file !== this.bpmnFile ? problem.file : '', place]
+      .filter(Boolean).join(' ');
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'problem-go';
