@@ -53,15 +53,31 @@ def preview(user: User, expression: str, start: str, data: Mapping | None = None
     if not isinstance(expression, str) or not isinstance(data or {}, Mapping):
         raise Rejected(N_("expression must be text and data an object."),
                        [("expression", N_("expression must be text and data an object."))])
+    if any(not isinstance(name, str) or not name.isidentifier() or name.startswith("_")
+           for name in (data or {})):
+        raise Rejected(N_("Sample data names must be Python names not starting with _."),
+                       [("data", N_("Sample data names must be Python names not starting "
+                                    "with _."))])
     overrides = calendar_days.overrides()
     now = dt.datetime.combine(day, dt.time(SAMPLE_HOUR), tzinfo=calendar.SHANGHAI)
     value = engine.evaluate_expression(expression, data or {}, now, overrides)
+    try:
+        return _answer(day, value, overrides)
+    except (OverflowError, ValueError):  # a date at the edge of what Python can count
+        raise _no_date(value) from None
+
+
+def _no_date(value) -> Rejected:
+    shown = repr(value)[:80]
+    return Rejected(N_("The expression gives %(value)s, which is not a date or time."),
+                    [("expression", N_("The expression gives %(value)s, which is not a date "
+                                       "or time."), {"value": shown})], value=shown)
+
+
+def _answer(day: dt.date, value, overrides) -> dict:
     instant = _as_instant(value)
     if instant is None:
-        raise Rejected(N_("The expression gives %(value)s, which is not a date or time."),
-                       [("expression", N_("The expression gives %(value)s, which is not a date "
-                                          "or time."), {"value": repr(value)[:80]})],
-                       value=repr(value)[:80])
+        raise _no_date(value)
     last = (calendar_days.last_day(instant) if isinstance(instant, dt.datetime) else instant)
     if abs(last - day) > MAX_SPAN:
         raise Rejected(N_("The date is more than ten years from the start."),

@@ -77,3 +77,19 @@ def test_an_applicant_may_not_preview_timers(api):
 
 def test_without_a_token_or_session_the_preview_answers_401(api):
     api.post(None, PREVIEW, {"expression": TEN_DAYS, "start": "2026-03-02"}, expect=401)
+
+
+@pytest.mark.parametrize("data", [{"_getattr_": 1}, {"__builtins__": {}}, {"not a name": 1}])
+def test_sample_data_may_not_shadow_the_restricted_environment(api, data):
+    answer = api.post("km_designer", PREVIEW, {"expression": TEN_DAYS, "start": "2026-03-02",
+                                               "data": data}, expect=422)
+
+    assert "data" in answer["errors"]
+
+
+def test_a_date_at_the_edge_of_the_calendar_is_refused_not_a_failure(api):
+    answer = api.post("km_designer", PREVIEW, {"expression": "d", "start": "0001-01-01",
+                                               "data": {"d": "0001-01-01T00:00:00+08:00"}},
+                      expect=422)
+
+    assert "不是日期" in " ".join(answer["errors"]["expression"])
