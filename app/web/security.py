@@ -1,4 +1,4 @@
-"""Security headers on every response, trusted proxy headers, and no cookie on the JSON API."""
+"""Security headers on every response, trusted proxy headers, and no cookie set by the JSON API."""
 
 from __future__ import annotations
 

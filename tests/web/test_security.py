@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import stat
 import time
 
@@ -145,6 +146,24 @@ def test_a_bearer_token_wins_over_a_logged_in_browser_cookie(client):
     response = client.get("/api/tasks", headers={"Authorization": "Bearer wrong"})
 
     assert response.status_code == 401
+
+
+def test_the_api_answers_a_logged_in_browser_but_refuses_its_posts_without_the_csrf_token(
+        client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client.post("/login", data={"username": "km_city", "password": "demo1234",
+                                "csrf_token": _login_token(client)})
+
+    read = client.get("/api/tasks")
+    posted = client.post("/api/tasks/nowhere/claim", json={})
+
+    assert read.status_code == 200 and isinstance(read.get_json(), list)
+    assert posted.status_code == 400 and "X-CSRFToken" in posted.get_json()["error"]
+
+
+def _login_token(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
 
 
 def test_production_cookies_are_sent_only_over_https_and_same_site():
