@@ -3,8 +3,8 @@ from 10 to 15 working days and adds a task through the palette and the propertie
 checks and saves a draft that a second designer approves and publishes; a broken draft is
 marked on its elements and cannot be published; the timer preview shows a date.
 
-Approving and publishing go through the JSON API as km_designer2 (the versions page is
-another walk); everything on the diagram is done with the mouse and the panel.
+Everything on the diagram is done with the mouse and the panel; km_designer2 approves and
+publishes on the versions page. The broken draft's refusal is asked of the JSON API.
 """
 
 from __future__ import annotations
@@ -88,10 +88,17 @@ def test_designer_changes_the_notice_period_adds_a_task_and_a_second_designer_pu
     expect(page.get_by_test_id("problems-summary")).to_have_text("没有发现问题（服务器检查）")
     expect(page.get_by_test_id("problems").locator("li")).to_have_count(0)
     expect(page.get_by_test_id("versions-link")).to_be_visible()
+    page.get_by_test_id("versions-link").click()
+    expect(page.locator('tr[data-version="2"]')).to_have_attribute("data-status", "draft")
+    expect(page.get_by_test_id("approve-2")).to_have_count(0)  # not the author's own draft
+
+    login(page, "km_designer2")
+    page.goto(f"/processes/{KEY}/versions")
+    page.get_by_test_id("approve-2").click()
+    page.get_by_test_id("publish-2").click()
+    expect(page.locator('tr[data-version="2"]')).to_have_attribute("data-status", "published")
     with live_server.app.app_context():
         api = _api(live_server)
-        api.post("km_designer2", f"/api/processes/{KEY}/versions/2/approve")
-        api.post("km_designer2", f"/api/processes/{KEY}/versions/2/publish")
         rows = api.get("km_designer", f"/api/processes/{KEY}/versions")
         files = api.get("km_designer", f"/api/processes/{KEY}/versions/2/files")
     assert [(r["version"], r["status"], r["author"], r["approver"]) for r in rows][:2] == [
