@@ -163,3 +163,19 @@ def test_the_timer_preview_shows_the_date_on_the_real_calendar(page: Page):
     # 28 September to 8 October 2026: the National Day holiday leaves 4 working days.
     expect(page.get_by_test_id("timer-preview")).to_contain_text("2026-10-08")
     snap(page, "modeler-timer-preview", page.locator("#properties"))
+
+
+def test_the_minimap_opens_and_keyboard_shortcuts_delete_and_undo(page: Page):
+    _open(page)
+    page.locator(".djs-minimap .toggle[title=\"打开小地图\"]").click()
+    expect(page.locator(".djs-minimap")).to_have_class(re.compile("open"))
+    _show(page, "register_objections")
+    element = page.locator('.djs-element[data-element-id="register_objections"]')
+
+    page.keyboard.press("Delete")
+    expect(element).to_have_count(0)
+    page.keyboard.press("Control+z")
+    expect(element).to_have_count(1)
+    # Unsaved changes: leaving the page asks first.
+    assert page.evaluate("""() => { const event = new Event('beforeunload', {cancelable: true});
+        window.dispatchEvent(event); return event.defaultPrevented; }""")
