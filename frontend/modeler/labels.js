@@ -1,6 +1,6 @@
 // The modeler page's own words in the page language (zh default, en on request).
 const ZH = {
-  group: '本产品读取的属性', lane: '泳道 / 办理级别', noLane: '不在任何泳道中',
+  group: '本产品读取的属性', lane: '泳道 / 办理级别', laneValue: '{level}（{name}）', noLane: '不在任何泳道中',
   levels: { applicant: '申报主体', county: '县级', city: '市级', province: '省级', expert: '评审专家' },
   none: '（无）', form: '表单（formId）', unknownForm: '未知表单', preview: '预览表单',
   editForm: '在表单编辑器中打开', noSource: '此表单的源文件不在本版本中，请在表单编辑器中预览。',
@@ -24,7 +24,7 @@ const ZH = {
   clauseMissing: '未引用第…条，也未注明“产品默认”。',
 };
 const EN = {
-  group: 'Properties this product reads', lane: 'Lane / level', noLane: 'In no lane',
+  group: 'Properties this product reads', lane: 'Lane / level', laneValue: '{level} ({name})', noLane: 'In no lane',
   levels: { applicant: 'Applicant', county: 'County', city: 'City', province: 'Province', expert: 'Expert' },
   none: '(none)', form: 'Form (formId)', unknownForm: 'unknown form', preview: 'Preview form',
   editForm: 'Open in the form editor', noSource: 'This version does not hold the form source; preview it in the form editor.',

@@ -10,7 +10,7 @@ import {
   documentationText, laneOf, setDocumentation, setSpiffProperty, setSpiffText, setTimer,
   spiffProperty, spiffText, timerDefinition, timerKind,
 } from './spiff.js';
-import { text } from './labels.js';
+import { fill, text } from './labels.js';
 import { FormPreview, TimerPreview } from './previews.js';
 
 const CITES = /第[一二三四五六七八九十百零〇两\d]+条|产品默认/;
@@ -27,7 +27,7 @@ function LaneEntry({ element }) {
   return h('div', { class: 'bio-properties-panel-entry product-lane', 'data-entry-id': 'product-lane' },
     h('div', { class: 'bio-properties-panel-label' }, text.lane),
     h('div', { class: 'product-value', 'data-testid': 'lane-value' },
-      lane ? `${level}（${name}）` : text.noLane));
+      lane ? fill(text.laneValue, { level, name }) : text.noLane));
 }
 
 function FormEntry({ element, id, context }) {
