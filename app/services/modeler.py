@@ -6,7 +6,8 @@ from __future__ import annotations
 from app import engine
 from app.errors import N_, NotFound
 from app.models import User
-from app.services import catalog, designs
+from app.services import catalog, designs, form_editor
+from app.services.design_files import form_source
 
 WRITERS = ("designer", "admin")
 
@@ -31,6 +32,15 @@ def _decisions(jurisdiction: str, files: dict[str, str]) -> list[dict]:
     return [{"id": decision, "file": file} for decision, file in sorted(facts.decisions.items())]
 
 
+def _form_sources(user: User, key: str, files: dict[str, str]) -> dict[str, str]:
+    """The YAML of every form the jurisdiction offers (latest), the opened version's own
+    forms over them: the panel previews whichever form the designer picks."""
+    sources = {row["key"]: form_source(row["key"]) for row in form_editor.forms_of(user, key)}
+    sources.update({name[len("forms/"):-len(".yaml")]: text for name, text in files.items()
+                    if name.startswith("forms/") and name.endswith(".yaml")})
+    return {form: text for form, text in sources.items() if text}
+
+
 def _newest_draft(rows: list[dict], shown: int) -> int | None:
     drafts = [r["version"] for r in rows if r["status"] == "draft" and r["version"] > shown]
     return max(drafts) if drafts else None
@@ -50,7 +60,6 @@ def editor(user: User, key: str, version: int | None = None) -> dict:
             "version": shown, "status": record.status, "bpmn_file": bpmn_file,
             "bpmn": files[bpmn_file], "files": files,
             "decisions": _decisions(record.jurisdiction, files),
-            "form_sources": {name[len("forms/"):-len(".yaml")]: text for name, text in files.items()
-                             if name.startswith("forms/") and name.endswith(".yaml")},
+            "form_sources": _form_sources(user, key, files),
             "newest_draft": _newest_draft(rows, shown),
             "writable": user.role in WRITERS}

@@ -56,3 +56,12 @@ def test_an_unknown_version_is_not_found(client, login_as):
     login_as("km_designer")
 
     assert client.get(f"{EDIT}?version=99").status_code == 404
+
+
+def test_the_panel_can_preview_a_form_the_version_does_not_use_yet(client, login_as):
+    login_as("km_designer")
+
+    sources = _config(client.get(EDIT))["form_sources"]
+
+    assert "km_title_cancellation" in sources  # a Kunming form of another procedure
+    assert not any(key.startswith("lc_") for key in sources)
