@@ -39,7 +39,7 @@ def test_auditor_opens_the_modeler_read_only(client, login_as):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="save"' not in page
-    assert "只读" in page
+    assert "只读" in page and "modeler-read-only" in page
 
 
 @pytest.mark.parametrize("username", ["lc_designer", "km_applicant", "km_city"])
