@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web import (
         admin,
         api,
+        api_calendar,
         api_calls,
         api_designs,
         api_diff,
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         follow_ups,
         layout,
         migrations,
+        modeler,
         processes,
         tasks,
         titles,
@@ -127,7 +129,8 @@ def register_blueprints(app: Flask) -> None:
                    applicant, audit, admin, processes, titles, calls):
         app.register_blueprint(module.bp)
     # Designing procedures in the browser (docs/PROCESSES.md "Designing in the browser").
-    for module in (api_designs, designs, api_diff, diff, api_migrations, migrations):
+    for module in (api_designs, designs, api_calendar, modeler, api_diff, diff, api_migrations,
+                   migrations):
         app.register_blueprint(module.bp)
     register_editors(app)
 

@@ -132,6 +132,22 @@ def test_the_api_never_sets_a_cookie(client, user, path):
         assert "Set-Cookie" not in response.headers, (path, response.status_code)
 
 
+def test_the_api_reads_a_logged_in_browser_cookie_until_logout(client):
+    log_in(client)
+
+    assert client.get("/api/tasks").status_code == 200
+    client.post("/logout")
+    assert client.get("/api/tasks").status_code == 401
+
+
+def test_a_bearer_token_wins_over_a_logged_in_browser_cookie(client):
+    log_in(client)
+
+    response = client.get("/api/tasks", headers={"Authorization": "Bearer wrong"})
+
+    assert response.status_code == 401
+
+
 def test_the_api_answers_a_logged_in_browser_but_refuses_its_posts_without_the_csrf_token(
         client, app):
     app.config["WTF_CSRF_ENABLED"] = True
