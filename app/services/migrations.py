@@ -69,14 +69,14 @@ def versions_for(user: User, key: str, from_version: int, to_version: int) -> tu
     if user.role not in WRITERS or (user.jurisdiction and user.jurisdiction != new.jurisdiction):
         raise NotAllowed(N_("Only the process designers and administrators of the procedure's "
                             "jurisdiction move its cases."))
-    if new.status != "published":
-        message = N_("Version %(version)s is not published; cases move only to a published "
-                     "version.")
-        raise Rejected(message, [("to", message, {"version": new.version})], version=new.version)
     if new.version <= old.version:
         message = N_("Cases move only to a newer version: %(to)s is not newer than %(from)s.")
         params = {"to": new.version, "from": old.version}
         raise Rejected(message, [("to", message, params)], **params)
+    if new.status != "published":
+        message = N_("Version %(version)s is not published; cases move only to a published "
+                     "version.")
+        raise Rejected(message, [("to", message, {"version": new.version})], version=new.version)
     return old, new
 
 
