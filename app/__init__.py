@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         api,
         api_calls,
+        api_designs,
         applicant,
         audit,
         auth,
@@ -117,8 +118,8 @@ def register_blueprints(app: Flask) -> None:
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
-    for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups, applicant, audit,
-                   admin, processes, titles, calls):
+    for module in (api, api_calls, api_designs, auth, worklist, tasks, cases, follow_ups,
+                   applicant, audit, admin, processes, titles, calls):
         app.register_blueprint(module.bp)
 
 

@@ -92,10 +92,24 @@ class ProcessVersion(db.Model):
     # {form key: FormVersion.version} of its user tasks: its cases keep using these versions.
     forms: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    # "draft" | "published" | "retired": a published version is retired when a newer one of
+    # its key is published; cases keep running on whichever version they started on.
     status: Mapped[str] = mapped_column(sa.String(20), default="published")
     author: Mapped[str] = mapped_column(sa.String(80), default="system")
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # Four eyes (services/designs.py): a second designer or administrator approves a draft.
+    approver: Mapped[str | None] = mapped_column(sa.String(80))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    published_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    # The published version a draft was made from.
+    base_version: Mapped[int | None]
+    # "files" (`processes load`) or "browser" (a published draft): loading compares the
+    # files only with the last version loaded from files.
+    origin: Mapped[str] = mapped_column(sa.String(20), default="files")
+    file: Mapped[str | None] = mapped_column(sa.String(200))  # its BPMN in the folder
+    # {form key: YAML source} a draft changes; they become form versions when it is published.
+    draft_forms: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
 class FormVersion(db.Model):
@@ -106,6 +120,7 @@ class FormVersion(db.Model):
     version: Mapped[int]
     source: Mapped[str] = mapped_column(sa.Text)
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    origin: Mapped[str] = mapped_column(sa.String(20), default="files")
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 

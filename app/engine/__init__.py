@@ -2,8 +2,9 @@
 
 Public surface: load_definitions / check_definitions (BPMN + DMN packages), read_facts and
 the lint helpers (lint.py, expressions.py),
-start, complete, fire_due_timers, deliver_message, reassign, describe, and the plain
-dataclasses Step, ReadyTask, Waiting, EngineEvent, ProcessDefinition.
+start, complete, fire_due_timers, deliver_message, reassign, describe, migration_check and
+migrate (moving a case to a newer version), and the plain dataclasses Step, ReadyTask,
+Waiting, EngineEvent, OpenElement, ProcessDefinition.
 """
 
 from app.engine.definitions import (
@@ -15,6 +16,7 @@ from app.engine.definitions import (
 )
 from app.engine.expressions import comparisons, names_read
 from app.engine.lint import Facts, decides_on, layout_problems, read_facts, variables_of
+from app.engine.migration import OpenElement, migrate, migration_check
 from app.engine.runtime import (
     complete,
     deliver_message,
@@ -27,9 +29,9 @@ from app.engine.sandbox import HELPER_NAMES, SAFE_BUILTIN_NAMES, check_source
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 
 __all__ = [
-    "EngineEvent", "Facts", "HELPER_NAMES", "ParseError", "ProcessDefinition", "ReadyTask",
-    "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "check_definitions", "check_source",
-    "comparisons", "complete", "decides_on", "deliver_message", "describe", "fire_due_timers",
-    "layout_problems", "load_definitions", "names_read", "read_facts", "reassign", "start",
-    "variables_of",
+    "EngineEvent", "Facts", "HELPER_NAMES", "OpenElement", "ParseError", "ProcessDefinition",
+    "ReadyTask", "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting", "check_definitions",
+    "check_source", "comparisons", "complete", "decides_on", "deliver_message", "describe",
+    "fire_due_timers", "layout_problems", "load_definitions", "migrate", "migration_check",
+    "names_read", "read_facts", "reassign", "start", "variables_of",
 ]

@@ -19,9 +19,13 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
+    TaskConverter,
     WorkflowConverter,
 )
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.defaults import NoneTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 STATE_VERSION = "1.5"
 
@@ -46,9 +50,47 @@ class CaseWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+def retired_spec(name: str):
+    """Return a stand-in spec for element `name`, which the case's version no longer has.
+
+    A case moved to a newer version keeps its completed history (engine/migration.py),
+    including tasks of elements the new version removed. Their stand-in lives in a spec of
+    its own: the version's spec is shared by every case and must not change.
+    """
+    return NoneTask(BpmnProcessSpec("retired"), name, bpmn_name=name)
+
+
+class CaseTaskConverter(TaskConverter):
+    """Restores a task whose element is missing from the spec onto a stand-in spec
+    (Spiff would put it on a new start task, and register that in the shared spec)."""
+
+    def from_dict(self, dct, workflow):
+        name = dct["task_spec"]
+        if name in workflow.spec.task_specs:
+            return super().from_dict(dct, workflow)
+        spec = workflow.spec
+        workflow.spec = _Lookup(spec, retired_spec(name))
+        try:
+            return super().from_dict(dct, workflow)
+        finally:
+            workflow.spec = spec
+
+
+class _Lookup:
+    """Answers `task_specs.get(name)` with one stand-in spec during a task's restore."""
+
+    def __init__(self, spec, stand_in):
+        self.task_specs = {stand_in.name: stand_in}
+        self._spec = spec
+
+    def __getattr__(self, name):
+        return getattr(self._spec, name)
+
+
 def _registry():
     config = deepcopy(SPIFF_CONFIG)
     config[BpmnWorkflow] = CaseWorkflowConverter
+    config[Task] = CaseTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
     registry.register(date, lambda v: {"value": v.isoformat()},

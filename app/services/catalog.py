@@ -18,7 +18,7 @@ import yaml
 from app import engine, formdefs
 from app.errors import N_, DefinitionError, NotFound
 from app.extensions import db
-from app.models import FormVersion, Jurisdiction, ProcessVersion, User
+from app.models import FormVersion, Jurisdiction, ProcessVersion, User, utcnow
 from app.services import (
     divisions,
     legal_basis,
@@ -201,9 +201,11 @@ def _sha(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def _latest(model, key: str):
-    return db.session.scalars(sa.select(model).where(model.key == key)
-                              .order_by(model.version.desc()).limit(1)).first()
+def _latest(model, key: str, origin: str | None = None):
+    query = sa.select(model).where(model.key == key)
+    if origin:
+        query = query.where(model.origin == origin)
+    return db.session.scalars(query.order_by(model.version.desc()).limit(1)).first()
 
 
 def _save_jurisdiction(meta: dict) -> None:
@@ -233,48 +235,72 @@ def process_options(meta: dict, entry: dict) -> dict:
     return json.loads(json.dumps(options, sort_keys=True, default=str))
 
 
-def _files_of(package: Package, facts, key: str) -> dict[str, str]:
-    """The DMN files whose decisions process `key` calls, by name."""
+def files_of(files: dict[str, bytes], facts, key: str) -> dict[str, str]:
+    """Return the DMN files (of `files`) whose decisions process `key` calls, by name."""
     names = {facts.decisions[d] for d in facts.calls.get(key, ()) if d in facts.decisions}
-    return {name: package.files[name].decode("utf-8") for name in sorted(names)}
+    return {name: files[name].decode("utf-8") for name in sorted(names)}
+
+
+def version_sha(bpmn: bytes, dmn: dict[str, str], forms: dict, options: dict) -> str:
+    """Return the fingerprint of a version's texts: BPMN, DMN, pinned forms, options."""
+    return _sha(bpmn, *(text.encode("utf-8") for text in dmn.values()),
+                json.dumps({k: f.sha256 for k, f in forms.items()}, sort_keys=True).encode(),
+                json.dumps(options, sort_keys=True).encode("utf-8"))
+
+
+def next_version(model, key: str) -> int:
+    """Return the number the next version of `key` gets (drafts count too)."""
+    return (db.session.scalar(sa.select(sa.func.max(model.version)).where(model.key == key))
+            or 0) + 1
+
+
+def retire(key: str) -> None:
+    """Mark the published version of `key` retired (a newer one is being published)."""
+    db.session.execute(sa.update(ProcessVersion).where(
+        ProcessVersion.key == key, ProcessVersion.status == "published").values(status="retired"))
 
 
 def _save_process(package: Package, entry: dict, definition, facts, author: str) -> bool:
     """Publish a version of one process when its BPMN, the DMN it calls, the forms of its
-    user tasks or its options changed; other files of the folder do not matter."""
+    user tasks or its options changed since the last version loaded from files; other files
+    of the folder do not matter, nor does a version published from the browser since."""
     bpmn = package.files[entry["file"]]
-    dmn = _files_of(package, facts, entry["key"])
-    forms = {key: _latest(FormVersion, key) for key in sorted(
+    dmn = files_of(package.files, facts, entry["key"])
+    forms = {key: _latest(FormVersion, key, "files") for key in sorted(
         {t.form for t in definition.user_tasks if t.form})}
     options = process_options(package.meta, entry)
-    sha = _sha(bpmn, *(text.encode("utf-8") for text in dmn.values()),
-               json.dumps({k: f.sha256 for k, f in forms.items()}, sort_keys=True).encode(),
-               json.dumps(options, sort_keys=True).encode("utf-8"))
-    latest = _latest(ProcessVersion, entry["key"])
-    if latest is not None and latest.sha256 == sha:
+    sha = version_sha(bpmn, dmn, forms, options)
+    db.session.execute(sa.update(ProcessVersion).where(  # versions from before the column
+        ProcessVersion.key == entry["key"], ProcessVersion.file.is_(None))
+        .values(file=entry["file"]))
+    loaded = _latest(ProcessVersion, entry["key"], "files")
+    if loaded is not None and loaded.sha256 == sha:
         return False
+    retire(entry["key"])
     db.session.add(ProcessVersion(
-        key=entry["key"], version=(latest.version + 1) if latest else 1,
+        key=entry["key"], version=next_version(ProcessVersion, entry["key"]),
         jurisdiction=package.meta["key"], title=entry["title"],
         title_en=entry.get("title_en", ""),
         startable=bool(entry.get("startable", True)) and not options.get("follow_up"),
         options={**options, "start_lane": definition.start_lane},
         bpmn=bpmn.decode("utf-8"), dmn=dmn, spec=definition.spec, sha256=sha, author=author,
-        forms={k: f.version for k, f in forms.items()}, note="loaded from processes/"))
+        forms={k: f.version for k, f in forms.items()}, note="loaded from processes/",
+        origin="files", file=entry["file"], published_at=utcnow()))
     return True
 
 
 def _save_forms(form_dir) -> int:
+    """Add a form version for each form file changed since the last one loaded from files."""
     created = 0
     for path in sorted(Path(form_dir).glob("*.yaml")):
         source = path.read_text(encoding="utf-8")
         sha = hashlib.sha256(source.encode("utf-8")).hexdigest()
-        latest = _latest(FormVersion, path.stem)
-        if latest is None or latest.sha256 != sha:
-            db.session.add(FormVersion(key=path.stem, version=(latest.version + 1) if latest
-                                       else 1, source=source, sha256=sha))
+        loaded = _latest(FormVersion, path.stem, "files")
+        if loaded is None or loaded.sha256 != sha:
+            db.session.add(FormVersion(key=path.stem, version=next_version(FormVersion, path.stem),
+                                       source=source, sha256=sha, origin="files"))
             created += 1
-    db.session.flush()  # the processes pin these versions
+            db.session.flush()  # the next number counts it
     return created
 
 

@@ -7,6 +7,8 @@ import functools
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request, send_file
+from flask_login import current_user
+from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app import formdefs
 from app.errors import N_, AppError, Rejected
@@ -37,6 +39,13 @@ class Unauthenticated(AppError):
     status = 401
 
 
+class MissingCsrf(AppError):
+    status = 400
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -53,7 +62,23 @@ def authenticate():
     if request.endpoint == "api.titles" and not header:  # the public registry of titles
         g.api_user = None
         return
-    g.api_user = bearer_user(header)
+    g.api_user = request_user()
+
+
+def request_user():
+    """Return the user of a Bearer token, else of the logged-in browser session (whose
+    changing requests must carry the CSRF token in X-CSRFToken); raise Unauthenticated /
+    MissingCsrf."""
+    header = request.headers.get("Authorization", "")
+    if header or not current_user.is_authenticated:
+        return bearer_user(header)
+    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError:
+            raise MissingCsrf(N_("The CSRF token is missing or invalid: send the page's token "
+                                 "in the X-CSRFToken header.")) from None
+    return current_user._get_current_object()
 
 
 def bearer_user(header: str):
