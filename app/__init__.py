@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         api,
         api_calls,
         api_designs,
+        api_migrations,
         applicant,
         audit,
         auth,
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         display,
         follow_ups,
         layout,
+        migrations,
         processes,
         tasks,
         titles,
@@ -118,8 +120,8 @@ def register_blueprints(app: Flask) -> None:
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
-    for module in (api, api_calls, api_designs, auth, worklist, tasks, cases, follow_ups,
-                   applicant, audit, admin, processes, titles, calls):
+    for module in (api, api_calls, api_designs, api_migrations, auth, worklist, tasks, cases,
+                   follow_ups, applicant, audit, admin, processes, titles, calls, migrations):
         app.register_blueprint(module.bp)
 
 

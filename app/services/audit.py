@@ -3,7 +3,9 @@
 hash = sha256(prev_hash + canonical event). Editing, deleting or reordering
 any row breaks the chain. Verify also re-executes the case in a fresh engine
 from its process version and the recorded inputs (start data, completions,
-timer ticks, messages) and compares the state fingerprint after every step.
+timer ticks, messages) and compares the state fingerprint after every step. A case
+moved to a newer version replays up to its "migrated" event on the old version,
+moves the replayed state as the migration did, and goes on on the new version.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ import sqlalchemy as sa
 from app import engine
 from app.errors import N_, AppError
 from app.extensions import db
-from app.models import Case, Event
+from app.models import Case, Event, ProcessVersion
 from app.services import calendar_days, hold_case
 
 GENESIS = "0" * 64
 STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received",
-               "expert_replaced")
+               "expert_replaced", "migrated")
 
 
 def canonical(case_ref: str, event: Event) -> str:
@@ -95,6 +97,34 @@ def _replay_one(spec: str, state: str | None, event: Event, overrides):
     return engine.complete(spec, state, task_id, event.data["form"], event.at, overrides)
 
 
+def _spec_of(case: Case, number) -> str:
+    """Return the spec of version `number` of the case's procedure; raise AppError."""
+    version = db.session.scalars(sa.select(ProcessVersion).where(
+        ProcessVersion.key == case.process_key, ProcessVersion.version == number)).first()
+    if version is None:
+        raise AppError(N_("version %(version)s of the procedure does not exist"), version=number)
+    return version.spec
+
+
+def _first_spec(case: Case, events: list[Event]) -> str:
+    """Return the spec the case started on: that of its version, unless it moved since."""
+    moved = next((e for e in events if e.kind == "migrated"), None)
+    if moved is None:
+        return case.process_version.spec
+    try:
+        return _spec_of(case, (moved.data or {}).get("from"))
+    except AppError:
+        return case.process_version.spec  # the replay then fails where the chain broke
+
+
+def _replay(case: Case, spec: str, state: str | None, event: Event, overrides):
+    """Return (Step, spec after the event): a migration replays on the version it names."""
+    if event.kind != "migrated":
+        return _replay_one(spec, state, event, overrides), spec
+    new_spec = _spec_of(case, event.data.get("to"))
+    return engine.migrate(spec, state, new_spec, event.at, overrides), new_spec
+
+
 def _ready_id(spec: str, state: str, task: str | None, assignee: str | None) -> str:
     """Return the id the ready task `task` (of `assignee`) has in this replay (ids differ)."""
     current = engine.describe(spec, state)
@@ -109,12 +139,12 @@ def verify_case(case: Case) -> dict:
     events = case_events(case)
     broken = _check_chain(case, events)
     overrides = calendar_days.overrides()
-    spec, state, steps = case.process_version.spec, None, []
+    spec, state, steps = _first_spec(case, events), None, []
     for event in events:
         detail, ok = broken.get(event.seq), event.seq not in broken
         if event.kind in STATE_KINDS and (state is not None or event.kind == "case_started"):
             try:
-                step = _replay_one(spec, state, event, overrides)
+                step, spec = _replay(case, spec, state, event, overrides)
                 state = step.state if step is not None else state
                 same = step is None or step.fingerprint == event.state_hash
             except AppError as error:

@@ -218,6 +218,8 @@ def _subject(event: Event, data: dict, titles: dict, elements: dict) -> str:
         return payload.get("ref", "") if isinstance(payload, Mapping) else ""
     if event.kind == "expert_replaced":
         return _replacement(data)
+    if event.kind == "migrated":
+        return f"v{data.get('from', '?')} → v{data.get('to', '?')}"
     return ""
 
 

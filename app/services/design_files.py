@@ -236,6 +236,12 @@ def _form_line(sources: Mapping[str, str], file: str, element: str) -> int:
                  if needle in text), 0)
 
 
+def _xml_line(checked: Checked, file: str, element: str) -> int:
+    """The XML line of a problem's element (a table's problem names "task/table")."""
+    lines = checked.facts.lines if checked.facts else {}
+    return lines.get((file, (element or "").split("/")[0]), 0)
+
+
 def problem_rows(checked: Checked, form_dir: Path,
                  translate: Callable[[str], str] = str) -> list[dict]:
     """Return the problems as API rows {"file", "element", "line", "message"}: file names as
@@ -244,7 +250,8 @@ def problem_rows(checked: Checked, form_dir: Path,
     for problem in checked.problems:
         file = _relative(problem.file, checked.package.folder, form_dir)
         line = problem.line or (_form_line(checked.sources, file, problem.element)
-                                if file.startswith("forms/") else 0)
+                                if file.startswith("forms/") else _xml_line(checked, file,
+                                                                            problem.element))
         rows.append({"file": file, "element": problem.element or "", "line": line,
                      "message": problem.text(translate)})
     return rows
