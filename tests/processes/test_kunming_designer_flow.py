@@ -285,17 +285,20 @@ def test_an_older_case_closes_its_notice_after_ten_working_days_a_new_one_after_
 
 
 def test_a_dry_run_lists_the_running_cases_and_a_migrated_case_still_verifies(api):
-    unpublished = CaseDriver(api, KEY, APPLICANT, CITY)
-    unpublished.start("2026-03-01T08:00")
+    left_behind = CaseDriver(api, KEY, APPLICANT, CITY)
+    left_behind.start("2026-03-01T08:00")
     old_case, new_case, old, new = before_and_after(api)
 
     dry = api.post(DESIGNER, f"/api/processes/{KEY}/migrations",
                    {"from": old, "to": new, "cases": "all", "dry_run": True})
 
     rows = {row["case_id"]: row for row in dry}
-    assert sorted(rows) == sorted([old_case.id, unpublished.id])  # not the new version's case
+    assert sorted(rows) == sorted([old_case.id, left_behind.id])  # not the new version's case
     assert all(isinstance(row["ok"], bool) and "reason" in row for row in dry)
     assert rows[old_case.id]["ok"] is True, rows[old_case.id]
+    [not_old] = api.post(DESIGNER, f"/api/processes/{KEY}/migrations",
+                         {"from": old, "to": new, "cases": [new_case.id], "dry_run": True})
+    assert not_old["ok"] is False and not_old["reason"], not_old
     assert old_case.case()["version"] == old  # a dry run moves nothing
 
     moved = api.post(DESIGNER, f"/api/processes/{KEY}/migrations",
@@ -303,8 +306,12 @@ def test_a_dry_run_lists_the_running_cases_and_a_migrated_case_still_verifies(ap
 
     assert [(row["case_id"], row["ok"]) for row in moved] == [(old_case.id, True)]
     assert old_case.case()["version"] == new
-    assert unpublished.case()["version"] == old
+    assert left_behind.case()["version"] == old
     assert versions(api)[old]["running_cases"] == 1
+    [event] = [e for e in api.get("km_auditor", f"/api/cases/{old_case.id}/events")
+               if e["kind"] == "migrated"]
+    assert (event["actor"], event["data"]["from"], event["data"]["to"]) == (DESIGNER, old, new)
+    assert "notice_period_ends" in {row["element"] for row in event["data"]["mapping"]}
     # Completed history is never rewritten: the notice keeps the 10 days it was given.
     assert old_case.case()["data"]["notice_ends_on"] == "2026-10-15"
     assert api.run_timers(TENTH_ENDS) == 1
