@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
         basis,
         calls,
         cases,
+        designs,
         display,
         follow_ups,
         layout,
@@ -121,7 +122,8 @@ def register_blueprints(app: Flask) -> None:
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
     for module in (api, api_calls, api_designs, api_migrations, auth, worklist, tasks, cases,
-                   follow_ups, applicant, audit, admin, processes, titles, calls, migrations):
+                   follow_ups, applicant, audit, admin, processes, designs, titles, calls,
+                   migrations):
         app.register_blueprint(module.bp)
 
 

@@ -106,6 +106,21 @@ def version_row(record: ProcessVersion, running_cases: int = 0) -> dict:
             "origin": record.origin, "running_cases": running_cases}
 
 
+def overview(user: User, key: str) -> dict:
+    """Return what the versions page shows: the procedure's latest title and jurisdiction,
+    its versions, and whether `user` may approve and publish; raise NotFound / NotAllowed."""
+    rows = versions(user, key)
+    newest = version_record(user, key, rows[0]["version"])
+    try:
+        _require(user, key, WRITERS)
+        may_write = True
+    except NotAllowed:
+        may_write = False
+    return {"key": key, "title": newest.title, "title_en": newest.title_en,
+            "jurisdiction": newest.jurisdiction, "versions": rows, "may_write": may_write,
+            "user": user.username}
+
+
 def files(user: User, key: str, version: int) -> dict[str, str]:
     """Return the files of a version by name: its BPMN, each DMN it holds, and each form its
     user tasks use as forms/<key>.yaml (a draft's changed forms as changed); raise NotFound /
@@ -225,8 +240,8 @@ def _draft(user: User, key: str, version: int) -> ProcessVersion:
     _require(user, key, WRITERS)
     record = version_record(user, key, version)
     if record.status != "draft":
-        raise Conflict(N_("Version %(version)s is not a draft (it is %(status)s)."),
-                       version=version, status=record.status)
+        raise Conflict(N_("Version %(version)s is not a draft: it was published already."),
+                       version=version)
     return record
 
 

@@ -1,4 +1,4 @@
-"""Security headers on every response, trusted proxy headers, and no cookie on the JSON API."""
+"""Security headers on every response, trusted proxy headers, and no cookie set by the JSON API."""
 
 from __future__ import annotations
 
@@ -29,10 +29,11 @@ def _is_api() -> bool:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """The JSON API authenticates by bearer token only: it neither reads nor sets a cookie."""
+    """The JSON API never sets a cookie; it reads the browser's session only for a request
+    without a token (the designer pages call it so, with the CSRF token: web/api.py)."""
 
     def open_session(self, app, request):
-        if _is_api():
+        if _is_api() and request.headers.get("Authorization"):
             return self.session_class()
         return super().open_session(app, request)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import stat
 import time
 
@@ -131,12 +132,22 @@ def test_the_api_never_sets_a_cookie(client, user, path):
         assert "Set-Cookie" not in response.headers, (path, response.status_code)
 
 
-def test_the_api_ignores_a_logged_in_browser_cookie(client):
-    log_in(client)
+def test_the_api_answers_a_logged_in_browser_but_refuses_its_posts_without_the_csrf_token(
+        client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client.post("/login", data={"username": "km_city", "password": "demo1234",
+                                "csrf_token": _login_token(client)})
 
-    response = client.get("/api/tasks")
+    read = client.get("/api/tasks")
+    posted = client.post("/api/tasks/nowhere/claim", json={})
 
-    assert response.status_code == 401
+    assert read.status_code == 200 and isinstance(read.get_json(), list)
+    assert posted.status_code == 400 and "X-CSRFToken" in posted.get_json()["error"]
+
+
+def _login_token(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
 
 
 def test_production_cookies_are_sent_only_over_https_and_same_site():
