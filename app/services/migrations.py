@@ -100,7 +100,11 @@ def _form_problem(case: Case, element: engine.OpenElement, old: ProcessVersion,
     saved = {name for draft in drafts for name in (draft or {})}
     kept = set(catalog.form(*new_pin).names()) if element.new_form else set()
     lost = sorted(saved - kept)
-    return (DRAFT_FIELDS, {"name": element.name, "fields": "、".join(lost)}) if lost else None
+    if not lost:
+        return None
+    labels = {f.name: f.label for f in catalog.form(*old_pin).fields} if element.old_form else {}
+    return DRAFT_FIELDS, {"name": element.name,
+                          "fields": "、".join(labels.get(name, name) for name in lost)}
 
 
 def _problems(case: Case, elements, old, new) -> list[tuple[str, dict]]:
@@ -135,13 +139,18 @@ def assess(case: Case | None, case_id: int, old, new) -> tuple[list[tuple[str, d
 
 
 def _row(case_id: int, problems, translate: Translate) -> dict:
+    """Return the row of one case: its id and reference (None for an unknown id), whether
+    it can move (or moved) and the reasons why not, in the reader's language."""
+    case = db.session.get(Case, case_id)
     reason = "；".join(AppError(message, **params).text(translate) for message, params in problems)
-    return {"case_id": case_id, "ok": not problems, "reason": reason}
+    return {"case_id": case_id, "ref": case.ref if case else None, "ok": not problems,
+            "reason": reason}
 
 
 def plan(user: User, key: str, from_version: int, to_version: int, cases,
          translate: Translate = _zh) -> list[dict]:
-    """Return [{"case_id", "ok", "reason"}] for moving `cases` (ids or "all"); change nothing.
+    """Return [{"case_id", "ref", "ok", "reason"}] for moving `cases` (ids or "all"); change
+    nothing.
 
     Raises NotFound, NotAllowed or Rejected as `versions_for`.
     """
@@ -212,6 +221,6 @@ def report(user: User, key: str, from_version: int | None, to_version: int | Non
     for case in db.session.scalars(sa.select(Case).where(
             Case.process_version_id == old.id, Case.ended.is_(False)).order_by(Case.id)):
         problems, elements = assess(case, case.id, old, new)
-        rows.append({**_row(case.id, problems, translate), "ref": case.ref,
-                     "stage": case.stage, "waiting": [e.name for e in elements]})
+        rows.append({**_row(case.id, problems, translate), "stage": case.stage,
+                     "waiting": [e.name for e in elements]})
     return {"old": old, "new": new, "rows": rows}

@@ -47,4 +47,4 @@ def migrate(key: str):
     else:
         rows = migrations.migrate(g.api_user, key, *versions, selected, api._now(),
                                   gettext)
-    return jsonify(rows)
+    return jsonify([{key: row[key] for key in ("case_id", "ok", "reason")} for row in rows])

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from app.config import ROOT
 from app.extensions import db
 from app.models import Case, Event, ProcessVersion, WorkItem
-from app.services import catalog
+from app.services import catalog, tasks
 from tests.processes import examples_kunming as km
-from tests.processes.driver import CaseDriver
-from tests.processes.test_kunming import experts_done, submitted
+from tests.processes.driver import CaseDriver, find_user
+from tests.processes.test_kunming import at_expert_review, experts_done, in_notice, submitted
 
 APPLICANT, CITY, DESIGNER = "km_applicant", "km_city", "km_designer"
 PROCESS = "kunming_recognition"
@@ -27,8 +27,8 @@ URL = f"/api/processes/{PROCESS}/migrations"
 RENAMED = re.compile(r'(id|sourceRef|targetRef|bpmnElement)="county_review"')
 
 
-def second_version(folder) -> int:
-    """Load the changed copy of processes/; return the new version's number."""
+def second_version(folder, forms=ROOT / "forms") -> int:
+    """Load the changed copy of processes/ (with `forms`); return the new version's number."""
     shutil.copytree(ROOT / "processes", folder / "processes")
     bpmn = folder / "processes" / "kunming" / "recognition.bpmn"
     text = bpmn.read_text(encoding="utf-8")
@@ -37,7 +37,7 @@ def second_version(folder) -> int:
     text = RENAMED.sub(r'\1="county_first_review"', text).replace(
         "<bpmn:flowNodeRef>county_review</", "<bpmn:flowNodeRef>county_first_review</")
     bpmn.write_text(text, encoding="utf-8")
-    assert catalog.load_all(folder / "processes", ROOT / "forms")["processes"] == 1
+    assert catalog.load_all(folder / "processes", forms)["processes"] >= 1
     return catalog.latest_process(PROCESS).version
 
 
@@ -114,6 +114,35 @@ def test_a_migrated_case_verifies_and_its_notice_lasts_15_working_days(api, case
     assert verify(api, moving.id)["ok"] is True
 
 
+def test_a_case_in_the_experts_parallel_reviews_moves_with_each_experts_task(api, tmp_path):
+    case = CaseDriver(api, PROCESS, APPLICANT, CITY)
+    at_expert_review(case)
+    second_version(tmp_path)
+
+    [row] = api.post(DESIGNER, URL, {"from": 1, "to": 2, "cases": [case.id], "dry_run": False})
+    for number, expert in enumerate(km.EXPERTS):
+        case.complete(expert, "expert_review", km.expert_opinion(80 + number), "2026-05-10T09:00")
+
+    assert row["ok"] is True and version_of(case.id) == 2
+    assert case.ready() == ["expert_decision"]
+    assert verify(api, case.id)["ok"] is True
+
+
+def test_a_notice_already_running_keeps_its_10_working_days_after_the_move(api, tmp_path):
+    case = CaseDriver(api, PROCESS, APPLICANT, CITY)
+    in_notice(case)
+    second_version(tmp_path)
+
+    [row] = api.post(DESIGNER, URL, {"from": 1, "to": 2, "cases": [case.id], "dry_run": False})
+    fired = api.run_timers("2026-10-16T00:00")
+    case.complete(CITY, "register_objections", km.NO_OBJECTION, "2026-10-16T09:00")
+    answer = case.complete(CITY, "collective_decision", km.RECOGNIZE, "2026-11-20T09:00")
+
+    assert row["ok"] is True and fired == 1
+    assert (answer["status"], version_of(case.id)) == ("recognized", 2)
+    assert verify(api, case.id)["ok"] is True
+
+
 def test_a_case_that_cannot_move_stays_on_its_version_with_its_tasks(api, cases):
     _, staying = cases
     item = staying.task("km_county_wuhua", "county_review")
@@ -125,6 +154,43 @@ def test_a_case_that_cannot_move_stays_on_its_version_with_its_tasks(api, cases)
     assert version_of(staying.id) == 1
     assert events_of(staying.id)[-1].kind != "migrated"
     assert staying.task("km_county_wuhua", "county_review")["id"] == item["id"]
+
+
+def test_ended_cases_stay_on_their_version(api, cases):
+    _, staying = cases
+    db.session.execute(sa.update(Case).where(Case.id == staying.id).values(ended=True))
+    db.session.commit()
+
+    [row] = api.post(DESIGNER, URL, {"from": 1, "to": 2, "cases": [staying.id],
+                                     "dry_run": False})
+
+    assert row == {"case_id": staying.id, "ok": False,
+                   "reason": "案卷已办结；已办结的案卷保留原版本。"}
+    assert version_of(staying.id) == 1
+
+
+def test_a_task_whose_new_form_drops_a_field_saved_in_its_draft_cannot_move(api, tmp_path):
+    case = CaseDriver(api, PROCESS, APPLICANT, CITY)
+    experts_done(case)
+    case.complete(CITY, "expert_decision", km.EXPERT_APPROVE, "2026-06-01T09:00")
+    forms = tmp_path / "forms"
+    shutil.copytree(ROOT / "forms", forms)
+    form = forms / "km_site_verification.yaml"
+    form.write_text(re.sub(r"  - name: verifiers\n(    .*\n)+?(?=  - name:)", "",
+                           form.read_text(encoding="utf-8")), encoding="utf-8")
+    second_version(tmp_path, forms)
+    body = {"from": 1, "to": 2, "cases": [case.id]}
+    without_draft = api.post(DESIGNER, URL, body)
+    item = case.task(CITY, "site_verification")
+    tasks.save_draft(find_user(CITY), item["id"], {"verifiers": "张敏", "findings": "良好"},
+                     api.now)
+
+    [row] = api.post(DESIGNER, URL, {**body, "dry_run": False})
+
+    assert without_draft[0]["ok"] is True
+    assert row["ok"] is False
+    assert row["reason"] == "新版本中「现场核查」的表单不再包含草稿中已保存的字段：核查人员。"
+    assert version_of(case.id) == 1
 
 
 def test_editing_the_migration_event_is_detected(api, cases):
@@ -192,6 +258,8 @@ def test_the_migration_page_lists_the_dry_run_and_moves_the_chosen_cases(api, ca
     client.post("/logout")
     client.post("/login", data={"username": "km_auditor", "password": "demo1234"})
     history = client.get(f"/cases/{moving.id}").get_data(as_text=True)
+    refused = client.get(f"/processes/{PROCESS}/migrations?from=1&to=2")
     assert "迁移至新版流程" in history and "v1 → v2" in history
+    assert refused.status_code == 403  # auditors read cases but do not move them
     assert db.session.scalars(sa.select(WorkItem).where(
         WorkItem.case_id == staying.id, WorkItem.status == "ready")).one().name == "county_review"
