@@ -40,6 +40,10 @@ class Folders:
     processes: Path
     forms: Path
 
+    def __post_init__(self):
+        object.__setattr__(self, "processes", Path(self.processes))  # config holds strings
+        object.__setattr__(self, "forms", Path(self.forms))
+
 
 def default_folders() -> Folders:
     """Return the folders of the configuration's defaults (PROCESS_DIR, FORM_DIR)."""

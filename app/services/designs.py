@@ -19,7 +19,7 @@ from app import engine
 from app.errors import N_, Conflict, NotAllowed, NotFound, Rejected
 from app.extensions import db
 from app.models import Case, FormVersion, ProcessVersion, User, utcnow
-from app.services import catalog, transaction
+from app.services import catalog, retried, transaction
 from app.services.design_files import (
     Checked,
     Folders,
@@ -199,6 +199,7 @@ def _note(note) -> str:
     return note.strip()
 
 
+@retried  # a concurrent draft of the key may take the same number (PostgreSQL)
 def create_draft(user: User, key: str, files: Mapping, note: str, *,
                  folders: Folders | None = None, now: dt.datetime | None = None,
                  translate: Callable[[str], str] = str) -> tuple[int, list[dict]]:
@@ -259,6 +260,7 @@ def approve(user: User, key: str, version: int, *,
     return record
 
 
+@retried
 def publish(user: User, key: str, version: int, *, folders: Folders | None = None,
             now: dt.datetime | None = None,
             translate: Callable[[str], str] = str) -> ProcessVersion:

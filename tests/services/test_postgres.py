@@ -16,10 +16,11 @@ from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import Case, Event
-from app.services import audit, catalog, demo, timers
+from app.services import audit, catalog, demo, designs, timers
+from app.services.design_files import Folders
 from app.web import api as api_module
 from tests.processes import examples_kunming as km
-from tests.processes.driver import Api, CaseDriver, at
+from tests.processes.driver import Api, CaseDriver, at, find_user
 from tests.processes.test_kunming import CITY, COUNTY, in_notice, recognized
 
 URL = os.environ.get("TEST_POSTGRES_URL")
@@ -114,3 +115,22 @@ def test_a_kunming_case_reaches_recognition_on_postgresql_and_replays(case):
     assert (answer["status"], answer["valid_until"]) == ("recognized", "2029-11-19")
     stored = db.session.get(Case, case.id)
     assert audit.verify_case(stored)["ok"]
+
+
+def test_a_draft_is_approved_and_published_on_postgresql(pg_app):
+    key, old = "kunming_recognition", 'add_working_days(notice["notice_start"], 10,'
+    with pg_app.app_context():
+        designer = find_user("km_designer")
+        text = designs.files(designer, key, catalog.latest_process(key).version)[
+            "recognition.bpmn"]
+        folders = Folders(ROOT / "processes", ROOT / "forms")
+        number, problems = designs.create_draft(
+            designer, key, {"recognition.bpmn": text.replace(old, old.replace("10", "15"))},
+            "15 working days", folders=folders)
+        designs.approve(find_user("km_designer2"), key, number)
+        designs.publish(designer, key, number, folders=folders)
+
+        assert problems == [] and catalog.latest_process(key).version == number
+        assert catalog.load_all(ROOT / "processes", ROOT / "forms")["processes"] == 0
+        statuses = [row["status"] for row in designs.versions(designer, key)]
+        assert statuses.count("published") == 1 and statuses[0] == "published"

@@ -13,7 +13,8 @@ from flask import g
 from app.extensions import db
 from app.models import ProcessVersion
 from app.services import catalog
-from tests.processes.driver import api, loaded_app, template_db  # noqa: F401
+from tests.processes.driver import CaseDriver, api, loaded_app, template_db  # noqa: F401
+from tests.processes.test_kunming import in_notice
 from tests.web.conftest import FreshClient
 
 KEY = "kunming_recognition"
@@ -173,3 +174,23 @@ def test_a_cross_site_post_without_the_csrf_token_is_refused_and_changes_nothing
     assert refused.status_code == 400 and "CSRF" in refused.get_json()["error"]
     assert accepted.status_code == 201, accepted.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)) == count + 1
+
+
+def test_a_case_started_after_publishing_waits_15_working_days_one_before_still_10(api):  # noqa: F811
+    older = CaseDriver(api, KEY, "km_applicant", "km_city")
+    in_notice(older)
+    draft = api.post("km_designer", f"{BASE}/drafts", {"files": fifteen_days(api)},
+                     expect=201)["draft"]
+    api.post("km_designer2", f"{BASE}/versions/{draft}/approve")
+    api.post("km_designer", f"{BASE}/versions/{draft}/publish")
+    newer = CaseDriver(api, KEY, "km_applicant", "km_city")
+    in_notice(newer)
+
+    moved = api.run_timers("2026-10-16T00:00")  # 10 working days after 28 September 2026
+
+    old, new = older.case(), newer.case()
+    assert moved == 1 and (old["version"], new["version"]) == (draft - 1, draft)
+    assert old["data"]["notice_ends_at"] == "2026-10-16T00:00:00+08:00"
+    assert old["next_timer_at"] is None  # its notice period has ended
+    assert new["data"]["notice_ends_at"] == "2026-10-23T00:00:00+08:00"
+    assert new["next_timer_at"] == "2026-10-22T16:00:00+00:00"  # still waiting
