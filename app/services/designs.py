@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Mapping
 
@@ -44,6 +45,12 @@ class Unpublishable(Rejected):
     def __init__(self, message: str, problems: list[dict], **params):
         super().__init__(message, [(p["file"] or "_", p["message"]) for p in problems], **params)
         self.problems = problems
+
+
+def _log(event: str, key: str, version: int, **who) -> None:
+    """One JSON line per change of a procedure, beside the request log (web/observability.py)."""
+    log.info(json.dumps({"time": utcnow().isoformat(timespec="milliseconds"), "event": event,
+                         "process": key, "version": version, **who}, ensure_ascii=False))
 
 
 def _jurisdiction_of(key: str) -> str:
@@ -156,12 +163,19 @@ def _draft_texts(key: str, changed: Mapping) -> tuple[ProcessVersion, Texts]:
 
 
 def _outside(checked: Checked, texts: Texts, base: ProcessVersion) -> list[tuple]:
-    """Changed files this process does not use: a form of no user task, an uncalled DMN."""
+    """Changed files this process may not change: a form of no user task of it or one that
+    another jurisdiction's procedures use too, a DMN it does not call."""
     used = used_forms(checked, texts.file)
     if used is None:
         return []  # the diagram does not parse: its problems say so
     reasons = [(f"forms/{k}.yaml", N_("No user task of this process uses form %(form)s."),
                 {"form": k}) for k in sorted(set(texts.forms) - used)]
+    elsewhere = {form for other in catalog.latest_processes()
+                 if other.jurisdiction != base.jurisdiction for form in other.forms or {}}
+    reasons += [(f"forms/{k}.yaml", N_("Form %(form)s is used by procedures of other "
+                                       "jurisdictions too: change it in forms/ and run "
+                                       "processes load."), {"form": k})
+                for k in sorted(set(texts.forms) & used & elsewhere)]
     called = set(catalog.files_of(checked.package.files, checked.facts, base.key))
     reasons += [(name, N_("This process calls no decision of %(file)s."), {"file": name})
                 for name, text in sorted(texts.dmn.items())
@@ -205,8 +219,8 @@ def create_draft(user: User, key: str, files: Mapping, note: str, *,
                  translate: Callable[[str], str] = str) -> tuple[int, list[dict]]:
     """Save `files` over the published texts of `key` as a draft; return its number and its
     problems (a draft with problems is saved too); raise NotAllowed / NotFound / Rejected."""
-    note = _note(note)
     jurisdiction = _require(user, key, WRITERS)
+    note = _note(note)
     base, texts = _draft_texts(key, files)
     checked = _checked(key, jurisdiction, texts, folders)
     _refuse_outside(checked, texts, base)
@@ -219,7 +233,7 @@ def create_draft(user: User, key: str, files: Mapping, note: str, *,
             forms=dict(base.forms or {}), sha256=_draft_sha(texts), status="draft",
             author=user.username, note=note, created_at=now or utcnow(), base_version=base.version,
             origin="browser", file=texts.file, draft_forms=texts.forms))
-    log.info("process %s: draft v%s saved by %s", key, number, user.username)
+    _log("draft_saved", key, number, author=user.username)
     return number, _rows(checked, folders, translate)
 
 
@@ -256,7 +270,7 @@ def approve(user: User, key: str, version: int, *,
             raise NotAllowed(N_("You cannot approve your own draft: a second designer or "
                                 "administrator of the jurisdiction must approve it."))
         record.approver, record.approved_at = user.username, now or utcnow()
-    log.info("process %s: draft v%s approved by %s", key, version, user.username)
+    _log("draft_approved", key, version, author=record.author, approver=user.username)
     return record
 
 
@@ -285,8 +299,8 @@ def publish(user: User, key: str, version: int, *, folders: Folders | None = Non
         changed = _publish_forms(record, now)
         _make_published(record, checked, current, changed, now)
         _version_users_of(changed, record, now)
-    log.info("process %s: v%s published by %s (author %s, approver %s)", key, version,
-             user.username, record.author, record.approver)
+    _log("version_published", key, version, by=user.username, author=record.author,
+         approver=record.approver)
     return record
 
 

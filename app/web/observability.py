@@ -85,9 +85,10 @@ def _finish(response: Response) -> Response:
 
 def register(app: Flask) -> None:
     """Give every request an id and a log line; answer the probes. Register first."""
-    if not log.handlers:
-        log.addHandler(_Stderr())
-        log.setLevel(logging.INFO)
-        log.propagate = False
+    for logger in (log, logging.getLogger("app.designs")):  # procedures approved, published
+        if not logger.handlers:
+            logger.addHandler(_Stderr())
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
     app.before_request(_start)
     app.after_request(_finish)

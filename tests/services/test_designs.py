@@ -5,6 +5,7 @@ published; `processes load` does not undo a version published from the browser."
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -253,3 +254,30 @@ def test_a_form_published_from_the_browser_is_not_undone_by_processes_load(copie
     assert "是否列入推荐名单" in designs.files(find_user("km_auditor"), KEY, number)[form_file]
     assert "是否列入推荐名单" in design_files.form_source(
         "km_expert_decision", latest.forms["km_expert_decision"])
+
+
+def test_approving_and_publishing_are_logged_with_who_did_them(folders, capsys):
+    number, _ = draft(fifteen_days(), folders)
+    designs.approve(find_user("km_designer2"), KEY, number, now=NOW)
+    designs.publish(find_user("admin"), KEY, number, folders=folders, now=NOW)
+
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+             if '"event"' in line]
+
+    assert [(e["event"], e["version"]) for e in lines] == [
+        ("draft_saved", number), ("draft_approved", number), ("version_published", number)]
+    assert (lines[1]["approver"], lines[2]["by"], lines[2]["author"]) == (
+        "km_designer2", "admin", "km_designer")
+
+
+def test_a_form_other_jurisdictions_use_too_is_changed_only_in_the_files(folders):
+    other = catalog.latest_process("liaocheng_recognition")
+    other.forms = {**other.forms, "km_notice": 1}  # as if Liaocheng's diagram used it
+    db.session.commit()
+    source = designs.files(find_user("km_designer"), KEY, catalog.latest_process(KEY).version)[
+        "forms/km_notice.yaml"]
+
+    with pytest.raises(Rejected) as refused:
+        draft({"forms/km_notice.yaml": source + "\n# changed\n"}, folders)
+
+    assert "other jurisdictions" in str(refused.value.by_field())

@@ -106,3 +106,16 @@ def test_a_designer_of_another_jurisdiction_cannot_open_the_page(client, login_a
     response = client.get(PAGE)
 
     assert response.status_code == 403 and "其他辖区" in text(response)
+
+
+def test_comparing_starts_from_the_published_version_against_the_newest(app, client, login_as,
+                                                                           user):
+    published = catalog.latest_process(KEY).version
+    _draft(app, user)
+    newest = _draft(app, user)
+    login_as("km_designer")
+
+    html = client.get(PAGE).get_data(as_text=True)
+
+    assert f'<option value="{published}" selected>' in html.split('name="to"')[0]
+    assert f'<option value="{newest}" selected>' in html.split('name="to"')[1]
