@@ -110,6 +110,8 @@ class ProcessVersion(db.Model):
     file: Mapped[str | None] = mapped_column(sa.String(200))  # its BPMN in the folder
     # {form key: YAML source} a draft changes; they become form versions when it is published.
     draft_forms: Mapped[dict | None] = mapped_column(sa.JSON)
+    # How many problems the check found when a draft was saved (shown before anyone approves).
+    problem_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class FormVersion(db.Model):

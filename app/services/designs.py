@@ -76,6 +76,12 @@ def _require(user: User, key: str, roles: tuple[str, ...]) -> str:
     return jurisdiction
 
 
+def require_writer(user: User, key: str) -> str:
+    """Return the jurisdiction of `key`; raise NotFound, or NotAllowed unless `user` may change
+    its procedures (a designer or administrator there)."""
+    return _require(user, key, WRITERS)
+
+
 def version_record(user: User, key: str, version: int) -> ProcessVersion:
     """Return version `version` of process `key`; raise NotFound / NotAllowed."""
     _require(user, key, READERS)
@@ -110,7 +116,8 @@ def version_row(record: ProcessVersion, running_cases: int = 0) -> dict:
             "approver": record.approver, "note": record.note,
             "created_at": _iso(record.created_at), "approved_at": _iso(record.approved_at),
             "published_at": _iso(record.published_at), "base_version": record.base_version,
-            "origin": record.origin, "running_cases": running_cases}
+            "origin": record.origin, "running_cases": running_cases,
+            "problems": record.problem_count}
 
 
 def overview(user: User, key: str) -> dict:
@@ -232,7 +239,8 @@ def create_draft(user: User, key: str, files: Mapping, note: str, *,
             bpmn=texts.bpmn, dmn=_dmn_used(checked, texts, key), spec="",
             forms=dict(base.forms or {}), sha256=_draft_sha(texts), status="draft",
             author=user.username, note=note, created_at=now or utcnow(), base_version=base.version,
-            origin="browser", file=texts.file, draft_forms=texts.forms))
+            origin="browser", file=texts.file, draft_forms=texts.forms,
+            problem_count=len(checked.problems)))
     _log("draft_saved", key, number, author=user.username)
     return number, _rows(checked, folders, translate)
 

@@ -15,12 +15,13 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from app import engine
-from app.errors import N_, AppError, NotAllowed, NotFound, Rejected
+from app.errors import N_, AppError, Rejected
 from app.extensions import db
 from app.models import Case, ProcessVersion, User, WorkItem
 from app.services import (
     calendar_days,
     catalog,
+    designs,
     lock_case,
     progress,
     records,
@@ -28,7 +29,6 @@ from app.services import (
     transaction,
 )
 
-WRITERS = ("designer", "admin")
 Translate = Callable[[str], str]
 MISSING = {
     "user_task": N_("The waiting task “%(name)s” does not exist in the new version."),
@@ -50,25 +50,14 @@ def _zh(message: str) -> str:
     return records.recorded(message)
 
 
-def _version(key: str, number: int) -> ProcessVersion:
-    version = db.session.scalars(sa.select(ProcessVersion).where(
-        ProcessVersion.key == key, ProcessVersion.version == number)).first()
-    if version is None:
-        raise NotFound(N_("Procedure %(key)s has no version %(version)s."), key=key,
-                       version=number)
-    return version
-
-
 def versions_for(user: User, key: str, from_version: int, to_version: int) -> tuple:
     """Return the (from, to) ProcessVersion records a migration by `user` moves between.
 
     Raises NotFound, NotAllowed (not a designer or administrator of the procedure's
     jurisdiction) or Rejected (`to` not published, or not newer than `from`).
     """
-    old, new = _version(key, from_version), _version(key, to_version)
-    if user.role not in WRITERS or (user.jurisdiction and user.jurisdiction != new.jurisdiction):
-        raise NotAllowed(N_("Only the process designers and administrators of the procedure's "
-                            "jurisdiction move its cases."))
+    designs.require_writer(user, key)
+    old, new = (designs.version_record(user, key, n) for n in (from_version, to_version))
     if new.version <= old.version:
         message = N_("Cases move only to a newer version: %(to)s is not newer than %(from)s.")
         params = {"to": new.version, "from": old.version}

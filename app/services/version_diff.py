@@ -69,7 +69,7 @@ def compare(user: User, key: str, old: int | None, new: int | None) -> Compariso
 
 
 def _bpmn_file(version: ProcessVersion) -> str:
-    return getattr(version, "file", None) or f"{version.key}.bpmn"
+    return version.file or f"{version.key}.bpmn"
 
 
 def changes(old: ProcessVersion, new: ProcessVersion) -> dict:
@@ -88,7 +88,7 @@ def changes(old: ProcessVersion, new: ProcessVersion) -> dict:
 
 def _form_source(version: ProcessVersion, key: str) -> str | None:
     """The YAML of form `key` as `version` uses it: a draft's own text, else the pinned one."""
-    drafted = (getattr(version, "draft_forms", None) or {}).get(key)
+    drafted = (version.draft_forms or {}).get(key)
     if drafted is not None:
         return drafted
     number = (version.forms or {}).get(key)
@@ -162,6 +162,6 @@ def form_changes(old: ProcessVersion, new: ProcessVersion) -> list[dict]:
     """Return one entry per form whose text differs between the versions (fields added,
     removed and changed, attribute by attribute); raise DefinitionError for bad YAML."""
     keys = sorted(set(old.forms or {}) | set(new.forms or {})
-                  | set(getattr(old, "draft_forms", None) or {})
-                  | set(getattr(new, "draft_forms", None) or {}))
+                  | set(old.draft_forms or {})
+                  | set(new.draft_forms or {}))
     return [entry for entry in (_one_form(key, old, new) for key in keys) if entry]

@@ -83,9 +83,23 @@ def script_xml(text: str) -> Markup:
     return Markup(re.sub(r"</(script)", r"&lt;/\1", text or "", flags=re.IGNORECASE))
 
 
+FORMS_CHANGED = re.compile(r"forms (?P<forms>.+) changed with (?P<key>\S+) v(?P<version>\d+)")
+
+
+def version_note(note: str) -> str:
+    """Return a version's note in the page's language when the product wrote it itself."""
+    if note == "loaded from processes/":
+        return _("Loaded from the files in processes/")
+    found = FORMS_CHANGED.fullmatch(note or "")
+    if found:
+        return _("Forms %(forms)s changed with %(key)s v%(version)s", **found.groupdict())
+    return note
+
+
 def register(app: Flask) -> None:
     """Make the helpers available to every template."""
     app.jinja_env.globals.update(text_of=text_of, choice_options=choice_options,
                                  choice_label=choice_label, scalar=scalar,
                                  visible_fields=visible_fields)
     app.add_template_filter(script_xml, "script_xml")
+    app.add_template_filter(version_note, "version_note")

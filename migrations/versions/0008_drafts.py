@@ -27,6 +27,8 @@ def upgrade():
         # Filled by the next `processes load` from meta.yaml.
         batch_op.add_column(sa.Column('file', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('draft_forms', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('problem_count', sa.Integer(), nullable=False,
+                                      server_default='0'))
     with op.batch_alter_table('form_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('origin', sa.String(length=20), nullable=False,
                                       server_default='files'))
@@ -44,6 +46,6 @@ def downgrade():
     with op.batch_alter_table('form_version', schema=None) as batch_op:
         batch_op.drop_column('origin')
     with op.batch_alter_table('process_version', schema=None) as batch_op:
-        for column in ('draft_forms', 'file', 'origin', 'base_version', 'published_at',
+        for column in ('problem_count', 'draft_forms', 'file', 'origin', 'base_version', 'published_at',
                        'approved_at', 'approver'):
             batch_op.drop_column(column)

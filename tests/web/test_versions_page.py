@@ -119,3 +119,18 @@ def test_comparing_starts_from_the_published_version_against_the_newest(app, cli
 
     assert f'<option value="{published}" selected>' in html.split('name="to"')[0]
     assert f'<option value="{newest}" selected>' in html.split('name="to"')[1]
+
+
+def test_a_draft_with_problems_says_so_and_offers_no_approval(app, client, login_as, user):
+    number = _draft(app, user, lambda text: text.replace(
+        ">notice_ends_at</bpmn:timeDate>", ">notice ends</bpmn:timeDate>"))
+    clean = _draft(app, user)
+    login_as("km_designer2")
+
+    html = client.get(PAGE).get_data(as_text=True)
+    rows = {v["version"]: v for v in designs.versions(user("km_designer2"), KEY)}
+
+    assert rows[number]["problems"] == 1 and rows[clean]["problems"] == 0
+    assert f'data-testid="draft-problems-{number}"' in html and "1 个问题" in html
+    assert f'data-testid="approve-{number}"' not in html
+    assert f'data-testid="approve-{clean}"' in html
