@@ -287,6 +287,8 @@ class Event(db.Model):
     state_hash: Mapped[str | None] = mapped_column(sa.String(64))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+    # The CalendarSet the step was computed with; None on events from before 0009.
+    calendar: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class Attachment(db.Model):
@@ -306,4 +308,13 @@ class CalendarDay(db.Model):
     day: Mapped[dt.date] = mapped_column(primary_key=True)
     working: Mapped[bool]
     note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class CalendarSet(db.Model):
+    """The official overrides as a whole, as some event was computed with them: written once,
+    keyed by the sha256 of their canonical text, so that replay uses exactly them."""
+
+    hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    days: Mapped[dict] = mapped_column(sa.JSON)  # {"YYYY-MM-DD": working}
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)

@@ -6,6 +6,8 @@ from its process version and the recorded inputs (start data, completions,
 timer ticks, messages) and compares the state fingerprint after every step. A case
 moved to a newer version replays up to its "migrated" event on the old version,
 moves the replayed state as the migration did, and goes on on the new version.
+Each step replays on the calendar override set its event recorded (calendar_days), so
+overrides changed later do not change the replayed deadlines.
 """
 
 from __future__ import annotations
@@ -30,11 +32,15 @@ STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_receiv
 
 def canonical(case_ref: str, event: Event) -> str:
     """Return the canonical text of an event that its hash covers."""
-    return json.dumps({
+    fields = {
         "case": case_ref, "seq": event.seq, "at": event.at.astimezone(dt.timezone.utc).isoformat(),
         "actor": event.actor, "kind": event.kind, "task": event.task, "task_id": event.task_id,
         "data": event.data, "state_hash": event.state_hash,
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    }
+    if event.calendar is not None:  # events from before calendar sets keep their old text
+        fields["calendar"] = event.calendar
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
 
 
 def chain_hash(prev_hash: str, case_ref: str, event: Event) -> str:
@@ -44,14 +50,17 @@ def chain_hash(prev_hash: str, case_ref: str, event: Event) -> str:
 
 
 def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: str | None = None,
-                 task_id: str | None = None, data: dict | None = None) -> Event:
-    """Append an event to `case`'s log, chained to the previous one; return it."""
+                 task_id: str | None = None, data: dict | None = None,
+                 calendar: str | None = None) -> Event:
+    """Append an event to `case`'s log, chained to the previous one; return it. A state
+    change names the `calendar` set (calendar_days.set_in_force) its step was computed with."""
     hold_case(case)  # one writer at a time extends a case's chain
     last = db.session.scalars(sa.select(Event).where(Event.case_id == case.id)
                               .order_by(Event.seq.desc()).limit(1)).first()
     event = Event(case_id=case.id, seq=(last.seq + 1) if last else 1, at=at, actor=actor,
                   kind=kind, task=task, task_id=task_id, data=data or {},
-                  state_hash=case.state_hash, prev_hash=last.hash if last else GENESIS)
+                  state_hash=case.state_hash, prev_hash=last.hash if last else GENESIS,
+                  calendar=calendar)
     event.hash = chain_hash(event.prev_hash, case.ref, event)
     db.session.add(event)
     return event
@@ -117,8 +126,21 @@ def _first_spec(case: Case, events: list[Event]) -> str:
         return case.process_version.spec  # the replay then fails where the chain broke
 
 
-def _replay(case: Case, spec: str, state: str | None, event: Event, overrides):
+def _overrides_for(event: Event, known: dict) -> dict:
+    """Return the override set `event` was computed with, from `known` ({hash: set}) once read.
+
+    Events recorded before calendar sets were kept name none: they replay on today's
+    overrides, so an override changed since inside their deadlines still breaks them.
+    """
+    if event.calendar not in known:
+        known[event.calendar] = (calendar_days.overrides() if event.calendar is None
+                                 else calendar_days.recorded_set(event.calendar))
+    return known[event.calendar]
+
+
+def _replay(case: Case, spec: str, state: str | None, event: Event, calendars: dict):
     """Return (Step, spec after the event): a migration replays on the version it names."""
+    overrides = _overrides_for(event, calendars)
     if event.kind != "migrated":
         return _replay_one(spec, state, event, overrides), spec
     new_spec = _spec_of(case, event.data.get("to"))
@@ -138,13 +160,13 @@ def verify_case(case: Case) -> dict:
     """Return {"ok", "steps": [{"seq", "ok", "detail"}]} from the chain check and a replay."""
     events = case_events(case)
     broken = _check_chain(case, events)
-    overrides = calendar_days.overrides()
+    calendars: dict = {}
     spec, state, steps = _first_spec(case, events), None, []
     for event in events:
         detail, ok = broken.get(event.seq), event.seq not in broken
         if event.kind in STATE_KINDS and (state is not None or event.kind == "case_started"):
             try:
-                step, spec = _replay(case, spec, state, event, overrides)
+                step, spec = _replay(case, spec, state, event, calendars)
                 state = step.state if step is not None else state
                 same = step is None or step.fingerprint == event.state_hash
             except AppError as error:

@@ -2,23 +2,107 @@
 
 The State Council publishes each year's holidays and adjusted working weekends
 late in the year before; the library cannot know them in advance.
+
+Each transaction reads the overrides once and uses that one set throughout, so that the
+set a state-changing event records (`set_in_force`, a CalendarSet keyed by its sha256) is
+exactly the one its engine step was computed with, and replay can use it again later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from app import calendar
+from app.errors import N_, AppError
 from app.extensions import db
-from app.models import CalendarDay
+from app.models import CalendarDay, CalendarSet
 from app.services import transaction
+
+IN_FORCE = "calendar_in_force"  # key of the transaction's set in Session.info
+
+
+@dataclass
+class _InForce:
+    days: dict[dt.date, bool]
+    hash: str | None = None
+    stored: bool = False
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session, _transaction) -> None:
+    session.info.pop(IN_FORCE, None)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_changed_overrides(session, context) -> None:
+    if any(isinstance(record, CalendarDay)
+           for record in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(IN_FORCE, None)
+
+
+def _in_force() -> _InForce:
+    """Return this transaction's override set, read on first use."""
+    current = db.session.info.get(IN_FORCE)
+    if current is None:
+        current = _InForce({row.day: row.working
+                            for row in db.session.scalars(sa.select(CalendarDay))})
+        db.session.info[IN_FORCE] = current
+    return current
 
 
 def overrides() -> dict[dt.date, bool]:
-    """Return {day: working} for every official override."""
-    return {row.day: row.working for row in db.session.scalars(sa.select(CalendarDay))}
+    """Return {day: working} for every official override (read once per transaction)."""
+    return dict(_in_force().days)
+
+
+def set_hash(days: dict[dt.date, bool]) -> str:
+    """Return the sha256 of an override set's canonical text ({"YYYY-MM-DD": working})."""
+    text = json.dumps({day.isoformat(): bool(working) for day, working in days.items()},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _insert_if_absent(digest: str, days: dict[dt.date, bool]) -> None:
+    """Store a set unless it is there: concurrent writers of one set both succeed."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(CalendarSet).values(
+        hash=digest, days={day.isoformat(): working for day, working in days.items()},
+        created_at=dt.datetime.now(dt.timezone.utc)).on_conflict_do_nothing())
+
+
+def set_in_force() -> str:
+    """Return the hash of the override set this transaction uses, stored once as a
+    CalendarSet (a state-changing event records it)."""
+    current = _in_force()
+    if current.hash is None:
+        current.hash = set_hash(current.days)
+    if not current.stored:
+        _insert_if_absent(current.hash, current.days)
+        current.stored = True
+    return current.hash
+
+
+def recorded_set(digest: str) -> dict[dt.date, bool]:
+    """Return the override set stored under `digest`; raise AppError if missing or altered."""
+    record = db.session.get(CalendarSet, digest)
+    if record is None:
+        raise AppError(N_("the calendar set %(set)s an event recorded is missing"),
+                       set=digest[:12])
+    try:
+        days = {dt.date.fromisoformat(day): bool(working) for day, working in record.days.items()}
+    except (AttributeError, TypeError, ValueError):  # not a set of days any more
+        days = None
+    if days is None or set_hash(days) != digest:
+        raise AppError(N_("the calendar set %(set)s was altered after it was recorded"),
+                       set=digest[:12])
+    return days
 
 
 def import_overrides(text: str) -> int:

@@ -118,7 +118,7 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
     _mirror(case, step)
     db.session.flush()
     _sync_work_items(case, step, now)
-    audit.append_event(case, kind, actor, now, **event)
+    audit.append_event(case, kind, actor, now, calendar=calendar_days.set_in_force(), **event)
     for name, payload in step.messages:
         if name == "start_case" and isinstance(payload, Mapping):
             start_child(case, payload, now, actor)
