@@ -6,8 +6,10 @@ skipped otherwise. The rest of the suite runs on SQLite.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +17,8 @@ import sqlalchemy as sa
 from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
-from app.models import Case, Event
-from app.services import audit, catalog, demo, designs, timers
+from app.models import CalendarSet, Case, Event
+from app.services import audit, calendar_days, catalog, demo, designs, timers, transaction
 from app.services.design_files import Folders
 from app.web import api as api_module
 from tests.processes import examples_kunming as km
@@ -105,6 +107,36 @@ def test_two_workers_fire_a_due_notice_once_on_postgresql(case, pg_app):
         Event.case_id == case.id, Event.kind == "timers_fired"))
     assert len(fired.all()) == 1
     assert case.ready() == ["register_objections"]
+
+
+def test_two_transactions_storing_a_new_calendar_set_at_once_on_postgresql_both_succeed(pg_app):
+    stored, first_in = [], threading.Event()
+
+    def store(first: bool) -> None:
+        with pg_app.app_context():
+            if not first:
+                first_in.wait(5)
+            with transaction():
+                stored.append(calendar_days.set_in_force())
+                if first:
+                    first_in.set()
+                    time.sleep(0.3)  # the other insert of the same set waits for this one
+            db.session.remove()
+
+    with pg_app.app_context():
+        calendar_days.set_override(dt.date(2031, 5, 5), False, "a set no event used yet")
+        try:
+            threads = [threading.Thread(target=store, args=(first,)) for first in (True, False)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+            assert len(stored) == 2 and stored[0] == stored[1]
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarSet)
+                                     .where(CalendarSet.hash == stored[0])) == 1
+        finally:
+            calendar_days.remove_override(dt.date(2031, 5, 5))
 
 
 # Last in the module: the title it awards bars km_applicant from applying again on this

@@ -90,6 +90,8 @@ def test_every_state_change_names_the_set_it_was_computed_with(noticed):
     assert {e.kind for e in changes} >= {"case_started", "task_completed"}
     assert {e.calendar for e in changes} == {current}
     assert all(e.calendar is None for e in events if e.kind not in audit.STATE_KINDS)
+    listed = noticed.api.get("km_auditor", f"/api/cases/{noticed.id}/events")
+    assert [e["calendar"] for e in listed] == [e.calendar for e in events]
 
 
 def test_each_distinct_set_is_stored_once_under_the_sha256_of_its_canonical_text(noticed):
