@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from flask import Flask
 
+from app.extensions import db
 from app.services import verify_all
 
 _worker_app: Flask | None = None
@@ -49,7 +50,10 @@ def _start_worker(settings: dict) -> None:
 
 def _verify_in_worker(cases: list[tuple[int, str]], anchored: dict[str, dict]) -> list[dict]:
     with _worker_app.app_context():
-        return verify_all.verify_chunk(cases, anchored)
+        try:
+            return verify_all.verify_chunk(cases, anchored)
+        finally:
+            db.session.remove()  # end the read transaction; nothing is kept between chunks
 
 
 def verify_chunks(app: Flask, chunks: Iterable[list[tuple[int, str]]],

@@ -55,7 +55,6 @@ def verify_chunk(cases: list[tuple[int, str]], anchored: dict[str, dict]) -> lis
         case = db.session.get(Case, case_id)
         if case is not None:  # deleted since its id was read: the anchors tell, if anchored
             results.append(verify_one(case, anchored.get(ref)))
-    db.session.rollback()  # end the read transaction; nothing is kept between chunks
     return results
 
 
