@@ -239,7 +239,8 @@ def _progress_bar(total: int, wanted: bool | None):
     if not shown:
         return contextlib.nullcontext(_NoBar())
     bar = click.progressbar(length=total, label="verifying", file=sys.stderr)
-    bar.is_hidden = False  # asked for: drawn even when stderr is not a terminal
+    # Asked for: drawn even when stderr is not a terminal (click would print the label only).
+    bar._is_atty = True
     return bar
 
 
