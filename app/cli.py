@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
@@ -231,7 +232,11 @@ def _verified(only: str | None, total: int, anchored: dict, jobs: int):
         for chunk in chunks:
             yield verify_all.verify_chunk(chunk, anchored)
         return
-    yield from verify_workers.verify_chunks(app, chunks, anchored, jobs)
+    try:
+        yield from verify_workers.verify_chunks(app, chunks, anchored, jobs)
+    except BrokenProcessPool:
+        _fail(AppError("a verify worker process stopped (see its error above); "
+                       "--jobs 1 verifies in this process"))
 
 
 def _progress_bar(total: int, wanted: bool | None):

@@ -130,3 +130,17 @@ def test_a_worker_cannot_share_an_in_memory_database(api):
     assert verify_workers.shared_database(api.app)
     api.app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
     assert not verify_workers.shared_database(api.app)
+
+
+def test_a_worker_that_cannot_start_stops_the_run_with_a_clear_message(api, tmp_path):
+    for _ in range(2):
+        make_case(api)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    api.app.config["UPLOAD_DIR"] = str(blocker / "uploads")  # a worker's app cannot make it
+
+    result = cli(api, "verify", "--all", "--jobs", "2")
+
+    assert result.exit_code == 1
+    assert "a verify worker process stopped" in result.stderr
+    assert "cases\t" not in result.stdout
