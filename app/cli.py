@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app import verify_workers
 from app.errors import AppError
-from app.extensions import db
-from app.models import Case
 from app.services import (
     anchors,
-    audit,
     calendar_days,
     calls,
     catalog,
@@ -26,6 +26,7 @@ from app.services import (
     timers,
     trace,
     users,
+    verify_all,
 )
 
 processes_cli = AppGroup("processes", help="Check and load BPMN, DMN and forms.")
@@ -183,41 +184,82 @@ def calendar_import(file):
 @audit_cli.command("verify")
 @click.argument("ref", required=False)
 @click.option("--all", "all_cases", is_flag=True)
-def audit_verify(ref, all_cases):
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="worker processes (default: the number of CPUs; 1: in this process)")
+@click.option("--progress/--no-progress", default=None,
+              help="progress bar on stderr (default: only when stderr is a terminal)")
+def audit_verify(ref, all_cases, jobs, progress):
     """Replay cases, check their hash chains against the latest anchors and the anchor log
-    itself; exit 1 on any mismatch."""
+    itself; exit 1 on any mismatch. --all ends with a summary listing each failing case's first
+    failing event."""
     if not ref and not all_cases:
         raise click.UsageError("give a CASE_REF or --all")
     log_path, key_path = _anchor_paths()
     anchored = anchors.anchored_heads(log_path)
-    query = sa.select(Case).order_by(Case.id)
-    found = db.session.scalars(query if all_cases else query.where(Case.ref == ref)).all()
-    if not found and ref not in anchored:
+    only = None if all_cases else ref
+    total = verify_all.case_count(only)
+    if not total and not all_cases and ref not in anchored:
         _fail(AppError(f"no case {ref}"))
-    failed = sum(not _verify_one(case, anchored.get(case.ref)) for case in found)
-    present = anchors.all_refs() if all_cases else {case.ref for case in found}
+    summary = verify_all.Summary()
+    with _progress_bar(total, progress) as bar:
+        for results in _verified(only, total, anchored, jobs or os.cpu_count() or 1):
+            for result in results:
+                _echo_case(result)
+                summary.add(result)
+            bar.update(len(results))
+    present = anchors.all_refs() if all_cases else ({ref} if total else set())
     wanted = anchored if all_cases else {r: a for r, a in anchored.items() if r == ref}
     for missing in anchors.missing_cases(wanted, present):
-        failed += 1
-        click.echo(f"{missing}\tDELETED\n  anchored at #{anchored[missing]['seq']} on "
-                   f"{anchored[missing]['at']}, but the case is gone")
+        detail = (f"anchored at #{anchored[missing]['seq']} on "
+                  f"{anchored[missing]['at']}, but the case is gone")
+        click.echo(f"{missing}\tDELETED\n  {detail}")
+        summary.add_problem("case deleted", missing, detail)
     for problem in anchors.check_log(log_path, key_path):
-        failed += 1
         click.echo(f"anchor log\tTAMPERED\n  {problem}")
-    sys.exit(1 if failed else 0)
+        summary.add_problem("anchor log tampered", "anchor log", problem)
+    if all_cases:  # one case's lines above already say all there is
+        for line in summary.lines():
+            click.echo(line)
+    sys.exit(1 if summary.failures else 0)
 
 
-def _verify_one(case: Case, anchored: dict | None) -> bool:
-    result = audit.verify_case(case)
-    problem = anchors.case_problem(anchored, audit.case_events(case))
-    ok = result["ok"] and problem is None
-    click.echo(f"{case.ref}\t{'ok' if ok else 'MISMATCH'}")
+def _verified(only: str | None, total: int, anchored: dict, jobs: int):
+    """Yield the results of each chunk of cases: in worker processes when it pays."""
+    size = max(1, min(50, -(-total // (jobs * 4))))
+    chunks = verify_all.chunks(size, only)
+    app = current_app._get_current_object()
+    if min(jobs, -(-total // size)) <= 1 or not verify_workers.shared_database(app):
+        for chunk in chunks:
+            yield verify_all.verify_chunk(chunk, anchored)
+        return
+    try:
+        yield from verify_workers.verify_chunks(app, chunks, anchored, jobs)
+    except BrokenProcessPool:
+        _fail(AppError("a verify worker process stopped (see its error above); "
+                       "--jobs 1 verifies in this process"))
+
+
+def _progress_bar(total: int, wanted: bool | None):
+    shown = sys.stderr.isatty() if wanted is None else wanted
+    if not shown:
+        return contextlib.nullcontext(_NoBar())
+    bar = click.progressbar(length=total, label="verifying", file=sys.stderr)
+    # Asked for: drawn even when stderr is not a terminal (click would print the label only).
+    bar._is_atty = True
+    return bar
+
+
+class _NoBar:
+    def update(self, _steps: int) -> None:
+        pass
+
+
+def _echo_case(result: dict) -> None:
+    click.echo(f"{result['ref']}\t{'ok' if result['ok'] else 'MISMATCH'}")
     for step in result["steps"]:
-        if not step["ok"]:
-            click.echo(f"  #{step['seq']}: {step['detail']}")
-    if problem:
-        click.echo(f"  anchor: {problem}")
-    return ok
+        click.echo(f"  #{step['seq']}: {step['detail']}")
+    if result["anchor"]:
+        click.echo(f"  anchor: {result['anchor']}")
 
 
 def _anchor_paths() -> tuple[Path, Path]:

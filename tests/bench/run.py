@@ -6,7 +6,8 @@
    validation, engine, database transaction, audit event);
 3. the worklist query and GET /api/tasks with N and 4N cases in the database
    (it must stay flat: it is an indexed query, never a workflow deserialization);
-4. the per-case state size next to the process spec it no longer embeds.
+4. the per-case state size next to the process spec it no longer embeds;
+5. `audit verify --all` with one and two jobs (tests/bench/verify_all.py).
 """
 
 from __future__ import annotations
@@ -127,3 +128,6 @@ def bench(cases_small: int = 250, repeat: int = 30) -> None:
 
 if __name__ == "__main__":
     bench()
+    from tests.bench import verify_all  # it builds on this module
+
+    verify_all.bench()

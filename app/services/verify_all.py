@@ -1,0 +1,107 @@
+"""Verifying many cases: case ids streamed in chunks, each case checked (chain, replay, anchor)
+into plain results that a summary adds up. The same functions run in one process or in
+worker processes (app/verify_workers.py); results are plain data so that they cross processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Case
+from app.services import anchors, audit
+
+# Failure kinds in the order the summary prints them.
+KINDS = ("hash chain broken", "sequence gap", "replay mismatch", "replay failed", "tail cut",
+         "anchor problem", "case deleted", "anchor log tampered")
+# audit.verify_case's details, by how each starts; anything else that fails is a mismatch.
+_PREFIXES = (("hash chain broken", "hash chain broken"), ("sequence gap", "sequence gap"),
+             ("replay failed", "replay failed"), ("the case has no events", "tail cut"),
+             ("the case's state is not the one", "tail cut"))
+
+
+def kind_of(detail: str) -> str:
+    """Return the failure kind of a failing step's detail."""
+    return next((kind for prefix, kind in _PREFIXES if detail.startswith(prefix)),
+                "replay mismatch")
+
+
+def case_count(ref: str | None = None) -> int:
+    """Return how many cases there are (only `ref`'s, when given)."""
+    query = sa.select(sa.func.count(Case.id))
+    return db.session.scalar(query.where(Case.ref == ref) if ref else query)
+
+
+def chunks(size: int, ref: str | None = None) -> Iterator[list[tuple[int, str]]]:
+    """Yield [(id, ref)] of the cases (only `ref`'s, when given) by id, `size` at a time."""
+    last = 0
+    while True:
+        query = sa.select(Case.id, Case.ref).where(Case.id > last).order_by(Case.id).limit(size)
+        rows = [tuple(row) for row in db.session.execute(query.where(Case.ref == ref)
+                                                         if ref else query)]
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def verify_chunk(cases: list[tuple[int, str]], anchored: dict[str, dict]) -> list[dict]:
+    """Return the result of each case of `cases` checked against its anchor in `anchored`."""
+    results = []
+    for case_id, ref in cases:
+        case = db.session.get(Case, case_id)
+        if case is not None:  # deleted since its id was read: the anchors tell, if anchored
+            results.append(verify_one(case, anchored.get(ref)))
+    return results
+
+
+def verify_one(case: Case, anchored: dict | None) -> dict:
+    """Return {"ref", "ok", "events", "steps": [failing steps], "anchor": problem | None}."""
+    try:
+        result = audit.verify_case(case)
+    except Exception as error:  # one broken case must not stop the other hundred thousand
+        result = {"ok": False, "steps": [{"seq": 0, "ok": False,
+                                          "detail": f"replay failed: {error!r}"}]}
+    events = audit.case_events(case)
+    problem = anchors.case_problem(anchored, events)
+    return {"ref": case.ref, "ok": result["ok"] and problem is None, "events": len(events),
+            "steps": [step for step in result["steps"] if not step["ok"]], "anchor": problem}
+
+
+@dataclass
+class Summary:
+    cases: int = 0
+    events: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    # (ref, "#seq" or "-", detail) of each failing case's first failing event.
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, result: dict) -> None:
+        """Count one case's result."""
+        self.cases += 1
+        self.events += result["events"]
+        if result["ok"]:
+            return
+        for kind in {kind_of(step["detail"]) for step in result["steps"]}:
+            self.by_kind[kind] += 1
+        if result["anchor"]:
+            self.by_kind["anchor problem"] += 1
+        first = result["steps"][0] if result["steps"] else None
+        self.failures.append((result["ref"], f"#{first['seq']}", first["detail"]) if first
+                             else (result["ref"], "-", f"anchor: {result['anchor']}"))
+
+    def add_problem(self, kind: str, ref: str, detail: str) -> None:
+        """Count a failure outside any present case (a deleted case, a tampered anchor log)."""
+        self.by_kind[kind] += 1
+        self.failures.append((ref, "-", detail))
+
+    def lines(self) -> list[str]:
+        """Return the summary as tab-separated lines."""
+        lines = [f"cases\t{self.cases}", f"events\t{self.events}",
+                 f"failed\t{len(self.failures)}"]
+        lines += [f"kind\t{kind}\t{count}" for kind, count in self.by_kind.items()]
+        lines += [f"failure\t{ref}\t{seq}\t{detail}" for ref, seq, detail in self.failures]
+        return lines

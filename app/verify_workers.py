@@ -1,0 +1,72 @@
+"""`audit verify --all --jobs N`: chunks of cases verified in N worker processes.
+
+Workers are spawned (not forked: a forked child would share the parent's database
+connections) and each builds its own app, with its own connections, from the settings of the
+app that runs the command. The parent streams case ids a chunk at a time and keeps at most
+two chunks per worker in flight, so memory stays bounded whatever the number of cases;
+results come back in chunk order, so the output does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import pickle
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+from flask import Flask
+
+from app.extensions import db
+from app.services import verify_all
+
+_worker_app: Flask | None = None
+
+
+def shareable_settings(app: Flask) -> dict:
+    """Return the app's settings that can be sent to a worker process."""
+    settings = {}
+    for key, value in app.config.items():
+        try:
+            pickle.dumps(value)
+        except Exception:  # a setting that cannot cross processes is not needed to verify
+            continue
+        settings[key] = value
+    return settings
+
+
+def shared_database(app: Flask) -> bool:
+    """Return whether other processes can open the app's database (not in-memory SQLite)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    return not (url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url)
+
+
+def _start_worker(settings: dict) -> None:
+    global _worker_app
+    from app import create_app
+
+    _worker_app = create_app(type("WorkerConfig", (), settings))
+
+
+def _verify_in_worker(cases: list[tuple[int, str]], anchored: dict[str, dict]) -> list[dict]:
+    with _worker_app.app_context():
+        try:
+            return verify_all.verify_chunk(cases, anchored)
+        finally:
+            db.session.remove()  # end the read transaction; nothing is kept between chunks
+
+
+def verify_chunks(app: Flask, chunks: Iterable[list[tuple[int, str]]],
+                  anchored: dict[str, dict], jobs: int) -> Iterator[list[dict]]:
+    """Yield each chunk's results, in chunk order, verified in `jobs` worker processes."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(shareable_settings(app),)) as pool:
+        pending = collections.deque()
+        for chunk in chunks:
+            subset = {ref: anchored[ref] for _, ref in chunk if ref in anchored}
+            pending.append(pool.submit(_verify_in_worker, chunk, subset))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
