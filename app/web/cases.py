@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import N_, AppError, Rejected
-from app.services import attachments, case_view, cases, follow_ups
+from app.services import attachments, case_view, cases, catalog, follow_ups
 from app.web import inputs
 from app.web.i18n import current_lang
 from app.web.layout import due_label, format_size, now
@@ -26,7 +26,15 @@ def index():
                                   lang=current_lang(), year=year, **filters)
     return render_template("cases/index.html", listing=listing, filters=filters, year=year,
                            years=range(now().year, now().year - 6, -1),
-                           procedures=follow_ups.my_procedures(current_user))
+                           procedures=follow_ups.my_procedures(current_user),
+                           example_ref=_example_ref())
+
+
+def _example_ref() -> str | None:
+    """A case number of the user's own jurisdiction for the search hint (none without one)."""
+    if not current_user.jurisdiction:
+        return None
+    return f"{catalog.jurisdiction(current_user.jurisdiction).ref_prefix}-{now().year}-0001"
 
 
 def diagram_json(state: dict) -> dict:

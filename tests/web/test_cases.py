@@ -61,6 +61,19 @@ def test_case_list_filters_and_search(client, login_as, submitted_case, panlong_
     assert support.listed(response, support.case(panlong_case).ref) is panlong
 
 
+@pytest.mark.parametrize(("username", "hint"), [("km_city", "如 KM-{year}-0001"),
+                                              ("lc_city", "如 LC-{year}-0001"),
+                                              ("admin", "案卷编号或名称")])
+def test_the_search_hint_shows_a_case_number_of_the_users_own_jurisdiction(
+        client, login_as, username, hint):
+    login_as(username)
+    year = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).year
+
+    html = client.get("/cases").get_data(as_text=True)
+
+    assert re.search(r'id="f-q"[^>]*placeholder="([^"]*)"', html)[1] == hint.format(year=year)
+
+
 def test_case_list_filters_by_this_year(client, login_as, submitted_case):
     login_as("km_city")
     year = dt.datetime.now(dt.timezone.utc).year
