@@ -132,5 +132,5 @@ def test_a_draft_with_problems_says_so_and_offers_no_approval(app, client, login
 
     assert rows[number]["problems"] == 1 and rows[clean]["problems"] == 0
     assert f'data-testid="draft-problems-{number}"' in html and "1 个问题" in html
-    assert f'data-testid="approve-{number}"' not in html
+    assert f'data-testid="approve-{number}"' not in html and "等待另一位设计人员批准" not in html
     assert f'data-testid="approve-{clean}"' in html
