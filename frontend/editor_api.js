@@ -6,22 +6,26 @@ export function csrfToken() {
   return meta ? meta.content : '';
 }
 
-// POST `body` as JSON; resolve to {ok, status, body} (never throws on an HTTP error).
-export async function postJson(url, body) {
+// GET `url`, or POST `body` as JSON when given; resolve to {ok, status, body} (never throws
+// on an HTTP or network error).
+export async function requestJson(url, body) {
   let response;
   try {
     response = await fetch(url, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'X-CSRFToken': csrfToken(), 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
+      method: body === undefined ? 'GET' : 'POST', credentials: 'same-origin',
+      headers: { 'X-CSRFToken': csrfToken(), 'Content-Type': 'application/json',
+        Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
     return { ok: false, status: 0, body: {} };
   }
   let answer = {};
-  try { answer = await response.json(); } catch (error) { answer = {}; }
+  try { answer = (await response.json()) || {}; } catch (error) { answer = {}; }
   return { ok: response.ok, status: response.status, body: answer };
 }
+
+export const postJson = requestJson;
 
 export function pageTexts(id) {
   const node = document.getElementById(id);
@@ -44,7 +48,7 @@ export function element(tag, attrs = {}, ...children) {
 }
 
 // The first message of an error answer: {"error", "errors"}.
-export function errorText(answer, fallback) {
+export function errorText(answer, fallback = `HTTP ${answer.status}`) {
   const body = answer.body || {};
   const details = Object.values(body.errors || {}).flat();
   return [body.error, ...details].filter(Boolean).join(' ') || fallback;

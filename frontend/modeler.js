@@ -8,7 +8,7 @@ import spiffworkflow from './modeler/spiffworkflow.json';
 import ProductPropertiesProvider from './modeler/properties.js';
 import { translateModule } from './modeler/translate.js';
 import { lintConfig } from './lint/index.js';
-import { call, errorText } from './modeler/api.js';
+import { requestJson as call, errorText } from './editor_api.js';
 import { fill, lang, text } from './modeler/labels.js';
 import { Problems } from './modeler/problems.js';
 
@@ -16,7 +16,7 @@ const $ = (selector) => document.querySelector(selector);
 
 async function jurisdictionForms(config) {
   const result = await call(`/api/forms?process=${encodeURIComponent(config.key)}`);
-  if (result.ok && Array.isArray(result.data)) return result.data;
+  if (result.ok && Array.isArray(result.body)) return result.body;
   // Without the forms list, the forms this version already uses are still offered.
   return Object.keys(config.form_sources).sort().map((key) => ({ key, title: key }));
 }
@@ -76,7 +76,7 @@ function wireToolbar(modeler, config, problems, dirty) {
     const result = await call(`/api/processes/${config.key}/check`,
       { files: await currentFiles(modeler, config) });
     if (!result.ok) { status(text.failed + errorText(result), 'error'); return; }
-    problems.setServer(result.data.problems || []);
+    problems.setServer(result.body.problems || []);
     status('');
   });
   const save = $('#save');
@@ -86,16 +86,16 @@ function wireToolbar(modeler, config, problems, dirty) {
     const result = await call(`/api/processes/${config.key}/drafts`,
       { files: await currentFiles(modeler, config), note: $('#note').value });
     if (!result.ok) {
-      if (result.data.problems) problems.setServer(result.data.problems);
+      if (result.body.problems) problems.setServer(result.body.problems);
       status(text.failed + errorText(result), 'error');
       return;
     }
-    problems.setServer(result.data.problems || []);
+    problems.setServer(result.body.problems || []);
     dirty.value = false;
-    status(fill(text.saved, { n: result.data.draft }), 'saved');
+    status(fill(text.saved, { n: result.body.draft }), 'saved');
     const link = $('#versions-link');
     link.hidden = false;
-    $('#draft-number').textContent = `v${result.data.draft}`;
+    $('#draft-number').textContent = `v${result.body.draft}`;
   });
 }
 

@@ -2,7 +2,7 @@
 // (POST /api/forms/check) and a timer's date on the real calendar (POST /api/calendar/preview).
 import { h } from '@bpmn-io/properties-panel/preact';
 import { useState } from '@bpmn-io/properties-panel/preact/hooks';
-import { call, errorText } from './api.js';
+import { requestJson as call, errorText } from '../editor_api.js';
 import { fill, text } from './labels.js';
 
 export function FormPreview({ form, context }) {
@@ -12,7 +12,7 @@ export function FormPreview({ form, context }) {
   const shown = state.form === form;
   const open = async () => {
     const result = await call('/api/forms/check', { key: form, source: source || '' });
-    setState(result.ok ? { form, html: result.data.html || '', error: '' }
+    setState(result.ok ? { form, html: result.body.html || '', error: '' }
       : { form, html: '', error: errorText(result) });
   };
   return h('div', { class: 'product-preview' },
@@ -53,8 +53,8 @@ export function TimerPreview({ expression }) {
       return;
     }
     const answer = await call('/api/calendar/preview', { expression, start, data: parsed });
-    setResult(answer.ok ? { error: '', text: fill(text.previewResult, { date: answer.data.date,
-      value: answer.data.value, days: answer.data.working_days_from_start }) }
+    setResult(answer.ok ? { error: '', text: fill(text.previewResult, { date: answer.body.date,
+      value: answer.body.value, days: answer.body.working_days_from_start }) }
       : { text: '', error: errorText(answer) });
   };
   return h('div', { class: 'product-preview product-timer-preview' },
