@@ -318,3 +318,23 @@ class CalendarSet(db.Model):
     hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     days: Mapped[dict] = mapped_column(sa.JSON)  # {"YYYY-MM-DD": working}
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class AccessEntry(db.Model):
+    """Append-only journal of what auditors and administrators read: who, what, when.
+
+    Keeps the case's id and number without a foreign key, so the entry outlives the case.
+    """
+
+    __table_args__ = (sa.Index("ix_access_entry_jurisdiction_at", "jurisdiction", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(sa.String(80), index=True)
+    role: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(30))
+    case_id: Mapped[int | None] = mapped_column(index=True)
+    case_ref: Mapped[str | None] = mapped_column(sa.String(30))
+    # The case's jurisdiction, or the reader's for reads across cases (a search, an export).
+    jurisdiction: Mapped[str | None] = mapped_column(sa.String(40))
+    detail: Mapped[str] = mapped_column(sa.String(300), default="")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -156,22 +157,50 @@ def _ready_id(spec: str, state: str, task: str | None, assignee: str | None) -> 
     return matches[0].id
 
 
+@dataclass
+class Replayed:
+    """One event as replayed: the engine Step it produced (None for events that move no
+    state, and after a failed replay) and why replay failed, if it did."""
+
+    event: Event
+    step: object | None
+    error: str | None = None
+
+
+def replayed(case: Case, events: list[Event]) -> Iterator[Replayed]:
+    """Replay `events` (the case's, in order) on the pinned process version, yielding each.
+
+    The one replay: verification compares its fingerprints, the history pages show its
+    states. After a failed step no later state is known (their step stays None).
+    """
+    calendars: dict = {}
+    spec, state = _first_spec(case, events), None
+    for event in events:
+        if event.kind not in STATE_KINDS or (state is None and event.kind != "case_started"):
+            yield Replayed(event, None)
+            continue
+        try:
+            step, spec = _replay(case, spec, state, event, calendars)
+        except AppError as error:
+            state = None
+            yield Replayed(event, None, str(error))
+            continue
+        state = step.state if step is not None else state
+        yield Replayed(event, step)
+
+
 def verify_case(case: Case) -> dict:
     """Return {"ok", "steps": [{"seq", "ok", "detail"}]} from the chain check and a replay."""
     events = case_events(case)
     broken = _check_chain(case, events)
-    calendars: dict = {}
-    spec, state, steps = _first_spec(case, events), None, []
-    for event in events:
+    steps = []
+    for result in replayed(case, events):
+        event = result.event
         detail, ok = broken.get(event.seq), event.seq not in broken
-        if event.kind in STATE_KINDS and (state is not None or event.kind == "case_started"):
-            try:
-                step, spec = _replay(case, spec, state, event, calendars)
-                state = step.state if step is not None else state
-                same = step is None or step.fingerprint == event.state_hash
-            except AppError as error:
-                same, detail = False, detail or f"replay failed: {error}"
-                state = None
+        if result.error is not None:
+            ok, detail = False, detail or f"replay failed: {result.error}"
+        elif result.step is not None:
+            same = result.step.fingerprint == event.state_hash
             ok = ok and same
             detail = detail or ("match" if same else "replayed state differs from the recorded one")
         steps.append(StepCheck(event.seq, ok, detail or "match"))
