@@ -19,6 +19,8 @@ from app.services import divisions
 LEVEL_ROLES = divisions.OFFICIAL_LEVELS
 READ_ALL_ROLES = ("admin",)
 READ_ONLY_ROLES = ("auditor", "designer")
+# Auditors change nothing anywhere (issue 10 item 6); designers still write process designs.
+READ_ONLY_EVERYWHERE = ("auditor",)
 
 
 def _in_jurisdiction(user: User, jurisdiction: str) -> bool:
@@ -71,6 +73,13 @@ def require_contribution(user: User, case: Case) -> None:
     require_case(user, case)
     if user.role in READ_ONLY_ROLES:
         raise NotAllowed(N_("Your role may read this case but not change it."))
+
+
+def require_writer(user: User) -> None:
+    """Raise NotAllowed if `user`'s role may change nothing at all (auditors)."""
+    if user.role in READ_ONLY_EVERYWHERE:
+        raise NotAllowed(N_("Auditors may read but not change anything: this action is not "
+                            "available to your role."))
 
 
 def require_work(user: User, item: WorkItem) -> None:

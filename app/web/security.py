@@ -1,10 +1,16 @@
-"""Security headers on every response, trusted proxy headers, and no cookie set by the JSON API."""
+"""Security headers on every response, trusted proxy headers, no cookie set by the JSON API,
+and no change of anything by a read-only role (auditors)."""
 
 from __future__ import annotations
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.errors import NotAllowed
+from app.services import access, users
+from app.web import errors
 
 # Scripts only from our own files (JSON data blocks are not scripts); bpmn-js sets style
 # attributes on the diagram's SVG, hence 'unsafe-inline' for style attributes only.
@@ -50,6 +56,43 @@ def _headers(response):
     return response
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# POSTs a read-only role still makes: its own session and password, and verification, which
+# replays a case and changes nothing. Everything under /audit/ and /api/audit/ is an
+# auditor's tool and reads only.
+READ_POSTS = {"auth.login", "auth.logout", "auth.password", "audit.verify", "api.verify"}
+READ_PREFIXES = ("/audit/", "/api/audit/")
+
+
+def _requester():
+    """Return the user making this request (token for the API, else the session), or None."""
+    header = request.headers.get("Authorization", "")
+    if _is_api() and header:
+        token = header[7:].strip() if header.startswith("Bearer ") else ""
+        return users.user_for_token(token) if token else None
+    return current_user if current_user.is_authenticated else None
+
+
+def _writes() -> bool:
+    return (request.method not in SAFE_METHODS and request.endpoint is not None
+            and request.endpoint not in READ_POSTS
+            and not request.path.startswith(READ_PREFIXES))
+
+
+def refuse_read_only_writes():
+    """Answer 403 to a read-only role's request that would change something, before any
+    view runs: one guard for every route, present and future (access.require_writer).
+    Answered here rather than raised, so no blueprint's own handler turns it into a flash."""
+    user = _requester() if _writes() else None
+    if user is None:
+        return None
+    try:
+        access.require_writer(user)
+    except NotAllowed as error:
+        return errors.handle_app_error(error)
+    return None
+
+
 def register(app: Flask) -> None:
     """Install the headers, the cookie-free API session and, when configured, ProxyFix."""
     hops = app.config["TRUST_PROXY"]
@@ -58,3 +101,4 @@ def register(app: Flask) -> None:
                                 x_port=hops, x_prefix=hops)
     app.session_interface = SessionInterface()
     app.after_request(_headers)
+    app.before_request(refuse_read_only_writes)
