@@ -133,6 +133,15 @@ def register_blueprints(app: Flask) -> None:
                    migrations):
         app.register_blueprint(module.bp)
     register_editors(app)
+    register_access_journal(app)
+
+
+def register_access_journal(app: Flask) -> None:
+    """Who of the auditors and administrators read what (docs/OPERATIONS.md)."""
+    from app.web import access_journal, api_access
+
+    app.register_blueprint(access_journal.bp)
+    app.register_blueprint(api_access.bp)
 
 
 def register_editors(app: Flask) -> None:

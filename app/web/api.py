@@ -14,6 +14,7 @@ from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
 from app.services import (
+    access_log,
     anchors,
     attachments,
     audit,
@@ -134,9 +135,11 @@ def processes():
 
 @bp.get("/titles")
 def titles():
-    filters = registry.check_filters(**{key: request.args.get(key, "")
-                                        for key in ("jurisdiction", "status", "county")})
-    return jsonify(registry.list_titles(g.api_user, filters))
+    raw = {key: request.args.get(key, "") for key in ("jurisdiction", "status", "county")}
+    found = registry.list_titles(g.api_user, registry.check_filters(**raw))
+    access_log.record(g.api_user, "search", detail=access_log.filters_text(
+        {"titles": "registry", **raw}))
+    return jsonify(found)
 
 
 @bp.post("/cases")
@@ -153,16 +156,19 @@ def start_case():
 
 @bp.get("/cases")
 def list_cases():
-    found = cases.list_cases(g.api_user, page=inputs.query_page(),
-                             status=request.args.get("status"),
-                             process=request.args.get("process"),
-                             county=request.args.get("county"), q=request.args.get("q"))
+    filters = {key: request.args.get(key) for key in ("status", "process", "county", "q")}
+    found = cases.list_cases(g.api_user, page=inputs.query_page(), **filters)
+    access_log.record(g.api_user, "search", detail=access_log.filters_text(
+        {**filters, "page": request.args.get("page")}))
     return jsonify([cases.case_json(g.api_user, c) for c in found])
 
 
 @bp.get("/cases/<int:case_id>")
 def show_case(case_id: int):
-    return jsonify(cases.case_json(g.api_user, cases.get_case(g.api_user, case_id)))
+    case = cases.get_case(g.api_user, case_id)
+    body = cases.case_json(g.api_user, case)
+    access_log.record(g.api_user, "case", case)
+    return jsonify(body)
 
 
 @bp.get("/tasks")
@@ -174,7 +180,9 @@ def list_tasks():
 
 @bp.get("/tasks/overdue")
 def overdue_tasks():
-    return jsonify(overdue.overdue_json(g.api_user, _now()))
+    body = overdue.overdue_json(g.api_user, _now())
+    access_log.record(g.api_user, "search", detail="overdue tasks")
+    return jsonify(body)
 
 
 @bp.post("/tasks/<task_id>/reassign")
@@ -188,7 +196,9 @@ def reassign_task(task_id: str):
 @bp.get("/tasks/<task_id>")
 def show_task(task_id: str):
     item = tasks.get_task(g.api_user, task_id)
-    return jsonify(tasks.task_detail(g.api_user, item, _lang()))
+    body = tasks.task_detail(g.api_user, item, _lang())
+    access_log.record(g.api_user, "case", item.case, f"task {item.name}")
+    return jsonify(body)
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -231,6 +241,7 @@ def upload(case_id: int):
 def download(attachment_id: str):
     record, path = attachments.open_attachment(g.api_user, attachment_id,
                                                current_app.config["UPLOAD_DIR"])
+    access_log.record_attachment(g.api_user, record)
     return send_file(path, mimetype=record.content_type, as_attachment=True,
                      download_name=record.name)
 
@@ -238,12 +249,17 @@ def download(attachment_id: str):
 @bp.get("/cases/<int:case_id>/events")
 def events(case_id: int):
     case = cases.get_case(g.api_user, case_id)
-    return jsonify(cases.visible_events(g.api_user, case))
+    body = cases.visible_events(g.api_user, case)
+    access_log.record(g.api_user, "events", case)
+    return jsonify(body)
 
 
 @bp.post("/cases/<int:case_id>/verify")
 def verify(case_id: int):
-    return jsonify(audit.verify_case(cases.get_case(g.api_user, case_id)))
+    case = cases.get_case(g.api_user, case_id)
+    result = audit.verify_case(case)
+    access_log.record(g.api_user, "verify", case, "ok" if result["ok"] else "failed")
+    return jsonify(result)
 
 
 @bp.get("/audit/anchors")

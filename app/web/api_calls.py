@@ -7,7 +7,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from app.errors import N_, Rejected
 from app.extensions import csrf
-from app.services import batches, call_reports, calls, tasks
+from app.services import access_log, batches, call_reports, calls, tasks
 from app.web import api, inputs
 from app.web.i18n import current_lang
 
@@ -88,6 +88,7 @@ def summary(call_id: int):
     call = calls.get_call(call_id)
     content = call_reports.summary_xlsx(g.api_user, call, g.api_user.name or "",
                                         current_lang())
+    access_log.record(g.api_user, "export", detail=f"call {call.id} summary.xlsx")
     return Response(content, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename=call-{call.id}-summary.xlsx"})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from app.services import case_view, cases
+from app.services import access_log, case_view, cases
 from app.web import labels
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -16,5 +16,6 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 def verify(case_id: int):
     case = cases.get_case(current_user, case_id)
     ok, steps = case_view.verification(current_user, case)
+    access_log.record(current_user, "verify", case, "ok" if ok else "failed")
     return render_template("audit/verify.html", case=case, ok=ok, steps=steps,
                            detail=labels.verify_detail)

@@ -24,7 +24,15 @@ from wtforms import SelectField, StringField
 
 from app import formdefs
 from app.errors import Rejected
-from app.services import attachments, batches, call_reports, calls, catalog, tasks
+from app.services import (
+    access_log,
+    attachments,
+    batches,
+    call_reports,
+    calls,
+    catalog,
+    tasks,
+)
 from app.web.errors import populate_errors
 from app.web.i18n import current_lang
 from app.web.layout import now
@@ -195,6 +203,7 @@ def summary(call_id: int):
         abort(403)
     content = call_reports.summary_xlsx(current_user, call, current_user.name or "",
                                         current_lang())
+    access_log.record(current_user, "export", detail=f"call {call.id} summary.xlsx")
     return Response(content, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename=call-{call.id}-summary.xlsx"})
 

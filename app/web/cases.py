@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import N_, AppError, Rejected
-from app.services import attachments, case_view, cases, catalog, follow_ups
+from app.services import access_log, attachments, case_view, cases, catalog, follow_ups
 from app.web import inputs
 from app.web.i18n import current_lang
 from app.web.layout import due_label, format_size, now
@@ -24,6 +24,8 @@ def index():
     year = inputs.query_year()
     listing = case_view.case_list(current_user, page=inputs.query_page(),
                                   lang=current_lang(), year=year, **filters)
+    access_log.record(current_user, "search", detail=access_log.filters_text(
+        {**filters, "year": year, "page": request.args.get("page")}))
     return render_template("cases/index.html", listing=listing, filters=filters, year=year,
                            years=range(now().year, now().year - 6, -1),
                            procedures=follow_ups.my_procedures(current_user),
@@ -49,8 +51,10 @@ def diagram_json(state: dict) -> dict:
 def show(case_id: int):
     page = case_view.case_page(current_user, cases.get_case(current_user, case_id),
                                current_lang())
+    access_log.record(current_user, "case", page.case)
     return render_template("cases/show.html", page=page, case=page.case, now=now(),
-                           diagram=diagram_json(page.diagram))
+                           diagram=diagram_json(page.diagram),
+                           journal=access_log.case_entries(current_user, page.case))
 
 
 def _json_error(error: AppError):
@@ -81,5 +85,6 @@ def upload(case_id: int):
 def download(attachment_id: str):
     record, path = attachments.open_attachment(current_user, attachment_id,
                                                current_app.config["UPLOAD_DIR"])
+    access_log.record_attachment(current_user, record)
     return send_file(path, mimetype=record.content_type, as_attachment=True,
                      download_name=record.name)

@@ -90,3 +90,11 @@ def subject_word(kind: str, items) -> str:
         items = [items]
     common = subjects.common_subject(getattr(item, "subject", item) for item in items)
     return str(SUBJECT_WORDS[kind].get(common, SUBJECT_WORDS[kind]["base"]))
+
+# What a journaled read was (app/services/access_log.py ACTIONS).
+ACCESS_ACTIONS = {
+    "case": _l("Opened the case"), "history": _l("Stepped through the history"),
+    "events": _l("Read the events"), "attachment": _l("Downloaded an attachment"),
+    "dossier": _l("Downloaded the dossier"), "verify": _l("Verified the history"),
+    "search": _l("Listed or searched cases"), "export": _l("Exported a table"),
+}

@@ -31,6 +31,7 @@ NAV = [
     ("calls.index", _l("Calls"), ("county", "city", "province")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.calendar", _l("Working-day calendar"), ("admin",)),
+    ("access_journal.index", _l("Access log"), ("auditor", "admin")),
 ]
 
 

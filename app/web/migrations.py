@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.errors import N_
-from app.services import migrations
+from app.services import access_log, migrations
 from app.web import inputs
 
 bp = Blueprint("migrations", __name__, url_prefix="/processes")
@@ -31,6 +31,7 @@ def _number(name: str, source) -> int | None:
 def show(key: str):
     found = migrations.report(current_user, key, _number("from", request.args),
                               _number("to", request.args), gettext)
+    access_log.record(current_user, "search", detail=f"migrations {key}")
     return render_template("processes/migrations.html", key=key, results=None, **found)
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, Rejected
-from app.services import replacement, task_view, tasks
+from app.services import access_log, replacement, task_view, tasks
 from app.web import taskform
 from app.web.i18n import current_lang
 from app.web.layout import now, safe_next
@@ -29,6 +29,7 @@ def _render(page, form, status: int = 200, problem: str = "", seen: str | None =
 @login_required
 def show(task_id: str):
     page = _page(task_id)
+    access_log.record(current_user, "case", page.case, f"task {page.item.name}")
     return _render(page, taskform.for_display(page))
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.services import registry, registry_export
+from app.services import access_log, registry, registry_export
 from app.web import labels
 from app.web.i18n import current_lang
 from app.web.layout import now
@@ -33,6 +33,11 @@ def _filters() -> registry.Filters:
                                      for key in ("jurisdiction", "status", "county")})
 
 
+def _journal_detail(what: str) -> str:
+    return access_log.filters_text({"titles": what, **{
+        key: request.args.get(key, "") for key in ("jurisdiction", "status", "county")}})
+
+
 def _columns() -> tuple[str, ...]:
     return registry.PUBLIC_FIELDS if registry.is_public(_reader()) else registry.FIELDS
 
@@ -46,6 +51,7 @@ def _download(content: bytes, mimetype: str, extension: str) -> Response:
 @bp.get("/titles")
 def index():
     page = registry.registry_page(_reader(), _filters(), current_lang())
+    access_log.record(_reader(), "search", detail=_journal_detail("titles"))
     return render_template("titles/index.html", page=page, headers=HEADERS)
 
 
@@ -66,11 +72,13 @@ def _export() -> tuple[list[dict], tuple[str, ...], list[str]]:
 @bp.get("/titles.csv")
 def export_csv():
     content = registry_export.to_csv(*_export())
+    access_log.record(_reader(), "export", detail=_journal_detail("titles.csv"))
     return _download(content, "text/csv; charset=utf-8", "csv")
 
 
 @bp.get("/titles.xlsx")
 def export_xlsx():
     content = registry_export.to_xlsx(*_export(), sheet_title=_("Titles"))
+    access_log.record(_reader(), "export", detail=_journal_detail("titles.xlsx"))
     return _download(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      "xlsx")
