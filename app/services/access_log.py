@@ -97,7 +97,10 @@ def check_filters(username: str = "", case: str = "", action: str = "", since: s
                   until: str = "") -> Filters:
     """Return the journal filters; raise Rejected naming each bad value."""
     reasons: list = []
-    username, case, action = username.strip()[:80], case.strip()[:30], action.strip()
+    username, case, action = username.strip(), case.strip(), action.strip()
+    for field, value, most in (("user", username, 80), ("case", case, 30)):
+        if len(value) > most:
+            reasons.append((field, N_("At most %(most)s characters."), {"most": most}))
     if action and action not in ACTIONS:
         reasons.append(("action", N_("Action must be one of %(values)s."),
                         {"values": ", ".join(ACTIONS)}))

@@ -19,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARAMETERS = {"user": "username", "case": "case", "action": "action", "from": "since",
               "to": "until"}
 COLUMNS = ("at", "name", "username", "role", "action", "case_ref", "detail")
-HEADERS = {"at": _l("Time"), "name": _l("Name"), "username": _l("User name"),
+HEADERS = {"at": _l("Time"), "name": _l("User"), "username": _l("User name"),
            "role": _l("Role"), "action": _l("Action"), "case_ref": _l("Case number"),
            "detail": _l("Detail")}
 

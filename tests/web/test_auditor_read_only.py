@@ -18,7 +18,7 @@ from app.web.layout import now
 from tests.web import support
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-REFUSAL = "审计人员只能查阅"
+REFUSAL = "审计监察只能查阅"
 # Excluded on purpose: the auditor's own session and password (auth), and verification,
 # which replays a case and changes nothing (tested below).
 READS = security.READ_POSTS
@@ -109,7 +109,7 @@ def test_the_refusal_is_a_page_on_the_web_and_json_on_the_api(client, login_as, 
     answer = client.post(f"/api/tasks/{known['task_id']}/claim",
                          headers={"Authorization": f"Bearer {token}"})
 
-    assert page.status_code == 403 and "审计人员只能查阅，不能作任何修改" in support.text(page)
+    assert page.status_code == 403 and "审计监察只能查阅，不能作任何修改" in support.text(page)
     assert answer.status_code == 403 and REFUSAL in answer.get_json()["error"]
 
 
@@ -120,7 +120,7 @@ def test_an_auditor_still_verifies_a_case_and_changes_only_the_access_journal(
 
     page = client.post(f"/audit/cases/{known['case_id']}/verify")
 
-    assert page.status_code == 200 and "审计人员只能查阅" not in support.text(page)
+    assert page.status_code == 200 and "审计监察只能查阅" not in support.text(page)
     after = _snapshot()
     assert {name for name in before if before[name] != after[name]} == {"access_entry"}
 
