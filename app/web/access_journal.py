@@ -61,7 +61,8 @@ def _row(entry, names: dict) -> dict:
             "name": names.get(entry.username, entry.username), "username": entry.username,
             "role": str(labels.ROLES.get(entry.role, entry.role)),
             "action": str(labels.ACCESS_ACTIONS.get(entry.action, entry.action)),
-            "case_ref": entry.case_ref or "", "detail": entry.detail}
+            "case_ref": entry.case_ref or "",
+            "detail": str(labels.ACCESS_DETAILS.get(entry.detail, entry.detail))}
 
 
 @bp.get("/audit/access.xlsx")

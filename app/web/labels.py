@@ -98,3 +98,6 @@ ACCESS_ACTIONS = {
     "dossier": _l("Downloaded the dossier"), "verify": _l("Verified the history"),
     "search": _l("Listed or searched cases"), "export": _l("Exported a table"),
 }
+
+# The outcome a `verify` entry records, as people read it.
+ACCESS_DETAILS = {"ok": _l("history intact"), "failed": _l("history does not verify")}
