@@ -48,11 +48,16 @@ def record(user: User, action: str, case: Case | None = None, detail: str = "",
         db.session.add(entry)
 
 
+def record_case(user: User, action: str, case_id: int, detail: str = "") -> None:
+    """Journal as `record` a read of the case with id `case_id`."""
+    if watched(user):
+        record(user, action, db.session.get(Case, case_id), detail)
+
+
 def record_attachment(user: User, attachment: Attachment) -> None:
     """Journal that `user` downloaded `attachment`: its name and sha256 prefix."""
-    if watched(user):
-        record(user, "attachment", db.session.get(Case, attachment.case_id),
-               f"{attachment.name} · sha256 {attachment.sha256[:12]}")
+    record_case(user, "attachment", attachment.case_id,
+                f"{attachment.name} · sha256 {attachment.sha256[:12]}")
 
 
 def filters_text(filters: Mapping) -> str:

@@ -8,7 +8,7 @@ from flask_babel import gettext
 
 from app.errors import N_, Rejected
 from app.extensions import csrf
-from app.services import decision_try, form_editor
+from app.services import access_log, decision_try, form_editor
 from app.web import api, inputs, taskform
 from app.web.i18n import current_lang
 
@@ -56,5 +56,8 @@ def check():
 @bp.post("/processes/<key>/decisions/try")
 def try_decision(key: str):
     body = inputs.json_body()
-    return jsonify(decision_try.try_table(g.api_user, key, body.get("file"), body.get("text"),
-                                          body.get("case_id"), api._now()))
+    result = decision_try.try_table(g.api_user, key, body.get("file"), body.get("text"),
+                                    body.get("case_id"), api._now())
+    access_log.record_case(g.api_user, "case", result["case_id"],
+                           f"decision table {body.get('file')} tried")
+    return jsonify(result)

@@ -57,10 +57,12 @@ def _headers(response):
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-# POSTs a read-only role still makes: its own session and password, and verification, which
-# replays a case and changes nothing. Everything under /audit/ and /api/audit/ is an
-# auditor's tool and reads only.
-READ_POSTS = {"auth.login", "auth.logout", "auth.password", "audit.verify", "api.verify"}
+# POSTs a read-only role still makes: its own session and password; verification, which
+# replays a case; the dry runs of the designer tools auditors may read (a timer preview, a
+# form check, a decision table tried on a case's data). None of them saves anything.
+# Everything under /audit/ and /api/audit/ is an auditor's tool and reads only.
+READ_POSTS = {"auth.login", "auth.logout", "auth.password", "audit.verify", "api.verify",
+              "api_calendar.preview", "api_forms.check", "api_forms.try_decision"}
 READ_PREFIXES = ("/audit/", "/api/audit/")
 
 

@@ -142,3 +142,21 @@ def test_a_designer_still_writes_a_draft(client, user):
                            headers={"Authorization": f"Bearer {token}"})
 
     assert response.status_code != 403, response.get_json()
+
+
+def test_the_dry_runs_auditors_may_read_work_and_change_nothing_but_the_journal(
+        client, known, user):
+    headers = {"Authorization": f"Bearer {users.issue_token(user('km_auditor'))}"}
+    before = _snapshot()
+
+    preview = client.post("/api/calendar/preview", headers=headers, json={
+        "expression": "end_of_day(due)", "start": "2026-03-02",
+        "data": {"due": "2026-03-20"}})
+    tried = client.post("/api/processes/kunming_recognition/decisions/try", headers=headers,
+                        json={"file": "precheck.dmn", "case_id": known["case_id"]})
+
+    assert preview.status_code == 200 and preview.get_json()["date"] == "2026-03-20"
+    assert tried.status_code == 200 and tried.get_json()["case_id"] == known["case_id"]
+    after = _snapshot()
+    assert {name for name in before if before[name] != after[name]} == {"access_entry"}
+    assert len(after["access_entry"]) == 1 and "'case'" in after["access_entry"][0]
