@@ -204,6 +204,13 @@ class Case(db.Model):
     children: Mapped[list[Case]] = relationship(order_by="Case.id")
 
     __mapper_args__ = {"version_id_col": lock_version}
+    # The case lists in their order, newest activity first (app/services/paging.py).
+    __table_args__ = (
+        sa.Index("ix_case_list", "updated_at", "id"),
+        sa.Index("ix_case_list_jurisdiction", "jurisdiction", "updated_at", "id"),
+        sa.Index("ix_case_list_county", "jurisdiction", "county", "updated_at", "id"),
+        sa.Index("ix_case_list_applicant", "applicant_id", "updated_at", "id"),
+    )
 
     @property
     def subject(self) -> str:
@@ -241,7 +248,18 @@ class RefCounter(db.Model):
 class WorkItem(db.Model):
     """One ready or finished user task; the worklist is an indexed query on this table."""
 
-    __table_args__ = (sa.Index("ix_work_item_queue", "status", "lane", "jurisdiction", "county"),)
+    # The queues in list order (app/services/paging.py): a lane of a whole jurisdiction
+    # (city, province) or of its counties, by deadline, and their counts per stage.
+    __table_args__ = (
+        sa.Index("ix_work_item_queue_due", "status", "lane", "jurisdiction", "due_at",
+                 "created_at", "id"),
+        sa.Index("ix_work_item_queue", "status", "lane", "jurisdiction", "county", "due_at",
+                 "created_at", "id"),
+        sa.Index("ix_work_item_queue_title", "status", "lane", "jurisdiction", "title"),
+        sa.Index("ix_work_item_queue_county_title", "status", "lane", "jurisdiction", "county",
+                 "title"),
+        sa.Index("ix_work_item_applicant", "applicant_id", "status"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
