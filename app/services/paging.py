@@ -100,15 +100,15 @@ def encode(tag: str, key: Sequence) -> str:
 
 
 def _typed(column, value):
-    python_type = column.type.python_type
-    if python_type is dt.datetime:
+    kind = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator's base type
+    if isinstance(kind, sa.DateTime):
         parsed = dt.datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError("naive")
         return parsed
-    if python_type is int and (isinstance(value, bool) or not isinstance(value, int)):
+    if isinstance(kind, sa.Integer) and (isinstance(value, bool) or not isinstance(value, int)):
         raise ValueError("not an int")
-    if python_type is str and not isinstance(value, str):
+    if isinstance(kind, sa.String) and not isinstance(value, str):
         raise ValueError("not a string")
     return value
 
