@@ -210,6 +210,10 @@ class Case(db.Model):
         sa.Index("ix_case_list_jurisdiction", "jurisdiction", "updated_at", "id"),
         sa.Index("ix_case_list_county", "jurisdiction", "county", "updated_at", "id"),
         sa.Index("ix_case_list_applicant", "applicant_id", "updated_at", "id"),
+        # A page's children (partial for the reason given at ix_work_item_claimed).
+        sa.Index("ix_case_children", "parent_id", "id",
+                 sqlite_where=sa.text("parent_id IS NOT NULL"),
+                 postgresql_where=sa.text("parent_id IS NOT NULL")),
     )
 
     @property
@@ -259,6 +263,11 @@ class WorkItem(db.Model):
         sa.Index("ix_work_item_queue_county_title", "status", "lane", "jurisdiction", "county",
                  "title"),
         sa.Index("ix_work_item_applicant", "applicant_id", "status"),
+        # Partial: most items are unclaimed, and an index of NULLs would look useless to the
+        # planner's statistics, which would then scan the queue for a claimant's items.
+        sa.Index("ix_work_item_claimed", "claimed_by_id", "status",
+                 sqlite_where=sa.text("claimed_by_id IS NOT NULL"),
+                 postgresql_where=sa.text("claimed_by_id IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)

@@ -8,6 +8,7 @@ moved to another county, lane or stage.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from app.extensions import db
 from app.models import Case, WorkItem
 
 CHUNK = 2000
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _row(table: sa.Table, key) -> dict:
@@ -30,16 +32,25 @@ def _next_id() -> int:
 def _reset_sequence() -> None:
     """PostgreSQL hands out ids from a sequence that explicit ids do not advance."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text(
-            "SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), (SELECT max(id) FROM \"case\"))"))
+        db.session.execute(sa.text("SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), "
+                                   "(SELECT max(id) FROM \"case\"))"))
+
+
+def _renamed(state: str) -> tuple[str, dict[str, str]]:
+    """The engine state with fresh task ids (the engine names the tasks it will create in
+    it), and the mapping old → new."""
+    names: dict[str, str] = {}
+    return UUID.sub(lambda m: names.setdefault(m.group(0), str(uuid.uuid4())), state), names
 
 
 def clone_cases(case: Case, count: int, start: dt.datetime,
                 step: dt.timedelta = dt.timedelta(seconds=1),
-                vary: Callable[[int, dict, list[dict]], None] | None = None) -> list[int]:
+                vary: Callable[[int, dict, list[dict]], None] | None = None,
+                movable: bool = False) -> list[int]:
     """Insert `count` copies of `case` (row and ready work items), the i-th created and
-    updated at start + i·step; `vary(i, case_row, item_rows)` may change a copy. Return their
-    ids (committed)."""
+    updated at start + i·step; `vary(i, case_row, item_rows)` may change a copy; `movable`
+    copies get task ids of their own, so that they can move on (fire, complete) side by
+    side. Return their ids (committed)."""
     cases, items = Case.__table__, WorkItem.__table__
     original = _row(cases, case.id)
     ready = [dict(r) for r in db.session.execute(sa.select(items).where(
@@ -53,7 +64,11 @@ def clone_cases(case: Case, count: int, start: dt.datetime,
             at = start + i * step
             row = {**original, "id": first + i, "ref": f"{original['ref']}-{first + i}",
                    "created_at": at, "updated_at": at}
-            copies = [{**item, "id": str(uuid.uuid4()), "case_id": first + i, "created_at": at,
+            names: dict[str, str] = {}
+            if movable:
+                row["state"], names = _renamed(original["state"])
+            copies = [{**item, "id": names.get(item["id"]) or str(uuid.uuid4()),
+                       "case_id": first + i, "created_at": at,
                        "due_at": at + (item["due_at"] - item["created_at"])
                        if item["due_at"] is not None else None} for item in ready]
             if vary is not None:

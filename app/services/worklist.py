@@ -69,7 +69,8 @@ def _totals(user: User, now: dt.datetime, filters: dict, due) -> dict[str, int]:
     if due is not None:
         query = query.where(due)
     unclaimed = WorkItem.claimed_by_id.is_(None)
-    return {"mine": paging.capped_count(query.where(WorkItem.claimed_by_id == user.id)),
+    mine = sa.and_(WorkItem.claimed_by_id.is_not(None), WorkItem.claimed_by_id == user.id)
+    return {"mine": paging.capped_count(query.where(mine)),
             "claimable": paging.capped_count(query.where(unclaimed)),
             "overdue": paging.capped_count(query.where(
                 WorkItem.due_at < now, sa.or_(unclaimed, WorkItem.claimed_by_id == user.id)))}

@@ -5,8 +5,8 @@ Revises: 0010
 Create Date: 2026-12-01 10:00:00.000000
 
 """
+import sqlalchemy as sa
 from alembic import op
-
 
 # revision identifiers, used by Alembic.
 revision = '0011'
@@ -30,6 +30,14 @@ CASE = {
 }
 
 
+# Partial: most rows hold NULL there, which the planner's statistics would take for an
+# index not worth reading.
+PARTIAL = {
+    'ix_work_item_claimed': ('work_item', ['claimed_by_id', 'status'], 'claimed_by_id'),
+    'ix_case_children': ('case', ['parent_id', 'id'], 'parent_id'),
+}
+
+
 def upgrade():
     # The old queue index (status, lane, jurisdiction, county) is a prefix of its successor.
     op.drop_index('ix_work_item_queue', table_name='work_item')
@@ -37,9 +45,14 @@ def upgrade():
         op.create_index(name, 'work_item', columns)
     for name, columns in CASE.items():
         op.create_index(name, 'case', columns)
+    for name, (table, columns, column) in PARTIAL.items():
+        where = sa.text(f'{column} IS NOT NULL')
+        op.create_index(name, table, columns, sqlite_where=where, postgresql_where=where)
 
 
 def downgrade():
+    for name, (table, _columns, _column) in PARTIAL.items():
+        op.drop_index(name, table_name=table)
     for name in CASE:
         op.drop_index(name, table_name='case')
     for name in WORK_ITEM:
