@@ -219,7 +219,7 @@ def _due_cases(count: int) -> None:
     def find(name: str) -> User:
         return db.session.scalars(sa.select(User).where(User.username == name)).one()
     original = _in_notice(find("tl_applicant"), find("tl_county_east"), find("tl_city"))
-    clone_cases(original, count - 1, original.created_at)
+    clone_cases(original, count - 1, original.created_at, movable=True)
     paging.analyze()
 
 
@@ -236,8 +236,8 @@ def _run_workers(url: str, workers: int, tmp: Path) -> tuple[float, list[str]]:
     return time.perf_counter() - start, [o.strip().splitlines()[-1] for o in outputs]
 
 
-def bench_timers(count: int, url: str | None, name: str) -> None:
-    for workers in (1, 2):
+def bench_timers(count: int, url: str | None, name: str, workers_list=(2,)) -> None:
+    for workers in workers_list:
         tmp = Path(tempfile.mkdtemp())
         database = url or f"sqlite:///{tmp / 'timers.sqlite'}"
         app = _app(tmp, ROOT / "tests" / "data" / "processes", ROOT / "tests" / "data" / "forms",
@@ -263,14 +263,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default=default)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--timers", type=int, default=int(os.environ.get("BENCH_TIMERS", 10000)))
+    parser.add_argument("--timer-workers", default="2", help="e.g. 1,2")
     args = parser.parse_args(argv)
-    print("\nLists at scale (medians and p95 of", args.repeat, "requests each)")
-    bench_lists([int(s) for s in args.sizes.split(",")], args.repeat)
+    if args.sizes:
+        print("\nLists at scale (medians and p95 of", args.repeat, "requests each)")
+        bench_lists([int(s) for s in args.sizes.split(",")], args.repeat)
+    workers = [int(w) for w in args.timer_workers.split(",")]
     if args.timers:
         print()
-        bench_timers(args.timers, None, "SQLite")
+        bench_timers(args.timers, None, "SQLite", workers)
         if os.environ.get("TEST_POSTGRES_URL"):
-            bench_timers(args.timers, os.environ["TEST_POSTGRES_URL"], "PostgreSQL")
+            bench_timers(args.timers, os.environ["TEST_POSTGRES_URL"], "PostgreSQL", workers)
 
 
 if __name__ == "__main__":
