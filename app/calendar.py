@@ -88,6 +88,13 @@ def is_working_day(day: dt.date, overrides: Overrides = NO_OVERRIDES) -> bool:
     _check_day(day)
     if day in overrides:
         return overrides[day]
+    return _officially_working(day)
+
+
+@lru_cache(maxsize=8192)
+def _officially_working(day: dt.date) -> bool:
+    # Lists count working days for every row they show: a dictionary hit, not a holidays
+    # lookup, per day (the official calendar of a date never changes).
     return _official(day.year).is_working_day(day)
 
 

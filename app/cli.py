@@ -23,6 +23,7 @@ from app.services import (
     catalog,
     checks,
     demo,
+    paging,
     timers,
     trace,
     users,
@@ -64,6 +65,7 @@ def init_db():
     """Create or migrate the schema (idempotent)."""
     from flask_migrate import upgrade
     upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
+    paging.analyze()
     click.echo("database ready")
 
 
@@ -152,8 +154,13 @@ def demo_load(no_calls):
 @timers_cli.command("run")
 @click.option("--now", "now_text", help="ISO-8601 instant with offset (default: the clock)")
 def timers_run(now_text):
-    """Fire every timer due at NOW; print how many cases moved."""
-    click.echo(timers.run_due_timers(_parse_now(now_text)))
+    """Fire every timer due at NOW, in batches; print progress, then how many cases moved."""
+    click.echo(timers.run_due_timers(_parse_now(now_text), report=_timer_progress))
+
+
+def _timer_progress(batch: int, seen: int, fired: int) -> None:
+    stamp = dt.datetime.now().isoformat(timespec="seconds")
+    click.echo(f"{stamp} batch {batch}: {seen} due cases looked at, {fired} moved")
 
 
 @click.command("worker")
@@ -162,7 +169,8 @@ def timers_run(now_text):
 def worker(once):
     """Loop: fire due timers, sleep. Safe to run several at once."""
     while True:
-        fired = timers.run_due_timers(dt.datetime.now(dt.timezone.utc))
+        fired = timers.run_due_timers(dt.datetime.now(dt.timezone.utc),
+                                      report=_timer_progress)
         if fired:
             click.echo(f"{dt.datetime.now().isoformat(timespec='seconds')} fired {fired}")
         if once:

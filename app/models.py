@@ -204,6 +204,17 @@ class Case(db.Model):
     children: Mapped[list[Case]] = relationship(order_by="Case.id")
 
     __mapper_args__ = {"version_id_col": lock_version}
+    # The case lists in their order, newest activity first (app/services/paging.py).
+    __table_args__ = (
+        sa.Index("ix_case_list", "updated_at", "id"),
+        sa.Index("ix_case_list_jurisdiction", "jurisdiction", "updated_at", "id"),
+        sa.Index("ix_case_list_county", "jurisdiction", "county", "updated_at", "id"),
+        sa.Index("ix_case_list_applicant", "applicant_id", "updated_at", "id"),
+        # A page's children (partial for the reason given at ix_work_item_claimed).
+        sa.Index("ix_case_children", "parent_id", "id",
+                 sqlite_where=sa.text("parent_id IS NOT NULL"),
+                 postgresql_where=sa.text("parent_id IS NOT NULL")),
+    )
 
     @property
     def subject(self) -> str:
@@ -241,7 +252,23 @@ class RefCounter(db.Model):
 class WorkItem(db.Model):
     """One ready or finished user task; the worklist is an indexed query on this table."""
 
-    __table_args__ = (sa.Index("ix_work_item_queue", "status", "lane", "jurisdiction", "county"),)
+    # The queues in list order (app/services/paging.py): a lane of a whole jurisdiction
+    # (city, province) or of its counties, by deadline, and their counts per stage.
+    __table_args__ = (
+        sa.Index("ix_work_item_queue_due", "status", "lane", "jurisdiction", "due_at",
+                 "created_at", "id"),
+        sa.Index("ix_work_item_queue", "status", "lane", "jurisdiction", "county", "due_at",
+                 "created_at", "id"),
+        sa.Index("ix_work_item_queue_title", "status", "lane", "jurisdiction", "title"),
+        sa.Index("ix_work_item_queue_county_title", "status", "lane", "jurisdiction", "county",
+                 "title"),
+        sa.Index("ix_work_item_applicant", "applicant_id", "status"),
+        # Partial: most items are unclaimed, and an index of NULLs would look useless to the
+        # planner's statistics, which would then scan the queue for a claimant's items.
+        sa.Index("ix_work_item_claimed", "claimed_by_id", "status",
+                 sqlite_where=sa.text("claimed_by_id IS NOT NULL"),
+                 postgresql_where=sa.text("claimed_by_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)

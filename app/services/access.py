@@ -27,8 +27,9 @@ def _in_jurisdiction(user: User, jurisdiction: str) -> bool:
     return user.jurisdiction is None or user.jurisdiction == jurisdiction
 
 
-def can_see_case(user: User, case: Case) -> bool:
-    """Return whether `user` may read `case` (data, history, attachments)."""
+def can_see_case(user: User, case: Case, items: list[WorkItem] | None = None) -> bool:
+    """Return whether `user` may read `case` (data, history, attachments); `items`, when
+    given, are the case's work items already read (a list reads a page's at once)."""
     role = user.role
     if role in READ_ALL_ROLES:
         return True
@@ -40,7 +41,8 @@ def can_see_case(user: User, case: Case) -> bool:
         return _in_jurisdiction(user, case.jurisdiction)
     if role == "expert":
         return case.jurisdiction == user.jurisdiction and any(
-            item.assignee == user.username for item in case_items(case))
+            item.assignee == user.username
+            for item in (case_items(case) if items is None else items))
     return False
 
 
@@ -62,9 +64,9 @@ def can_work(user: User, item: WorkItem) -> bool:
     return item.jurisdiction == user.jurisdiction
 
 
-def require_case(user: User, case: Case) -> None:
-    """Raise NotAllowed unless `user` may read `case`."""
-    if not can_see_case(user, case):
+def require_case(user: User, case: Case, items: list[WorkItem] | None = None) -> None:
+    """Raise NotAllowed unless `user` may read `case` (`items`: see can_see_case)."""
+    if not can_see_case(user, case, items):
         raise NotAllowed(N_("You may not view this case."))
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from lxml import etree
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defer, lazyload
 
 from app.errors import N_, NotAllowed, NotFound
 from app.extensions import db
@@ -26,6 +26,7 @@ from app.services import (
     catalog,
     divisions,
     follow_ups,
+    paging,
     replacement,
     trend,
     visibility,
@@ -301,33 +302,53 @@ def process_title(case: Case, lang: str) -> str:
 @dataclass
 class CaseList:
     cases: list[Case]
-    total: int
+    total: int  # counted up to paging.CAP + 1
     page: int
     pages: int
     processes: dict[str, str]
     counties: dict[str, str]
     jurisdictions: dict[str, str]
+    after: str | None = None  # cursor of the next page
+    before: str | None = None  # cursor of the previous page
+
+    @property
+    def pages_label(self) -> str:
+        """How many pages, "20+" when the count stopped at its cap."""
+        return f"{self.pages}+" if self.total > paging.CAP else str(self.pages)
 
 
-def case_list(user: User, page: int = 1, lang: str = "zh", **filters) -> CaseList:
-    """Return one page of the cases `user` may read, with the filter options."""
+def _listed(user: User, page: int, after: str | None, before: str | None, clean: dict):
+    """Return (cases, after, before): by cursor, or by page number for an older link."""
+    if page > 1 and not (after or before):
+        query = cases.case_query(user, **clean).options(lazyload(Case.process_version),
+                                                        defer(Case.data))
+        found = list(db.session.scalars(query.limit(cases.PAGE_SIZE)
+                                        .offset((page - 1) * cases.PAGE_SIZE)))
+        [order] = cases.NEWEST_FIRST
+        full = len(found) == cases.PAGE_SIZE
+        return (found, paging.encode(order.tag, order.key(found[-1])) if full else None,
+                paging.encode(order.tag, order.key(found[0])) if found else None)
+    listed = cases.case_page(user, after=after, before=before, light=True, **clean)
+    return listed.rows, listed.after, listed.before
+
+
+def case_list(user: User, page: int = 1, lang: str = "zh", after: str | None = None,
+              before: str | None = None, **filters) -> CaseList:
+    """Return one page of the cases `user` may read, with the filter options and a count
+    capped at paging.CAP; raise InvalidCursor."""
     clean = {k: v for k, v in filters.items() if v}
-    query = cases.case_query(user, **clean)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max((total + cases.PAGE_SIZE - 1) // cases.PAGE_SIZE, 1)
-    page = min(max(page, 1), pages)
-    # The process title comes from `processes`; do not drag each version's spec along.
-    found = list(db.session.scalars(query.options(lazyload(Case.process_version))
-                                    .limit(cases.PAGE_SIZE)
-                                    .offset((page - 1) * cases.PAGE_SIZE)))
+    total = paging.capped_count(cases.case_query(user, **clean).with_only_columns(Case.id))
+    found, after, before = _listed(user, page, after, before, clean)
     served = _served(user)
     visible = [p for p in catalog.latest_processes() if served is None or p.jurisdiction in served]
     counties, jurisdictions = {}, {}
     for record in _jurisdictions(user):
         jurisdictions[record.key] = _text(record, "name", lang)
         counties.update({c["code"]: record.county_name(c["code"], lang) for c in record.counties})
+    pages = max((min(total, paging.CAP) + cases.PAGE_SIZE - 1) // cases.PAGE_SIZE, 1)
     return CaseList(found, total, page, pages,
-                    {p.key: _text(p, "title", lang) for p in visible}, counties, jurisdictions)
+                    {p.key: _text(p, "title", lang) for p in visible}, counties, jurisdictions,
+                    after, before)
 
 
 def _served(user: User) -> list[str] | None:

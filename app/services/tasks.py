@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app import calendar, engine, formdefs
 from app.errors import N_, Conflict, NotFound, Rejected
@@ -20,6 +21,7 @@ from app.services import (
     calls,
     catalog,
     lock_case,
+    paging,
     precheck,
     progress,
     retried,
@@ -46,9 +48,34 @@ def task_json(item: WorkItem) -> dict:
     }
 
 
-def task_query(user: User, process: str | None = None, stage: str | None = None,
-               county: str | None = None, mine: bool = False, sort: str = "due"):
-    """Return a SELECT of the ready work items `user` may work on, filtered and sorted."""
+# What a list row shows of its case: never its data, nor its engine state.
+LISTED_CASE = (Case.ref, Case.stage, Case.base_name, Case.process_key, Case.process_version_id,
+               Case.parent_id, Case.status, Case.jurisdiction, Case.county, Case.lock_version)
+# The list orders as keyset segments (app/services/paging.py); each ends with the unique id.
+DUE_ORDER = (
+    paging.Segment("due", (WorkItem.due_at, WorkItem.created_at, WorkItem.id),
+                   where=WorkItem.due_at.is_not(None)),
+    paging.Segment("undated", (WorkItem.created_at, WorkItem.id), where=WorkItem.due_at.is_(None)),
+)
+ORDERS = {
+    "due": DUE_ORDER,
+    "created": (paging.Segment("created", (WorkItem.created_at, WorkItem.id), descending=True),),
+    "case": (paging.Segment("case", (Case.ref, WorkItem.id),
+                            values=lambda item: (item.case.ref, item.id)),),
+}
+MAX_PER_PAGE = 500
+
+
+def listed(query):
+    """Return SELECT `query` of work items loading only what a list row shows: the case's
+    summary columns in the same statement, the claimants in one more per page."""
+    return query.options(contains_eager(WorkItem.case).load_only(*LISTED_CASE),
+                         selectinload(WorkItem.claimed_by))
+
+
+def task_filter(user: User, process: str | None = None, stage: str | None = None,
+                county: str | None = None, mine: bool = False):
+    """Return an unordered SELECT of the ready work items `user` may work on, filtered."""
     query = (sa.select(WorkItem).join(Case, Case.id == WorkItem.case_id)
              .where(WorkItem.status == "ready", access.workable_items(user)))
     if process:
@@ -59,6 +86,33 @@ def task_query(user: User, process: str | None = None, stage: str | None = None,
         query = query.where(WorkItem.county == county)
     if mine:
         query = query.where(WorkItem.claimed_by_id == user.id)
+    return query
+
+
+def task_filter_by_ids(ids: list[str]):
+    """Return a SELECT of the work items `ids` joined with their cases (for `listed`)."""
+    return sa.select(WorkItem).join(Case, Case.id == WorkItem.case_id).where(
+        WorkItem.id.in_(ids))
+
+
+def task_page(user: User, size: int = 100, after: str | None = None,
+              before: str | None = None, sort: str = "due", where=None,
+              **filters) -> paging.Page:
+    """Return the page of `size` ready work items `user` may work on after (or before) a
+    cursor, in `sort` order, also matching clause `where`; raise InvalidCursor."""
+    segments = ORDERS.get(sort, DUE_ORDER)
+    cursor = (paging.decode(after, segments)
+              or paging.decode(before, segments, "before", backwards=True))
+    query = task_filter(user, **filters)
+    if where is not None:
+        query = query.where(where)
+    return paging.page(listed(query), segments, min(max(size, 1), MAX_PER_PAGE), cursor)
+
+
+def task_query(user: User, process: str | None = None, stage: str | None = None,
+               county: str | None = None, mine: bool = False, sort: str = "due"):
+    """Return a SELECT of the ready work items `user` may work on, filtered and sorted."""
+    query = task_filter(user, process, stage, county, mine)
     order = {"due": (WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at),
              "created": (WorkItem.created_at.desc(),),
              "case": (Case.ref,)}.get(sort, (WorkItem.created_at,))
@@ -67,16 +121,25 @@ def task_query(user: User, process: str | None = None, stage: str | None = None,
 
 def list_tasks(user: User, page: int = 1, per_page: int = 100, **filters) -> list[WorkItem]:
     """Return one page of the ready work items `user` may work on (at most 500 a page)."""
-    per_page = min(max(per_page, 1), 500)
-    query = task_query(user, **filters).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    if page <= 1:
+        return task_page(user, per_page, **filters).rows
+    query = listed(task_query(user, **filters)).limit(per_page).offset((page - 1) * per_page)
     return list(db.session.scalars(query))
 
 
-def stage_counts(user: User) -> dict[str, int]:
-    """Return {task title: count} of the ready work items `user` may work on."""
-    query = (sa.select(WorkItem.title, sa.func.count()).where(
-        WorkItem.status == "ready", access.workable_items(user)).group_by(WorkItem.title))
-    return dict(db.session.execute(query).all())
+def stage_counts(user: User, cap: int = paging.CAP) -> dict[str, int]:
+    """Return {task title: count} of the ready work items `user` may work on, each count
+    stopping at cap + 1: one index seek per stage and at most cap + 1 entries counted."""
+    mine = sa.and_(WorkItem.status == "ready", access.workable_items(user))
+    counts: dict[str, int] = {}
+    title = db.session.scalar(sa.select(sa.func.min(WorkItem.title)).where(mine))
+    while title is not None:
+        counts[title] = paging.capped_count(sa.select(WorkItem.id).where(
+            mine, WorkItem.title == title), cap)
+        title = db.session.scalar(sa.select(sa.func.min(WorkItem.title)).where(
+            mine, WorkItem.title > title))
+    return counts
 
 
 def get_task(user: User, task_id: str) -> WorkItem:

@@ -1,28 +1,43 @@
 """Firing due timers: the worker's one job.
 
-Cases are found by the indexed `next_timer_at`. Each case is fired in its own
-transaction under a row lock; on PostgreSQL `SKIP LOCKED` lets several workers
-share the queue without waiting on each other; on SQLite they take turns at the
-write lock and re-check that the timer is still due.
+Cases are found by the indexed `next_timer_at`, in batches, until none is due: a run
+fires everything due, however much that is. Each case is fired in its own transaction
+under a row lock; on PostgreSQL `SKIP LOCKED` lets several workers share the queue
+without waiting on each other; on SQLite they take turns at the write lock and re-check
+that the timer is still due. No one fires a timer twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from app.errors import AppError, Conflict
 from app.extensions import db
-from app.models import Case
+from app.models import AwareDateTime, Case
 from app.services import lock_case, progress, retried, transaction
 
+BATCH = 200
 
-def due_case_ids(now: dt.datetime, limit: int = 500) -> list[int]:
-    """Return ids of unfinished cases whose next timer is due at `now`."""
-    return list(db.session.scalars(
-        sa.select(Case.id).where(Case.next_timer_at <= now, Case.ended.is_(False))
-        .order_by(Case.next_timer_at).limit(limit)))
+
+def due_batch(now: dt.datetime, after: tuple | None = None,
+              limit: int = BATCH) -> list[tuple[dt.datetime, int]]:
+    """Return [(next_timer_at, id)] of unfinished cases due at `now`, in due order, after the
+    (next_timer_at, id) `after`."""
+    query = (sa.select(Case.next_timer_at, Case.id)
+             .where(Case.next_timer_at <= now, Case.ended.is_(False))
+             .order_by(Case.next_timer_at, Case.id).limit(limit))
+    if after is not None:
+        query = query.where(sa.tuple_(Case.next_timer_at, Case.id) > sa.tuple_(
+            sa.bindparam(None, after[0], type_=AwareDateTime()), after[1]))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def due_case_ids(now: dt.datetime, limit: int = BATCH) -> list[int]:
+    """Return ids of the first `limit` unfinished cases whose next timer is due at `now`."""
+    return [case_id for _, case_id in due_batch(now, limit=limit)]
 
 
 @retried
@@ -35,19 +50,37 @@ def _fire(case_id: int, now: dt.datetime) -> bool:
     return True
 
 
-def run_due_timers(now: dt.datetime) -> int:
-    """Fire every timer due at `now`; return how many cases moved."""
+def _fire_one(case_id: int, now: dt.datetime) -> bool:
+    try:
+        return _fire(case_id, now)
+    except Conflict:
+        return False  # changed by someone else meanwhile: the next run sees it again
+    except AppError as error:
+        db.session.rollback()
+        print(f"case {case_id}: {error}")
+        return False
+
+
+def run_due_timers(now: dt.datetime, report: Callable[[int, int, int], None] | None = None,
+                   batch: int = BATCH) -> int:
+    """Fire every timer due at `now`, `batch` cases at a time; return how many cases moved.
+
+    After each batch `report(batch number, cases looked at, cases moved)` is called. The
+    walk goes on after the last key seen, so a case that cannot move now (an error, a
+    conflict) is not retried in this run, and the run ends.
+    """
     # The worker keeps one session across runs: read the newest data, and hold no read
     # snapshot (SQLite) or idle transaction (PostgreSQL) while it sleeps.
     db.session.rollback()
-    fired = 0
-    for case_id in due_case_ids(now):
-        try:
-            fired += _fire(case_id, now)
-        except Conflict:
-            continue  # changed by someone else meanwhile: the next run sees it again
-        except AppError as error:
-            db.session.rollback()
-            print(f"case {case_id}: {error}")
+    fired = seen = number = 0
+    after = None
+    while due := due_batch(now, after, batch):
+        db.session.rollback()  # no read transaction held across the batch's writes
+        fired += sum(_fire_one(case_id, now) for _, case_id in due)
+        seen, number, after = seen + len(due), number + 1, due[-1]
+        if report is not None:
+            report(number, seen, fired)
+        if len(due) < batch:
+            break
     db.session.rollback()
     return fired

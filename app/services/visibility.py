@@ -88,13 +88,50 @@ def view_of(user: User, case: Case) -> View:
         return View(user, case, True)
     items = db.session.scalars(sa.select(WorkItem).where(
         WorkItem.case_id.in_([c.id for c in chain(case)]))).all()
+    completed = [e for e in audit.case_events(case) if e.kind == "task_completed"] \
+        if _expert_role(user) else []
+    return _limited_view(user, case, list(items), completed)
+
+
+def views_of(user: User, cases: list[Case]) -> dict[int, View]:
+    """Return {case id: view_of(user, case)} for a page of cases, reading the work items and
+    completions that limited readers' views need in one query each; raise NotAllowed."""
+    if user.role in FULL_ROLES:
+        for case in cases:
+            access.require_case(user, case)
+        return {case.id: View(user, case, True) for case in cases}
+    chains = {case.id: chain(case) for case in cases}
+    ids = {c.id for found in chains.values() for c in found}
+    items: dict[int, list[WorkItem]] = {i: [] for i in ids}
+    for item in db.session.scalars(sa.select(WorkItem).where(WorkItem.case_id.in_(ids))):
+        items[item.case_id].append(item)
+    completed: dict[int, list[Event]] = {i: [] for i in ids}
+    if _expert_role(user):
+        for event in db.session.scalars(sa.select(Event).where(
+                Event.case_id.in_(ids), Event.kind == "task_completed").order_by(Event.seq)):
+            completed[event.case_id].append(event)
+    views = {}
+    for case in cases:
+        access.require_case(user, case, items[case.id])
+        found = [i for c in chains[case.id] for i in items[c.id]]
+        views[case.id] = _limited_view(user, case, found, completed[case.id])
+    return views
+
+
+def _expert_role(user: User) -> bool:
+    return user.role == "expert"
+
+
+def _limited_view(user: User, case: Case, items: list[WorkItem], completed: list[Event]) -> View:
+    """The view of a reader outside FULL_ROLES, from the work items of the case's chain and
+    the case's task completions."""
     if user.role == "applicant":
         keys = {i.variable for i in items if i.lane == "applicant" and i.variable}
         return View(user, case, False, frozenset(keys))
     mine = [i for i in items if i.assignee == user.username]
     keys = {key for item in mine if item.form for key in _show_data(item)}
-    forms = {_fingerprint(e.data.get("form")) for e in audit.case_events(case)
-             if e.kind == "task_completed" and user.username in (e.actor, e.data.get("assignee"))}
+    forms = {_fingerprint(e.data.get("form")) for e in completed
+             if user.username in (e.actor, e.data.get("assignee"))}
     return View(user, case, False, frozenset(keys), frozenset(forms))
 
 

@@ -154,13 +154,28 @@ def start_case():
     return jsonify(cases.case_json(g.api_user, case)), 201
 
 
+def _paged(entries: list, after: str | None):
+    """A page as the bare JSON array it always was; the next page's cursor in the headers."""
+    response = jsonify(entries)
+    if after:
+        response.headers["X-Next-After"] = after
+        response.headers["Link"] = f'<{inputs.url_after(after)}>; rel="next"'
+    return response
+
+
 @bp.get("/cases")
 def list_cases():
-    filters = {key: request.args.get(key) for key in ("status", "process", "county", "q")}
-    found = cases.list_cases(g.api_user, page=inputs.query_page(), **filters)
+    filters = {k: request.args.get(k) for k in ("status", "process", "county", "q")}
+    summary = inputs.query_choice("fields", ("", "summary")) == "summary"
+    page, after = inputs.query_page_or_after()
+    if page > 1:
+        found, after = cases.list_cases(g.api_user, page=page, **filters), None
+    else:
+        listed = cases.case_page(g.api_user, after=after, light=summary, **filters)
+        found, after = listed.rows, listed.after
     access_log.record(g.api_user, "search", detail=access_log.filters_text(
-        {**filters, "page": request.args.get("page")}))
-    return jsonify([cases.case_json(g.api_user, c) for c in found])
+        {**filters, "page": request.args.get("page"), "after": request.args.get("after")}))
+    return _paged(cases.cases_json(g.api_user, found, summary), after)
 
 
 @bp.get("/cases/<int:case_id>")
@@ -173,16 +188,23 @@ def show_case(case_id: int):
 
 @bp.get("/tasks")
 def list_tasks():
-    found = tasks.list_tasks(g.api_user, page=inputs.query_page(),
-                             per_page=inputs.query_int("per_page", 100, 1, MAX_PER_PAGE))
-    return jsonify([tasks.task_json(i) for i in found])
+    per_page = inputs.query_int("per_page", 100, 1, MAX_PER_PAGE)
+    page, after = inputs.query_page_or_after()
+    if page > 1:
+        found, after = tasks.list_tasks(g.api_user, page=page, per_page=per_page), None
+    else:
+        listed = tasks.task_page(g.api_user, per_page, after=after)
+        found, after = listed.rows, listed.after
+    return _paged([tasks.task_json(i) for i in found], after)
 
 
 @bp.get("/tasks/overdue")
 def overdue_tasks():
-    body = overdue.overdue_json(g.api_user, _now())
+    per_page = inputs.query_int("per_page", overdue.LIMIT, 1, overdue.LIMIT)
+    entries, after = overdue.overdue_json(g.api_user, _now(), per_page,
+                                          request.args.get("after"))
     access_log.record(g.api_user, "search", detail="overdue tasks")
-    return jsonify(body)
+    return _paged(entries, after)
 
 
 @bp.post("/tasks/<task_id>/reassign")

@@ -23,7 +23,9 @@ def index():
     filters = {k: request.args.get(k, "").strip() for k in FILTERS}
     year = inputs.query_year()
     listing = case_view.case_list(current_user, page=inputs.query_page(),
-                                  lang=current_lang(), year=year, **filters)
+                                  lang=current_lang(), year=year,
+                                  after=request.args.get("after"),
+                                  before=request.args.get("before"), **filters)
     access_log.record(current_user, "search", detail=access_log.filters_text(
         {**filters, "year": year, "page": request.args.get("page")}))
     return render_template("cases/index.html", listing=listing, filters=filters, year=year,

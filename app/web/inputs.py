@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
 from app.errors import N_, Rejected
@@ -68,6 +68,34 @@ def json_id(value, name: str) -> int:
 def query_page() -> int:
     """Return the `page` query parameter (1 when absent)."""
     return query_int("page", 1, 1, MAX_PAGE)
+
+
+def query_page_or_after() -> tuple[int, str | None]:
+    """Return the `page` and `after` (keyset cursor) query parameters; raise BadInput when
+    both are given (a cursor already says where its page starts)."""
+    page, after = query_page(), request.args.get("after", "").strip() or None
+    if after and "page" in request.args:
+        message = N_("Give either page or after, not both.")
+        raise BadInput(message, [("after", message)])
+    return page, after
+
+
+def query_choice(name: str, choices: tuple[str, ...]) -> str:
+    """Return query parameter `name`, one of `choices` ("" when absent); raise BadInput."""
+    value = request.args.get(name, "").strip()
+    if value not in choices:
+        message = N_("%(name)s must be one of: %(choices)s.")
+        shown = ", ".join(c for c in choices if c)
+        raise BadInput(message, [(name, message, {"name": name, "choices": shown})],
+                       name=name, choices=shown)
+    return value
+
+
+def url_after(after: str) -> str:
+    """Return this request's URL asking for the page after cursor `after` (no `page`)."""
+    args = {k: v for k, v in request.args.items(multi=True) if k not in ("after", "page")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, after=after,
+                   _external=True)
 
 
 def query_year() -> int | None:

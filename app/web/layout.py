@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.calendar import SHANGHAI
 from app.errors import N_
 from app.extensions import login
-from app.services import accounts, calendar_days, users
+from app.services import accounts, calendar_days, paging, users
 from app.web import labels
 from app.web.i18n import current_lang
 
@@ -178,3 +178,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(due_label, "due")
     app.add_template_filter(format_size, "filesize")
+    app.add_template_filter(paging.count_label, "capped")

@@ -29,6 +29,7 @@ def index():
     filters = {k: request.args.get(k, "") for k in FILTERS}
     sort = request.args.get("sort", "due")
     page = worklist_service.worklist(current_user, now(), sort=sort, lang=current_lang(),
-                                     **filters)
+                                     after=request.args.get("after"),
+                                     before=request.args.get("before"), **filters)
     return render_template("worklist/index.html", page=page, filters=filters, sort=sort,
-                           now=now())
+                           now=now(), page_size=worklist_service.PAGE_SIZE)

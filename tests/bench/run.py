@@ -131,3 +131,6 @@ if __name__ == "__main__":
     from tests.bench import verify_all  # it builds on this module
 
     verify_all.bench()
+    from tests.bench import lists  # lists and timers at 1 k, 10 k (BENCH_100K=1: 100 k) cases
+
+    lists.main([])

@@ -1,0 +1,280 @@
+"""`make bench`, lists and timers at scale: every list at 1 k, 10 k (and 100 k) cases.
+
+The cases are copies of one submitted Kunming case made in SQL (tests/clones.py), spread
+over the counties, lanes, stages, deadlines and three years of activity: 40 % wait for a
+county, 30 % for the city, 30 % have ended. Each list is requested through the app
+(WSGI, no network) as the city official and a county official; the script prints
+medians, p95, the largest / smallest ratio and whether the list is flat (≤ 1.3), then the
+query plans (EXPLAIN QUERY PLAN) of every statement of each list at the largest size.
+
+The timer batch: 10 000 cases of the small test procedure whose public notice ends at
+once, fired by one and by two `flask timers run` processes (SQLite; PostgreSQL too when
+TEST_POSTGRES_URL is set).
+
+`python -m tests.bench.lists [--sizes 1000,10000,100000] [--timers N] [--repeat R]`;
+`BENCH_100K=1 make bench` adds the 100 k level (copying 90 000 more cases takes a few
+minutes and about 2 GB of disk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import g
+
+from app import create_app
+from app.config import ROOT, TestConfig
+from app.extensions import db
+from app.models import Case, User
+from app.services import catalog, demo, paging, users
+from tests.bench.run import NOW, _submitted_case
+from tests.clones import clone_cases
+
+FLAT = 1.3
+LISTS = [  # (label, user, path): the API with a token, pages with a login
+    ("GET /api/tasks", "km_city", "/api/tasks"),
+    ("GET /api/tasks (county)", "km_county_wuhua", "/api/tasks"),
+    ("GET /api/cases?page=1", "km_city", "/api/cases?page=1"),
+    ("GET /api/cases?after=…", "km_city", "AFTER"),
+    ("GET /api/cases?fields=summary", "km_city", "/api/cases?fields=summary"),
+    ("GET /api/tasks/overdue", "km_city", "/api/tasks/overdue?per_page=50"),
+    ("web worklist", "km_city", "/worklist"),
+    ("web worklist (county)", "km_county_wuhua", "/worklist"),
+    ("web case list", "km_city", "/cases"),
+]
+
+
+def _app(tmp: Path, process_dir: Path = ROOT / "processes", form_dir: Path = ROOT / "forms",
+         url: str | None = None):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url or f"sqlite:///{tmp / 'lists.sqlite'}"
+        UPLOAD_DIR = str(tmp / "uploads")
+        PROCESS_DIR = str(process_dir)
+        FORM_DIR = str(form_dir)
+
+    app = create_app(Config)
+    logging.getLogger("app.request").setLevel(logging.WARNING)  # no line per request
+    with app.app_context():
+        db.drop_all() if url else None
+        db.create_all()
+        catalog.load_all(process_dir, form_dir)
+        demo.load_demo_users(process_dir)
+    return app
+
+
+def _spread(counties: list[str]):
+    """Vary a copy: its county, lane and stage, deadline and time of last activity."""
+    def vary(i: int, case: dict, items: list[dict]) -> None:
+        county = counties[i % len(counties)]
+        kind = i % 10
+        # Ended cases over three years; open ones arrived within the last 90 days.
+        span = 3 * 365 if kind >= 7 else 90
+        at = NOW - dt.timedelta(minutes=(i * 7919) % (span * 24 * 60))
+        case.update(county=county, created_at=at, updated_at=at)
+        if kind >= 7:  # ended: no open task
+            case.update(status="recognized", stage="", ended=True)
+            items.clear()
+        for item in items:
+            item.update(county=county, created_at=at,
+                        due_at=None if i % 9 == 0 else at + dt.timedelta(days=15 + i % 30))
+            if kind >= 4:  # waiting for the city
+                item.update(lane="city", name="city_review", title="市级审核")
+                case["stage"] = "市级审核"
+    return vary
+
+
+def _fill(template: Case, count: int, counties: list[str]) -> None:
+    if count > 0:
+        clone_cases(template, count, NOW, vary=_spread(counties))
+        paging.analyze()
+
+
+def _measure(fn, repeat: int) -> tuple[float, float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+
+
+class Clients:
+    """A test client per user: bearer tokens for the API, a login for the pages."""
+
+    def __init__(self, app):
+        self.app, self.tokens, self.pages = app, {}, {}
+        for username in {u for _, u, _ in LISTS}:
+            user = db.session.scalars(sa.select(User).where(User.username == username)).one()
+            self.tokens[username] = {"Authorization": f"Bearer {users.issue_token(user)}"}
+            client = app.test_client()
+            client.post("/login", data={"username": username, "password": "demo1234"})
+            self.pages[username] = client
+        self.api = app.test_client()
+
+    def get(self, username: str, path: str):
+        # The bench keeps one app context open, so `g` outlives a request: forget the user
+        # and language a previous request cached there, as a real request would.
+        for name in ("_login_user", "_flask_babel", "calendar_overrides"):
+            g.pop(name, None)
+        if path.startswith("/api/"):
+            response = self.api.get(path, headers=self.tokens[username])
+        else:
+            response = self.pages[username].get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response
+
+    def path(self, username: str, path: str) -> str:
+        if path != "AFTER":
+            return path
+        cursor = self.get(username, "/api/cases").headers["X-Next-After"]
+        return f"/api/cases?after={cursor}"
+
+
+def _plans(clients: Clients) -> dict[str, list[tuple[str, list[str]]]]:
+    """Return, per list, each SELECT it ran with its EXPLAIN QUERY PLAN (SQLite)."""
+    found: dict[str, list] = {}
+    for label, username, path in LISTS:
+        path = clients.path(username, path)
+        statements: list = []
+
+        def keep(conn, cursor, statement, parameters, context, executemany, into=statements):
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                into.append((statement, parameters))
+        sa.event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            clients.get(username, path)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", keep)
+        with db.engine.connect() as connection:
+            found[label] = [(s, [row[-1] for row in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {s}", p).fetchall()]) for s, p in statements]
+    return found
+
+
+def bench_lists(sizes: list[int], repeat: int) -> None:
+    tmp = Path(tempfile.mkdtemp())
+    app = _app(tmp)
+    results: dict[str, dict[int, tuple[float, float]]] = {label: {} for label, _, _ in LISTS}
+    with app.app_context():
+        applicant = db.session.scalars(sa.select(User).where(
+            User.username == "km_applicant")).one()
+        template = _submitted_case(applicant)
+        db.session.commit()
+        counties = [c["code"] for c in catalog.jurisdiction("kunming").counties]
+        clients, have = Clients(app), 1
+        for size in sizes:
+            started = time.perf_counter()
+            _fill(template, size - have, counties)
+            have = size
+            print(f"  {size:>7} cases ready ({time.perf_counter() - started:.0f} s)", flush=True)
+            for label, username, path in LISTS:
+                path = clients.path(username, path)
+                clients.get(username, path)  # warm
+                results[label][size] = _measure(
+                    lambda u=username, p=path: clients.get(u, p), repeat)
+        plans = _plans(clients)
+    _print_lists(results, sizes)
+    _print_plans(plans, sizes[-1])
+
+
+def _print_lists(results: dict, sizes: list[int]) -> None:
+    low, high = sizes[0], sizes[-1]
+    print(f"\n{'list':<34}" + "".join(f"{f'{s // 1000}k med / p95 ms':>22}" for s in sizes)
+          + f"{f'{high // 1000}k/{low // 1000}k':>10}  flat")
+    for label, by_size in results.items():
+        cells = "".join(f"{f'{m:.1f} / {p:.1f}':>22}" for m, p in (by_size[s] for s in sizes))
+        ratio = by_size[high][0] / by_size[low][0]
+        print(f"{label:<34}{cells}{ratio:>10.2f}  {'yes' if ratio <= FLAT else 'NO'}")
+    sys.stdout.flush()
+
+
+def _print_plans(plans: dict, size: int) -> None:
+    print(f"\nQuery plans at {size} cases (SQLite EXPLAIN QUERY PLAN), per list:")
+    for label, statements in plans.items():
+        print(f"\n== {label}")
+        for statement, plan in statements:
+            print("  " + " ".join(statement.split())[:160])
+            for line in plan:
+                print(f"      {line}")
+    sys.stdout.flush()
+
+
+# --- timers -------------------------------------------------------------------------------
+
+def _due_cases(count: int) -> None:
+    """`count` cases of the small test procedure whose notice ends 2026-10-16 00:00 +08:00."""
+    from tests.services.test_timer_batches import _in_notice
+
+    def find(name: str) -> User:
+        return db.session.scalars(sa.select(User).where(User.username == name)).one()
+    original = _in_notice(find("tl_applicant"), find("tl_county_east"), find("tl_city"))
+    clone_cases(original, count - 1, original.created_at, movable=True)
+    paging.analyze()
+
+
+def _run_workers(url: str, workers: int, tmp: Path) -> tuple[float, list[str]]:
+    env = {**os.environ, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp / "uploads"),
+           "PROCESS_DIR": str(ROOT / "tests" / "data" / "processes"),
+           "FORM_DIR": str(ROOT / "tests" / "data" / "forms"), "PYTHONUTF8": "1"}
+    command = [sys.executable, "-m", "flask", "--app", "app", "timers", "run", "--now",
+               "2026-10-16T00:00:00+08:00"]
+    start = time.perf_counter()
+    running = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(workers)]
+    outputs = [p.communicate()[0] for p in running]
+    return time.perf_counter() - start, [o.strip().splitlines()[-1] for o in outputs]
+
+
+def bench_timers(count: int, url: str | None, name: str, workers_list=(2,)) -> None:
+    for workers in workers_list:
+        tmp = Path(tempfile.mkdtemp())
+        database = url or f"sqlite:///{tmp / 'timers.sqlite'}"
+        app = _app(tmp, ROOT / "tests" / "data" / "processes", ROOT / "tests" / "data" / "forms",
+                   url=database)
+        with app.app_context():
+            _due_cases(count)
+            db.session.remove()
+            db.engine.dispose()
+        seconds, moved = _run_workers(database, workers, tmp)
+        with app.app_context():
+            left = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(
+                Case.next_timer_at.is_not(None), Case.ended.is_(False)))
+            db.engine.dispose()
+        total = sum(int(m) for m in moved)
+        print(f"timer batch, {name}, {count} due cases, {workers} worker(s): {seconds:7.1f} s  "
+              f"moved {'+'.join(moved)} = {total}, left due {left}, "
+              f"{'under' if seconds < 60 else 'OVER'} 60 s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = "1000,10000,100000" if os.environ.get("BENCH_100K") else "1000,10000"
+    parser.add_argument("--sizes", default=default)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--timers", type=int, default=int(os.environ.get("BENCH_TIMERS", 10000)))
+    parser.add_argument("--timer-workers", default="2", help="e.g. 1,2")
+    args = parser.parse_args(argv)
+    if args.sizes:
+        print("\nLists at scale (medians and p95 of", args.repeat, "requests each)")
+        bench_lists([int(s) for s in args.sizes.split(",")], args.repeat)
+    workers = [int(w) for w in args.timer_workers.split(",")]
+    if args.timers:
+        print()
+        bench_timers(args.timers, None, "SQLite", workers)
+        if os.environ.get("TEST_POSTGRES_URL"):
+            bench_timers(args.timers, os.environ["TEST_POSTGRES_URL"], "PostgreSQL", workers)
+
+
+if __name__ == "__main__":
+    main()
