@@ -207,26 +207,31 @@ def _quick_fingerprint(session: Replay, case: Case, event: Event, calendars: dic
     return session.complete(event.task, data.get("assignee"), data["form"], at, overrides)
 
 
-def _all_match(case: Case, events: list[Event]) -> bool:
-    """Return whether a quick replay (engine/replay.py) reaches every recorded state.
+def quick_fingerprints(case: Case, events: list[Event]) -> Iterator[tuple[Event, str | None]]:
+    """Yield (event, fingerprint) for each event that moves the state, replayed quickly
+    (engine/replay.py): the fingerprints replayed() would give, None where nothing moved.
+    Raises what the replay raises."""
+    session, calendars, started = Replay(), {}, False
+    session.spec = _first_spec(case, events)
+    for event in events:
+        if event.kind not in STATE_KINDS or (not started and event.kind != "case_started"):
+            continue
+        started = True
+        yield event, _quick_fingerprint(session, case, event, calendars)
+
+
+def quick_replay_confirms(case: Case, events: list[Event]) -> bool:
+    """Return whether a quick replay reaches every recorded state of `events`.
 
     Any doubt (a difference, an error) answers False, and verify_case then replays the
     case step by step with replayed() to say exactly what is wrong: the quick replay only
     ever confirms, so a case's result never depends on which replay ran.
     """
-    session, calendars, started = Replay(), {}, False
-    session.spec = _first_spec(case, events)
     try:
-        for event in events:
-            if event.kind not in STATE_KINDS or (not started and event.kind != "case_started"):
-                continue
-            started = True
-            reached = _quick_fingerprint(session, case, event, calendars)
-            if reached is not None and reached != event.state_hash:
-                return False
+        return all(reached is None or reached == event.state_hash
+                   for event, reached in quick_fingerprints(case, events))
     except Exception:  # noqa: BLE001 - the step-by-step replay reports it
         return False
-    return True
 
 
 def verify_case(case: Case) -> dict:
@@ -237,7 +242,7 @@ def verify_case(case: Case) -> dict:
 def verify_events(case: Case, events: list[Event]) -> dict:
     """Return verify_case()'s answer for `case`, whose events (case_events) are `events`."""
     broken = _check_chain(case, events)
-    if not broken and events and _all_match(case, events):
+    if not broken and events and quick_replay_confirms(case, events):
         steps = [StepCheck(event.seq, True, "match") for event in events]
     else:
         steps = _replayed_steps(case, events, broken)
