@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping
 
 from SpiffWorkflow.util.task import TaskState
@@ -32,15 +33,20 @@ class Replay:
     def __init__(self) -> None:
         self.workflow = None
         self.spec: str | None = None
-        # task id -> (state, last state change, row) of a finished task.
+        # task id -> (state, last state change, data, internal data, row) of a finished task.
+        # Its row is written again when any of them changed: Spiff merges a task's data
+        # into objects that earlier tasks' data may share, so a finished task's data can
+        # change under it. (A value equal to the kept one that writes differently, 1 for
+        # 1.0 say, could only make the quick replay disagree, never agree.)
         self._rows: dict = {}
+        self._texts: dict = {}
         # (row, sha256 of the text up to that row) of each row of the last fingerprint.
         self._hashed: list = []
 
     def start(self, spec: str, data: Mapping, now: dt.datetime,
               overrides: Overrides = NO_OVERRIDES) -> str:
         """Start the case on `spec` with `data`; return the step's fingerprint."""
-        self.spec, self._rows, self._hashed = spec, {}, []
+        self.spec, self._rows, self._texts, self._hashed = spec, {}, {}, []
         self.workflow = runtime.new_workflow(spec, data)
         return self._run(lambda wf: None, now, overrides)
 
@@ -70,7 +76,7 @@ class Replay:
                 overrides: Overrides = NO_OVERRIDES) -> str:
         """Move the case onto `new_spec` as the product does; return the fingerprint."""
         step = migration.migrate(self.spec, dump_state(self.workflow), new_spec, now, overrides)
-        self.spec, self._rows, self._hashed = new_spec, {}, []
+        self.spec, self._rows, self._texts, self._hashed = new_spec, {}, {}, []
         self.workflow = load_state(new_spec, step.state)
         return step.fingerprint
 
@@ -110,12 +116,21 @@ class Replay:
         if not task.state & _FINISHED:
             return runtime.row_text(task, position).encode("utf-8")
         known = self._rows.get(task.id)
-        if known is not None and known[:2] == (task.state, task.last_state_change):
-            return known[2]
+        if known is not None and known[:2] == (task.state, task.last_state_change) and \
+                task.data == known[2] and task.internal_data == known[3]:
+            return known[4]
+        data = runtime.data_json(task)
         internal = runtime.internal_json(task, position)
-        row = runtime.row_text(task, position, internal).encode("utf-8")
+        row = runtime.row_text(task, position, internal, data).encode("utf-8")
         # A row that names other tasks by their place in the tree is not kept: tasks added
         # before them move those places.
         if internal == runtime.internal_json(task, {}):
-            self._rows[task.id] = (task.state, task.last_state_change, row)
+            self._rows[task.id] = (task.state, task.last_state_change, self._parsed(data),
+                                   json.loads(internal), row)
         return row
+
+    def _parsed(self, text: str):
+        """Return the value of JSON `text`, read once per text: finished tasks share data."""
+        if text not in self._texts:
+            self._texts[text] = json.loads(text)
+        return self._texts[text]

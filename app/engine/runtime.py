@@ -340,13 +340,19 @@ def fingerprint(workflow: BpmnWorkflow) -> str:
     return fingerprint_of([row_text(t, position) for t in tasks], workflow)
 
 
-def row_text(task, position: Mapping[str, int], internal: str | None = None) -> str:
-    """Return one task's part of the fingerprint's text (`internal`: internal_json(task,
-    position), when known)."""
+def row_text(task, position: Mapping[str, int], internal: str | None = None,
+             data: str | None = None) -> str:
+    """Return one task's part of the fingerprint's text (`internal` and `data`: its
+    internal_json() and data_json(), when known)."""
     row = (task.task_spec.name, TaskState.get_name(task.state),
-           json.dumps(task.data, sort_keys=True, default=_by_content),
+           data_json(task) if data is None else data,
            internal_json(task, position) if internal is None else internal)
     return json.dumps(row, ensure_ascii=False)
+
+
+def data_json(task) -> str:
+    """Return the task's data as the fingerprint writes it."""
+    return json.dumps(task.data, sort_keys=True, default=_by_content)
 
 
 def internal_json(task, position: Mapping[str, int]) -> str:

@@ -13,7 +13,7 @@ from app.services import audit, users
 from tests.bench.verify_all import sample_case
 from tests.processes import examples_kunming as km
 from tests.processes.driver import CaseDriver
-from tests.processes.test_kunming import APPLICANT, CITY, at_expert_review, experts_done
+from tests.processes.test_kunming import APPLICANT, CITY, COUNTY, at_expert_review, experts_done
 from tests.processes.test_migration import URL, second_version
 
 
@@ -75,6 +75,20 @@ def test_a_case_moved_to_a_second_version(api, tmp_path):
     assert [e.kind for e in audit.case_events(db.session.get(Case, moving.id))].count(
         "migrated") == 1
     assert_quick_replay_exact(moving.id)
+
+
+def test_a_returned_and_corrected_application(api):
+    # The county review runs twice: Spiff merges the corrected form into data that tasks
+    # finished in the first round share, so their rows change though they stay completed.
+    case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
+    case.start()
+    case.complete(APPLICANT, "submit_application", km.APPLICATION, "2026-03-02T09:00")
+    case.complete(COUNTY, "county_review", km.COUNTY_RETURN, "2026-03-10T09:00")
+    case.complete(APPLICANT, "correct_application", {**km.APPLICATION, "employee_count": 820},
+                  "2026-03-15T09:00")
+    case.complete(COUNTY, "county_review", km.COUNTY_APPROVE, "2026-03-20T09:00")
+
+    assert_quick_replay_exact(case.id)
 
 
 @pytest.fixture
