@@ -8,6 +8,8 @@ moved to a newer version replays up to its "migrated" event on the old version,
 moves the replayed state as the migration did, and goes on on the new version.
 Each step replays on the calendar override set its event recorded (calendar_days), so
 overrides changed later do not change the replayed deadlines.
+Verification replays quickly first (one live workflow, fingerprints only: engine/replay.py)
+and replays step by step, with full engine Steps, only where that does not confirm.
 """
 
 from __future__ import annotations
