@@ -75,3 +75,37 @@ def data_problem(data: dict) -> str | None:
         if size > MAX_SIZE:
             break
     return f"the case data grew past {MAX_SIZE:,} characters and items" if size > MAX_SIZE else None
+
+
+def data_is_plain(data: dict) -> bool:
+    """Return whether data_problem(data) is None, several times faster: whether a problem
+    exists does not depend on the order of the walk, which problem is found first does."""
+    return 0 <= _plain_size(data.values(), 1, 0) <= MAX_SIZE
+
+
+def _plain_size(values, depth: int, size: int) -> int:
+    """Return `size` plus the size of `values` at `depth`, or -1 at the first problem."""
+    if depth > MAX_DEPTH:
+        return -1
+    for value in values:
+        if type(value) is str:
+            size += len(value)
+        elif isinstance(value, (dict, list, tuple)):
+            size = _container_size(value, depth, size + len(value) + 1)
+        else:
+            problem, counted = _scalar_problem(value)
+            size = -1 if problem else size + counted
+        if not 0 <= size <= MAX_SIZE:
+            return -1
+    return size
+
+
+def _container_size(value, depth: int, size: int) -> int:
+    """Return _plain_size() of a dict's or a list's items, counted from `size`."""
+    if size > MAX_SIZE:
+        return -1
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return -1
+        value = value.values()
+    return _plain_size(value, depth + 1, size)

@@ -30,7 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine import clock, deadlines, sandbox
 from app.engine.budget import Budget, ScriptRefused
-from app.engine.casedata import data_problem
+from app.engine.casedata import data_is_plain, data_problem
 from app.engine.serializer import dump_state, load_state, restore_specs
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 from app.errors import N_, Conflict, TaskError
@@ -45,9 +45,10 @@ PROCEDURE_PROBLEM = N_("The procedure has a problem at %(element)s that its desi
                        "nothing in the case was changed. Details: %(error)s")
 
 
-def _engine_call(function):
+def _engine_call(function, finish=None):
     """Run `function(workflow)` under the clock and one Budget, turning every failure into
-    TaskError: a designer's mistake must never become a server error, live or on replay."""
+    TaskError: a designer's mistake must never become a server error, live or on replay.
+    The call returns `finish(workflow, before)`: the full Step unless told otherwise."""
 
     def wrapper(workflow: BpmnWorkflow, now: dt.datetime, overrides: Overrides, *args):
         budget = Budget()
@@ -58,7 +59,7 @@ def _engine_call(function):
                 function(workflow, *args)
                 _settle(workflow, budget)
                 _check_data(workflow, before)
-                return _step(workflow, before)
+                return (finish or _step)(workflow, before)
             except TaskError:
                 raise
             except (SpiffWorkflowException, ScriptRefused) as error:
@@ -109,7 +110,7 @@ def _check_data(workflow: BpmnWorkflow, before: Mapping) -> None:
     for task in workflow.get_tasks():
         if before.get(task.id) == task.state:
             continue
-        problem = data_problem(task.data)
+        problem = None if data_is_plain(task.data) else data_problem(task.data)
         if problem:
             raise TaskError(PROCEDURE_PROBLEM, element=_element(task),
                             error=f"it left data that cannot be stored: {problem}")
@@ -131,9 +132,14 @@ def _task_error(error: Exception) -> TaskError:
 
 def start(spec: str, data: Mapping, now: dt.datetime, overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the first Step of a new case of `spec` seeded with `data`; raise TaskError."""
+    return _engine_call(lambda wf: None)(new_workflow(spec, data), now, overrides)
+
+
+def new_workflow(spec: str, data: Mapping) -> BpmnWorkflow:
+    """Return a workflow of `spec` seeded with `data`, not yet run."""
     workflow = BpmnWorkflow(*restore_specs(spec))
     workflow.task_tree.data.update(copy.deepcopy(dict(data)))
-    return _engine_call(lambda wf: None)(workflow, now, overrides)
+    return workflow
 
 
 def complete(spec: str, state: str, task_id: str, data: Mapping, now: dt.datetime,
@@ -143,13 +149,18 @@ def complete(spec: str, state: str, task_id: str, data: Mapping, now: dt.datetim
     Raises Conflict when the task is not (or no longer) ready, TaskError on engine errors.
     """
     workflow = load_state(spec, state)
-    task = _ready_user_task(workflow, task_id)
+    return _engine_call(completing(_ready_user_task(workflow, task_id), data))(
+        workflow, now, overrides)
+
+
+def completing(task, data: Mapping):
+    """Return the engine action that completes READY user `task` with form `data`."""
 
     def run(wf):
         task.data[task_variable(task)] = copy.deepcopy(dict(data))
         task.run()
 
-    return _engine_call(run)(workflow, now, overrides)
+    return run
 
 
 def fire_due_timers(spec: str, state: str, now: dt.datetime,
@@ -163,10 +174,20 @@ def deliver_message(spec: str, state: str, name: str, payload: Mapping, now: dt.
                     overrides: Overrides = NO_OVERRIDES) -> Step | None:
     """Return the Step after the case caught message `name`, or None if it is not waiting for it."""
     workflow = load_state(spec, state)
-    if not any(w.kind == "message" and w.message == name for w in _all_waiting(workflow)):
+    if not waits_for_message(workflow, name):
         return None
+    return _engine_call(delivering(name, payload))(workflow, now, overrides)
+
+
+def waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:
+    """Return whether the workflow waits for message `name`."""
+    return any(w.kind == "message" and w.message == name for w in _all_waiting(workflow))
+
+
+def delivering(name: str, payload: Mapping):
+    """Return the engine action that delivers message `name` with `payload`."""
     event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload)))
-    return _engine_call(lambda wf: wf.send_event(event))(workflow, now, overrides)
+    return lambda wf: wf.send_event(event)
 
 
 def reassign(spec: str, state: str, task_id: str, assignee: str, now: dt.datetime,
@@ -178,7 +199,13 @@ def reassign(spec: str, state: str, task_id: str, assignee: str, now: dt.datetim
     ready instance, TaskError on engine errors.
     """
     workflow = load_state(spec, state)
-    task = _ready_user_task(workflow, task_id)
+    return _engine_call(reassigning(_ready_user_task(workflow, task_id), assignee))(
+        workflow, now, overrides)
+
+
+def reassigning(task, assignee: str):
+    """Return the engine action that gives READY instance `task` to `assignee`; raise
+    Conflict when `task` is not an instance of a multi-instance task."""
     if not _is_instance(task) or "assignee" not in task.data:
         raise Conflict(N_("Only an open task assigned to one person of a group can be "
                           "reassigned."))
@@ -186,7 +213,7 @@ def reassign(spec: str, state: str, task_id: str, assignee: str, now: dt.datetim
     def run(wf):
         task.data["assignee"] = assignee
 
-    return _engine_call(run)(workflow, now, overrides)
+    return run
 
 
 def describe(spec: str, state: str) -> Step:
@@ -195,6 +222,16 @@ def describe(spec: str, state: str) -> Step:
     # No clock nor calendar here: the deadlines were computed when the tasks became ready.
     return _step(workflow, {task.id: task.state for task in workflow.get_tasks()},
                  deadlines_known=False)
+
+
+def ready_named(workflow: BpmnWorkflow, name: str | None, assignee: str | None):
+    """Return the first READY user task of element `name` (the instance of `assignee`, for
+    a multi-instance task), as describe() lists them, or None."""
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        if task.task_spec.bpmn_id == name and (
+                (task.data.get("assignee") if _is_instance(task) else None) == assignee):
+            return task
+    return None
 
 
 def _ready_user_task(workflow: BpmnWorkflow, task_id: str):
@@ -300,14 +337,48 @@ def fingerprint(workflow: BpmnWorkflow) -> str:
     tasks = workflow.get_tasks()
     # Internal data names other tasks by id (a multi-instance task's "merged" children).
     position = {str(t.id): number for number, t in enumerate(tasks)}
-    rows = [(t.task_spec.name, TaskState.get_name(t.state),
-             json.dumps(t.data, sort_keys=True, default=_by_content),
-             json.dumps(_without_ids(t.internal_data, position), sort_keys=True,
-                        default=_by_content))
-            for t in tasks]
-    text = json.dumps([rows, json.dumps(workflow.data, sort_keys=True, default=str)],
+    return fingerprint_of([row_text(t, position) for t in tasks], workflow)
+
+
+def row_text(task, position: Mapping[str, int], internal: str | None = None,
+             data: str | None = None) -> str:
+    """Return one task's part of the fingerprint's text (`internal` and `data`: its
+    internal_json() and data_json(), when known)."""
+    row = (task.task_spec.name, TaskState.get_name(task.state),
+           data_json(task) if data is None else data,
+           internal_json(task, position) if internal is None else internal)
+    return json.dumps(row, ensure_ascii=False)
+
+
+def data_json(task) -> str:
+    """Return the task's data as the fingerprint writes it."""
+    return json.dumps(task.data, sort_keys=True, default=_by_content)
+
+
+def internal_json(task, position: Mapping[str, int]) -> str:
+    """Return the task's internal data as the fingerprint writes it, ids as tree positions."""
+    return json.dumps(_without_ids(task.internal_data, position), sort_keys=True,
+                      default=_by_content)
+
+
+def fingerprint_of(rows: list[str], workflow: BpmnWorkflow) -> str:
+    """Return the fingerprint from the tasks' row_text()s, in task order."""
+    digest = hashlib.sha256(FINGERPRINT_OPEN)
+    digest.update(FINGERPRINT_SEPARATOR.join(row.encode("utf-8") for row in rows))
+    digest.update(fingerprint_close(workflow))
+    return digest.hexdigest()
+
+
+# The fingerprint is the sha256 of json.dumps([rows, workflow data as JSON]), which is
+# written out piece by piece here: OPEN, the rows joined by SEPARATOR, then the close.
+FINGERPRINT_OPEN, FINGERPRINT_SEPARATOR = b"[[", b", "
+
+
+def fingerprint_close(workflow: BpmnWorkflow) -> bytes:
+    """Return the end of the fingerprint's text, after the last row."""
+    data = json.dumps(json.dumps(workflow.data, sort_keys=True, default=str),
                       ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return ("], " + data + "]").encode("utf-8")
 
 
 def _events(workflow: BpmnWorkflow, before: Mapping) -> tuple[EngineEvent, ...]:

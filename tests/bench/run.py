@@ -48,6 +48,8 @@ def _app(tmp: Path):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'bench.sqlite'}"
         UPLOAD_DIR = str(tmp / "uploads")
+        AUDIT_ANCHOR_LOG = str(tmp / "audit-anchors.jsonl")
+        AUDIT_SIGNING_KEY = str(tmp / "audit-signing-key.pem")
 
     app = create_app(Config)
     with app.app_context():

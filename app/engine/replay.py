@@ -1,0 +1,136 @@
+"""A case re-executed event by event for verification, on one live workflow.
+
+The product stores the state after every step and loads it before the next; replaying
+for verification keeps the workflow in memory instead (loading what was just stored
+gives back the same tasks, in the same order, with the same data), finds a ready task by
+element and assignee rather than by its id, and returns only the fingerprint of each
+step, not a full Step. The text behind a fingerprint is one row per task; the row of a
+finished task (completed or cancelled) cannot change until its state does, so it is
+written once per case. The result is the hash runtime.fingerprint() computes; a caller
+that needs the state, the data or the tasks of a step uses the Step-returning functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine import migration, runtime
+from app.engine.runtime import NO_OVERRIDES, Overrides
+from app.engine.serializer import dump_state, load_state
+from app.errors import N_, AppError
+
+_FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
+
+
+class Replay:
+    """The workflow of one case being replayed and the rows of its finished tasks."""
+
+    def __init__(self) -> None:
+        self.workflow = None
+        self.spec: str | None = None
+        # task id -> (state, last state change, data, internal data, row) of a finished task.
+        # Its row is written again when any of them changed: Spiff merges a task's data
+        # into objects that earlier tasks' data may share, so a finished task's data can
+        # change under it. (A value equal to the kept one that writes differently, 1 for
+        # 1.0 say, could only make the quick replay disagree, never agree.)
+        self._rows: dict = {}
+        self._texts: dict = {}
+        # (row, sha256 of the text up to that row) of each row of the last fingerprint.
+        self._hashed: list = []
+
+    def start(self, spec: str, data: Mapping, now: dt.datetime,
+              overrides: Overrides = NO_OVERRIDES) -> str:
+        """Start the case on `spec` with `data`; return the step's fingerprint."""
+        self.spec, self._rows, self._texts, self._hashed = spec, {}, {}, []
+        self.workflow = runtime.new_workflow(spec, data)
+        return self._run(lambda wf: None, now, overrides)
+
+    def complete(self, task: str | None, assignee: str | None, data: Mapping,
+                 now: dt.datetime, overrides: Overrides = NO_OVERRIDES) -> str:
+        """Complete ready task `task` (of `assignee`) with form `data`; return the fingerprint."""
+        return self._run(runtime.completing(self._ready(task, assignee), data), now, overrides)
+
+    def reassign(self, task: str | None, assignee: str | None, to: str, now: dt.datetime,
+                 overrides: Overrides = NO_OVERRIDES) -> str:
+        """Give `assignee`'s ready instance of `task` to `to`; return the fingerprint."""
+        return self._run(runtime.reassigning(self._ready(task, assignee), to), now, overrides)
+
+    def fire_due_timers(self, now: dt.datetime, overrides: Overrides = NO_OVERRIDES) -> str:
+        """Fire the timers due at `now`; return the fingerprint."""
+        return self._run(lambda wf: wf.refresh_timers(), now, overrides)
+
+    def deliver_message(self, name: str, payload: Mapping, now: dt.datetime,
+                        overrides: Overrides = NO_OVERRIDES) -> str | None:
+        """Deliver message `name`; return the fingerprint, or None if the case does not
+        wait for it (nothing changes then)."""
+        if not runtime.waits_for_message(self.workflow, name):
+            return None
+        return self._run(runtime.delivering(name, payload), now, overrides)
+
+    def migrate(self, new_spec: str, now: dt.datetime,
+                overrides: Overrides = NO_OVERRIDES) -> str:
+        """Move the case onto `new_spec` as the product does; return the fingerprint."""
+        step = migration.migrate(self.spec, dump_state(self.workflow), new_spec, now, overrides)
+        self.spec, self._rows, self._texts, self._hashed = new_spec, {}, {}, []
+        self.workflow = load_state(new_spec, step.state)
+        return step.fingerprint
+
+    def _ready(self, task: str | None, assignee: str | None):
+        found = runtime.ready_named(self.workflow, task, assignee)
+        if found is None:
+            raise AppError(N_("task %(task)s is not ready during replay"), task=task)
+        return found
+
+    def _run(self, action, now: dt.datetime, overrides: Overrides) -> str:
+        return runtime._engine_call(action, finish=self._fingerprint)(
+            self.workflow, now, overrides)
+
+    def _fingerprint(self, workflow, _before) -> str:
+        tasks = workflow.get_tasks()
+        position = {str(t.id): number for number, t in enumerate(tasks)}
+        rows = [self._row(t, position) for t in tasks]
+        # The text starts with the rows: as long as they are those of the last step, the
+        # hash of that step's text up to there is taken up again, not computed anew.
+        same, previous = 0, self._hashed
+        while same < min(len(rows), len(previous)) and rows[same] == previous[same][0]:
+            same += 1
+        digest = (previous[same - 1][1] if same else hashlib.sha256(
+            runtime.FINGERPRINT_OPEN)).copy()
+        hashed = previous[:same]
+        for row in rows[same:]:
+            if hashed:
+                digest.update(runtime.FINGERPRINT_SEPARATOR)
+            digest.update(row)
+            hashed.append((row, digest.copy()))
+        self._hashed = hashed
+        digest.update(runtime.fingerprint_close(workflow))
+        return digest.hexdigest()
+
+    def _row(self, task, position: Mapping[str, int]) -> bytes:
+        """Return the task's row_text() in UTF-8."""
+        if not task.state & _FINISHED:
+            return runtime.row_text(task, position).encode("utf-8")
+        known = self._rows.get(task.id)
+        if known is not None and known[:2] == (task.state, task.last_state_change) and \
+                task.data == known[2] and task.internal_data == known[3]:
+            return known[4]
+        data = runtime.data_json(task)
+        internal = runtime.internal_json(task, position)
+        row = runtime.row_text(task, position, internal, data).encode("utf-8")
+        # A row that names other tasks by their place in the tree is not kept: tasks added
+        # before them move those places.
+        if internal == runtime.internal_json(task, {}):
+            self._rows[task.id] = (task.state, task.last_state_change, self._parsed(data),
+                                   json.loads(internal), row)
+        return row
+
+    def _parsed(self, text: str):
+        """Return the value of JSON `text`, read once per text: finished tasks share data."""
+        if text not in self._texts:
+            self._texts[text] = json.loads(text)
+        return self._texts[text]

@@ -1,0 +1,136 @@
+"""The quick replay verification runs (engine/replay.py) reaches, event by event, exactly the
+fingerprints of the step-by-step replay (audit.replayed) on real Kunming cases: through
+recognition and the follow-ups of its title, with an expert replaced, and moved to a second
+version. Where it does not confirm, verification names the failing event as before."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import Case
+from app.services import audit, users
+from tests.bench.verify_all import sample_case
+from tests.processes import examples_kunming as km
+from tests.processes.driver import CaseDriver
+from tests.processes.test_kunming import APPLICANT, CITY, COUNTY, at_expert_review, experts_done
+from tests.processes.test_migration import URL, second_version
+
+
+def quick_and_stepwise(case_id: int) -> tuple[list, list]:
+    """Return [(seq, fingerprint)] of the quick replay and of replayed()."""
+    db.session.expire_all()
+    case = db.session.get(Case, case_id)
+    events = audit.case_events(case)
+    quick = [(event.seq, reached) for event, reached in audit.quick_fingerprints(case, events)]
+    stepwise = [(r.event.seq, r.step.fingerprint if r.step else None)
+                for r in audit.replayed(case, events) if r.event.kind in audit.STATE_KINDS]
+    return quick, stepwise
+
+
+def assert_quick_replay_exact(case_id: int) -> None:
+    quick, stepwise = quick_and_stepwise(case_id)
+    case = db.session.get(Case, case_id)
+    events = audit.case_events(case)
+    recorded = {event.seq: event.state_hash for event in events}
+
+    assert quick == stepwise
+    assert quick and all(reached in (None, recorded[seq]) for seq, reached in quick)
+    assert audit.quick_replay_confirms(case, events) is True
+
+
+def test_a_case_through_recognition_and_three_years_of_its_title(loaded_app):
+    case = sample_case(loaded_app)
+
+    quick, _ = quick_and_stepwise(case.id)
+    assert len(audit.case_events(case)) == 35 and len(quick) == 25
+    assert_quick_replay_exact(case.id)
+    for child in case.children:  # summaries, change filings, the re-application
+        assert_quick_replay_exact(child.id)
+
+
+def test_an_expert_replaced_during_the_review(api):
+    users.create_user("km_expert4", "expert", "kunming", name="评审专家 李新", policy=False)
+    case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
+    at_expert_review(case)
+    [task] = [t for t in api.get(CITY, f"/api/cases/{case.id}")["tasks"]
+              if t["assignee"] == "km_expert1"]
+    api.post(CITY, f"/api/tasks/{task['id']}/reassign",
+             {"assignee": "km_expert4", "reason": "十个工作日未提交评审意见。"})
+    assert_quick_replay_exact(case.id)  # while the review is open
+
+    for expert in ("km_expert4", "km_expert2", "km_expert3"):
+        case.complete(expert, "expert_review", km.expert_opinion(85), "2026-05-20T09:00")
+    assert_quick_replay_exact(case.id)
+
+
+def test_a_case_moved_to_a_second_version(api, tmp_path):
+    moving = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
+    experts_done(moving)
+    moving.complete(CITY, "expert_decision", km.EXPERT_APPROVE, "2026-06-01T09:00")
+    assert second_version(tmp_path) == 2
+    api.post("km_designer", URL, {"from": 1, "to": 2, "cases": [moving.id], "dry_run": False})
+    moving.complete(CITY, "site_verification", km.VERIFY_APPROVE, "2026-09-10T09:00")
+
+    assert [e.kind for e in audit.case_events(db.session.get(Case, moving.id))].count(
+        "migrated") == 1
+    assert_quick_replay_exact(moving.id)
+
+
+def test_a_returned_and_corrected_application(api):
+    # The county review runs twice: Spiff merges the corrected form into data that tasks
+    # finished in the first round share, so their rows change though they stay completed.
+    case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
+    case.start()
+    case.complete(APPLICANT, "submit_application", km.APPLICATION, "2026-03-02T09:00")
+    case.complete(COUNTY, "county_review", km.COUNTY_RETURN, "2026-03-10T09:00")
+    case.complete(APPLICANT, "correct_application", {**km.APPLICATION, "employee_count": 820},
+                  "2026-03-15T09:00")
+    case.complete(COUNTY, "county_review", km.COUNTY_APPROVE, "2026-03-20T09:00")
+
+    assert_quick_replay_exact(case.id)
+
+
+@pytest.fixture
+def reviewed(api) -> CaseDriver:
+    case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
+    at_expert_review(case)
+    return case
+
+
+def test_an_edited_event_with_a_rebuilt_chain_is_not_confirmed_and_is_named(reviewed):
+    case = db.session.get(Case, reviewed.id)
+    events = audit.case_events(case)
+    [edited] = [e for e in events if e.task == "county_review"]
+    edited.data = {**edited.data, "form": {**edited.data["form"], "assessment": "改写"}}
+    previous = audit.GENESIS
+    for event in events:
+        event.prev_hash, event.hash = previous, audit.chain_hash(previous, case.ref, event)
+        previous = event.hash
+    db.session.commit()
+
+    assert audit.quick_replay_confirms(case, events) is False
+    answer = audit.verify_case(case)
+    failed = [s for s in answer["steps"] if not s["ok"]]
+    assert answer["ok"] is False and failed[0] == {
+        "seq": edited.seq, "ok": False, "detail": "replayed state differs from the recorded one"}
+
+
+def test_a_task_that_was_never_ready_is_not_confirmed_and_is_named(reviewed):
+    case = db.session.get(Case, reviewed.id)
+    events = audit.case_events(case)
+    [edited] = [e for e in events if e.task == "site_inspection"]
+    edited.task = "collective_decision"
+    previous = audit.GENESIS
+    for event in events:
+        event.prev_hash, event.hash = previous, audit.chain_hash(previous, case.ref, event)
+        previous = event.hash
+    db.session.commit()
+
+    assert audit.quick_replay_confirms(case, events) is False
+    failed = [s for s in audit.verify_case(case)["steps"] if not s["ok"]]
+    assert failed[0]["seq"] == edited.seq
+    assert failed[0]["detail"] == ("replay failed: task collective_decision is not ready "
+                                   "during replay")
+
+
