@@ -14,12 +14,14 @@ from app import formdefs
 from app.errors import N_, AppError, Rejected
 from app.extensions import csrf
 from app.services import (
+    access_log,
     anchors,
     attachments,
     audit,
     cases,
     catalog,
     follow_ups,
+    history,
     legal_basis,
     overdue,
     registry,
@@ -239,6 +241,15 @@ def download(attachment_id: str):
 def events(case_id: int):
     case = cases.get_case(g.api_user, case_id)
     return jsonify(cases.visible_events(g.api_user, case))
+
+
+@bp.get("/cases/<int:case_id>/history")
+def case_history(case_id: int):
+    seq = inputs.query_int("at", None, 1, inputs.MAX_ID)
+    case = cases.get_case(g.api_user, case_id)
+    answer = history.history_json(g.api_user, case, seq)
+    access_log.record(g.api_user, "history", case, detail=f"at {seq}" if seq else "events")
+    return jsonify(answer)
 
 
 @bp.post("/cases/<int:case_id>/verify")
