@@ -53,6 +53,7 @@ class Moment:
     diff: dict[str, list] = field(default_factory=dict)
     error: str | None = None
     redacted: bool = False
+    event_data: dict = field(default_factory=dict)  # the event's own data as the reader sees it
 
 
 # ---------------------------------------------------------------------------- data diffs
@@ -118,10 +119,16 @@ def _from_step(step, event: Event, version: int, dues: dict, calendars: dict) ->
     for task in step.ready:
         if task.id not in dues:  # its deadline was set when it became ready
             dues[task.id] = _task_due(task, event, calendars)
+    known = _overrides(event, calendars)
+
+    def left(due: dt.datetime | None) -> int | None:  # as counted on the day of the event
+        return calendar_days.working_days_left(due, event.at, known) if due else None
+
     tasks = tuple({"element": t.name, "name": t.title, "lane": t.lane, "assignee": t.assignee,
-                   "variable": t.variable, "due_at": _iso(dues[t.id])} for t in step.ready)
-    timers = tuple({"element": w.element, "name": w.name, "due": _iso(w.due)}
-                   for w in step.waiting if w.kind == "timer")
+                   "variable": t.variable, "due_at": _iso(dues[t.id]),
+                   "working_days_left": left(dues[t.id])} for t in step.ready)
+    timers = tuple({"element": w.element, "name": w.name, "due": _iso(w.due),
+                    "working_days_left": left(w.due)} for w in step.waiting if w.kind == "timer")
     messages = tuple({"element": w.element, "name": w.name, "message": w.message}
                      for w in step.waiting if w.kind == "message")
     return State(dict(step.data), tasks, timers, messages, tuple(step.completed_elements), version)
@@ -188,7 +195,8 @@ def _moment(view: visibility.View, shown: visibility.ShownEvent, state: State | 
             flows: dict) -> Moment:
     event = shown.event
     if state is None:
-        return Moment(event, {}, [], [], [], [], [], None, redacted=shown.redacted)
+        return Moment(event, {}, [], [], [], [], [], None, redacted=shown.redacted,
+                      event_data=shown.data or {})
     completed = set(state.completed)
     reached = {t["element"] for t in state.tasks} | {t["element"] for t in state.timers} \
         | {m["element"] for m in state.messages}
@@ -196,7 +204,7 @@ def _moment(view: visibility.View, shown: visibility.ShownEvent, state: State | 
     return Moment(event, visibility.filter_data(view, state.data),
                   _visible_tasks(view, state.tasks), list(state.timers), list(state.messages),
                   sorted(completed) + taken, taken, state.version, error=state.error,
-                  redacted=shown.redacted)
+                  redacted=shown.redacted, event_data=shown.data or {})
 
 
 def versions_used(case: Case, events: list[Event]) -> dict[int, ProcessVersion]:
