@@ -208,8 +208,16 @@ items.forEach((li, i) => li.querySelector('button').addEventListener('click', ()
 document.getElementById('filter-kind').addEventListener('change', applyFilters);
 document.getElementById('filter-actor').addEventListener('change', applyFilters);
 
-const wanted = /^#seq-(\d+)$/.exec(window.location.hash);
-const start = wanted ? steps.findIndex((s) => String(s.seq) === wanted[1]) : -1;
-select(start >= 0 ? start : steps.length - 1).then(() => {
+// The address names the event shown (#seq-N), so a link or a reload opens it again.
+function wantedIndex() {
+  const wanted = /^#seq-(\d+)$/.exec(window.location.hash);
+  return wanted ? steps.findIndex((s) => String(s.seq) === wanted[1]) : -1;
+}
+
+window.addEventListener('hashchange', () => {
+  if (wantedIndex() >= 0) select(wantedIndex());
+});
+
+select(wantedIndex() >= 0 ? wantedIndex() : steps.length - 1).then(() => {
   document.body.dataset.historyReady = 'true';
 });

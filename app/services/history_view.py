@@ -3,7 +3,7 @@ services/history.py), the diagrams of the versions it ran on and labels for its 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from app.extensions import db
@@ -30,26 +30,36 @@ class HistoryPage:
     entries: list[Entry]
     diagrams: dict[int, str]  # version number: BPMN text
     labels: dict[str, str]  # dotted data path: "form title · field label"
+    choices: dict[str, dict[str, str]]  # dotted data path: {value: label} of a choice field
     parent: Case | None
     children: list[Case]
 
 
-def _field_label(form, names: list[str], lang: str) -> str | None:
-    """The label of the first field named in `names` (list indexes are skipped)."""
+def _field(form, names: list[str]):
+    """The field of the first name in `names` (list indexes are skipped), or None."""
     for name in names:
         if not name.isdigit():
             try:
-                return form.field(name).label_for(lang)
+                return form.field(name)
             except KeyError:
                 return None
     return None
 
 
-def data_labels(case: Case, paths: Iterable[str], data: dict, lang: str) -> dict[str, str]:
-    """Return {dotted path: label} from the forms that produced the data (unlabelled paths
-    are left out: the page shows them as they are)."""
+def _choices(field, lang: str) -> dict[str, str]:
+    choices = field.option("choices") if field is not None else None
+    if not isinstance(choices, list):
+        return {}
+    return {str(c["value"]): str((c.get("label_en") if lang == "en" else None) or c["label"])
+            for c in choices if isinstance(c, Mapping) and "value" in c and "label" in c}
+
+
+def data_labels(case: Case, paths: Iterable[str], data: dict, lang: str
+                ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Return ({dotted path: label}, {dotted path: {value: label}}) from the forms that
+    produced the data (unlabelled paths are left out: the page shows them as they are)."""
     sections = {s.key: s for s in case_view.data_sections(case, data, list(data), lang)}
-    labels = {}
+    labels, choices = {}, {}
     for path in paths:
         top, *rest = path.split(".")
         section = sections.get(top)
@@ -57,9 +67,11 @@ def data_labels(case: Case, paths: Iterable[str], data: dict, lang: str) -> dict
             continue
         index = next((int(p) + 1 for p in rest if p.isdigit()), None)
         title = f"{section.title} #{index}" if index else section.title
-        label = _field_label(section.form, rest, lang) if section.form and rest else None
-        labels[path] = f"{title} · {label}" if label else title
-    return labels
+        field = _field(section.form, rest) if section.form and rest else None
+        labels[path] = f"{title} · {field.label_for(lang)}" if field else title
+        if _choices(field, lang):
+            choices[path] = _choices(field, lang)
+    return labels, choices
 
 
 def _paths(entries: list[history.Moment]) -> set[str]:
@@ -78,9 +90,10 @@ def history_page(user: User, case: Case, lang: str = "zh") -> HistoryPage:
     last = next((m.data for m in reversed(found) if m.error is None and m.data), {})
     versions = history.versions_used(case, audit.case_events(case))
     parent = db.session.get(Case, case.parent_id) if case.parent_id else None
+    labels, choices = data_labels(case, _paths(found), last, lang)
     return HistoryPage(
         case=case, process_title=case_view.process_title(case, lang), entries=entries,
         diagrams={n: v.bpmn for n, v in versions.items()},
-        labels=data_labels(case, _paths(found), last, lang),
+        labels=labels, choices=choices,
         parent=parent if parent is not None and access.can_see_case(user, parent) else None,
         children=[c for c in cases.children_of(case) if access.can_see_case(user, c)])

@@ -93,8 +93,9 @@ def test_an_auditor_steps_from_submission_to_recognition(page, live_server, case
     _marked(page, "collective_decision", "state-completed")
     _marked(page, "notice_period_ends", "state-completed")
     expect(_value(page, "certificate_no")).to_have_text("昆工信〔2026〕88号-015")
-    expect(page.get_by_test_id("history-diff").locator('tr[data-path="case_status"]')).to_contain_text(
-        "recognized")
+    status = page.get_by_test_id("history-diff").locator('tr[data-path="case_status"] td')
+    expect(status.nth(1)).to_have_text("公示中")
+    expect(status.nth(2)).to_have_text("已认定")
     page.locator("body").press("Home")
     _at(page, 1)
     expect(page.get_by_test_id("history-data")).to_contain_text("KM-2026")

@@ -121,6 +121,8 @@ def test_an_auditor_opens_the_history_page_from_the_case_page(api, case, client,
     assert "办理过程回放" in page and page.count('class="history-event ') == 16
     assert "办理完成：县级初审" in page and "公示期满（10个工作日）" in page
     assert km.COUNTY_APPROVE["assessment"] in page
+    # Choice codes are shown by their labels (approve: 通过).
+    assert "· 初审结论</span> <del>—</del> → <ins>通过</ins>" in page
     assert journal(case.id) == [(AUDITOR, "page")]
 
 
