@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from app.extensions import db
 from app.models import Case, User
-from app.services import access, audit, case_view, cases, history
+from app.services import access, audit, case_view, cases, history, visibility
 from app.services.visibility import ShownEvent
 
 
@@ -31,6 +31,7 @@ class HistoryPage:
     diagrams: dict[int, str]  # version number: BPMN text
     labels: dict[str, str]  # dotted data path: "form title · field label"
     choices: dict[str, dict[str, str]]  # dotted data path: {value: label} of a choice field
+    files: dict[str, str]  # attachment id: file name, of the files the reader may see
     parent: Case | None
     children: list[Case]
 
@@ -68,7 +69,8 @@ def data_labels(case: Case, paths: Iterable[str], data: dict, lang: str
         index = next((int(p) + 1 for p in rest if p.isdigit()), None)
         title = f"{section.title} #{index}" if index else section.title
         field = _field(section.form, rest) if section.form and rest else None
-        labels[path] = f"{title} · {field.label_for(lang)}" if field else title
+        name = field.label_for(lang) if field else ".".join(p for p in rest if not p.isdigit())
+        labels[path] = f"{title} · {name}" if name else title
         if _choices(field, lang):
             choices[path] = _choices(field, lang)
     return labels, choices
@@ -95,5 +97,7 @@ def history_page(user: User, case: Case, lang: str = "zh") -> HistoryPage:
         case=case, process_title=case_view.process_title(case, lang), entries=entries,
         diagrams={n: v.bpmn for n, v in versions.items()},
         labels=labels, choices=choices,
+        files={key: record.name for key, record in visibility.case_attachments(
+            visibility.view_of(user, case)).items()},
         parent=parent if parent is not None and access.can_see_case(user, parent) else None,
         children=[c for c in cases.children_of(case) if access.can_see_case(user, c)])

@@ -31,11 +31,12 @@ def shown(value, choices: dict | None = None) -> str:
 
 
 def _labeller(page: history_view.HistoryPage):
-    """Return shown(path, value) for this page: choice labels and status names."""
+    """Return shown(path, value) for this page: choice labels, status and file names."""
     statuses = {k: str(v) for k, v in labels.STATUSES.items()}
 
     def show(path: str, value) -> str:
-        return shown(value, statuses if path == "case_status" else page.choices.get(path))
+        names = statuses if path == "case_status" else page.choices.get(path, page.files)
+        return shown(value, names)
 
     return show
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AccessEntry
+from app.models import AccessEntry, Attachment
 from tests.processes import driver
 from tests.processes import examples_kunming as km
 from tests.processes.driver import CaseDriver
@@ -121,8 +121,10 @@ def test_an_auditor_opens_the_history_page_from_the_case_page(api, case, client,
     assert "办理过程回放" in page and page.count('class="history-event ') == 16
     assert "办理完成：县级初审" in page and "公示期满（10个工作日）" in page
     assert km.COUNTY_APPROVE["assessment"] in page
-    # Choice codes are shown by their labels (approve: 通过).
+    # Choice codes are shown by their labels (approve: 通过), uploads by their file names.
     assert "· 初审结论</span> <del>—</del> → <ins>通过</ins>" in page
+    files = db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id)).all()
+    assert files and not any(f.id in page for f in files)
     assert journal(case.id) == [(AUDITOR, "page")]
 
 
