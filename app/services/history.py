@@ -22,8 +22,6 @@ from app.extensions import db
 from app.models import Case, Event, ProcessVersion, User, WorkItem
 from app.services import access, audit, calendar_days, cases, visibility
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-
 
 @dataclass(frozen=True)
 class State:
@@ -167,8 +165,9 @@ def replay_states(case: Case, events: list[Event]) -> list[State | None]:
 @lru_cache(maxsize=32)
 def _flows(version_id: int, bpmn: str) -> tuple[tuple[str, str, str], ...]:
     """The (id, source, target) of every sequence flow of a BPMN text."""
-    try:
-        root = etree.fromstring(bpmn.encode("utf-8"), _PARSER)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:  # a parser per call: lxml parsers are not to be shared between threads
+        root = etree.fromstring(bpmn.encode("utf-8"), parser)
     except etree.XMLSyntaxError:
         return ()
     return tuple((e.get("id"), e.get("sourceRef"), e.get("targetRef")) for e in root.iter()
