@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         diff,
         display,
         follow_ups,
+        history,
         layout,
         migrations,
         modeler,
@@ -126,7 +127,7 @@ def register_blueprints(app: Flask) -> None:
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
     for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups,
-                   applicant, audit, admin, processes, titles, calls):
+                   applicant, audit, admin, processes, titles, calls, history):
         app.register_blueprint(module.bp)
     # Designing procedures in the browser (docs/PROCESSES.md "Designing in the browser").
     for module in (api_designs, designs, api_calendar, modeler, api_diff, diff, api_migrations,

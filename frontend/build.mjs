@@ -8,6 +8,7 @@ await build({ entryPoints: {
   viewer: 'frontend/viewer.js',
   modeler: 'frontend/modeler.js',
   diff: 'frontend/diff.js', // version comparison (bpmn-js-differ)
+  history: 'frontend/history.js', // stepping through a case's history
   form_editor: 'frontend/form_editor.js',
   decision_editor: 'frontend/decision_editor.js',
 }, bundle: true, minify: true,

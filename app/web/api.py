@@ -21,6 +21,7 @@ from app.services import (
     cases,
     catalog,
     follow_ups,
+    history,
     legal_basis,
     overdue,
     registry,
@@ -274,6 +275,15 @@ def events(case_id: int):
     body = cases.visible_events(g.api_user, case)
     access_log.record(g.api_user, "events", case)
     return jsonify(body)
+
+
+@bp.get("/cases/<int:case_id>/history")
+def case_history(case_id: int):
+    seq = inputs.query_int("at", None, 1, inputs.MAX_ID)
+    case = cases.get_case(g.api_user, case_id)
+    answer = history.history_json(g.api_user, case, seq)
+    access_log.record(g.api_user, "history", case, detail=f"at {seq}" if seq else "events")
+    return jsonify(answer)
 
 
 @bp.post("/cases/<int:case_id>/verify")
