@@ -138,6 +138,8 @@ def search_dossier(user: User, filters: dict, render: Render, paths: Paths, lang
     require_reader(user)
     query = cases.case_query(user, **{k: v for k, v in filters.items() if v})
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    if not total:
+        raise Rejected(N_("The search finds no case: there is no dossier to download."))
     if total > MAX_CASES:
         raise Rejected(N_("The search finds %(total)s cases; a dossier holds at most %(max)s. "
                           "Narrow the search and download again."), total=total, max=MAX_CASES)

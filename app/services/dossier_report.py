@@ -101,18 +101,19 @@ def _rows(form, values: Mapping, lang: str) -> list[Row]:
     return rows
 
 
-def _materials(form, values: Mapping, lang: str, found: dict[str, str]) -> None:
-    """Note in `found` the file field each attachment id of `values` was given for."""
+def _materials(form, values: Mapping, lang: str, found: dict[str, list[str]]) -> None:
+    """Note in `found` the file fields each attachment id of `values` was given for."""
     for spec in form.fields:
         value = values.get(spec.name)
         if spec.type == "file" and isinstance(value, list):
-            found.update({v: spec.label_for(lang) for v in value if isinstance(v, str)})
+            for attachment_id in (v for v in value if isinstance(v, str)):
+                found.setdefault(attachment_id, []).append(spec.label_for(lang))
 
 
 def decisions(case: Case, shown: list[visibility.ShownEvent], timeline: list, roles: dict,
-              lang: str) -> tuple[list[Decision], dict[str, str]]:
+              lang: str) -> tuple[list[Decision], dict[str, list[str]]]:
     """Return the decisions (forms with a decision, and the experts' opinions) in order, and
-    {attachment id: the material it was given as}."""
+    {attachment id: the materials it was given as}."""
     items = {i.id: i for i in access.case_items(case)}
     found, materials = [], {}
     entries = {e.event.id: e for e in timeline}
@@ -165,7 +166,7 @@ def report_of(user: User, case: Case, files: list[FileRow], log_path: Path, lang
     timeline = case_view.timeline(case, shown, names, lang)
     found, materials = decisions(case, shown, timeline, roles, lang)
     for row in files:
-        row.material = materials.get(row.record.id, "")
+        row.material = "、".join(dict.fromkeys(materials.get(row.record.id, [])))
     anchor = anchors.covering(log_path, case.ref)
     jurisdiction = catalog.jurisdiction(case.jurisdiction)
     return Report(
