@@ -33,6 +33,7 @@ import hashlib
 import json
 import sys
 import zipfile
+import zlib
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -78,14 +79,25 @@ def check_signature(manifest: dict, content: bytes, signature: bytes,
     return []
 
 
+def read(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    """Return a member's bytes, or None when the ZIP's own checksum shows it damaged."""
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
+        return None
+
+
 def check_files(archive: zipfile.ZipFile, prefix: str, manifest: dict) -> list[str]:
     problems, listed = [], manifest.get("files") or {}
     present = {n[len(prefix):] for n in archive.namelist()
                if n.startswith(prefix) and not n.endswith("/")}
     for name, digest in sorted(listed.items()):
+        content = read(archive, prefix + name) if name in present else b""
         if name not in present:
             problems.append(f"{prefix}{name}: listed in the manifest but missing")
-        elif sha256(archive.read(prefix + name)) != digest:
+        elif content is None:
+            problems.append(f"{prefix}{name}: damaged (its bytes in the ZIP were changed)")
+        elif sha256(content) != digest:
             problems.append(f"{prefix}{name}: sha256 differs from the manifest (the file was "
                             "changed)")
     for name in sorted(present - set(listed) - set(SIGNED)):
@@ -136,15 +148,15 @@ def check_case(archive: zipfile.ZipFile, prefix: str,
         content = archive.read(prefix + "manifest.json")
         manifest = json.loads(content)
         signature = archive.read(prefix + "manifest.sig").strip()
-    except (KeyError, ValueError):
-        return [f"{prefix}manifest.json / manifest.sig: missing or unreadable"], ""
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError):
+        return [f"{prefix}manifest.json / manifest.sig: missing, damaged or unreadable"], ""
     ref = str(manifest.get("case"))
     problems = check_signature(manifest, content, signature, expected)
     problems += check_files(archive, prefix, manifest)
     try:
         journal = json.loads(archive.read(prefix + "journal.json"))
-    except (KeyError, ValueError):
-        return problems + [f"{prefix}journal.json: missing or not JSON"], ""
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError):
+        return problems + [f"{prefix}journal.json: missing, damaged or not JSON"], ""
     chain_problems, hashes = check_chain(journal, ref, f"{prefix}journal.json")
     problems += chain_problems
     if journal.get("head") != manifest.get("head"):
