@@ -85,6 +85,11 @@ def _choice(spec, value, lang: str):
     return value
 
 
+def joined(values: list[str], lang: str) -> str:
+    """Return `values` as one list in `lang` (Chinese lists with the enumeration comma)."""
+    return (", " if lang == "en" else "\u3001").join(values)
+
+
 def _rows(form, values: Mapping, lang: str) -> list[Row]:
     rows = []
     for spec in form.fields:
@@ -94,8 +99,8 @@ def _rows(form, values: Mapping, lang: str) -> list[Row]:
         if isinstance(value, bool):
             rows.append(Row(spec.label_for(lang), value, "bool"))
         elif isinstance(value, list):
-            rows.append(Row(spec.label_for(lang), "、".join(
-                str(_choice(spec, v, lang)) for v in value)))
+            rows.append(Row(spec.label_for(lang), joined(
+                [str(_choice(spec, v, lang)) for v in value], lang)))
         else:
             rows.append(Row(spec.label_for(lang), _choice(spec, value, lang)))
     return rows
@@ -139,7 +144,7 @@ def user_roles(usernames: set[str]) -> dict[str, str]:
     return {"system": "system", **dict(rows)}
 
 
-def diagram(case: Case, lang: str) -> list[str]:
+def diagram(case: Case) -> list[str]:
     """Return the diagram with the path taken as SVG documents: the whole, then slices."""
     try:
         drawing = diagram_svg.read(case.process_version.bpmn)
@@ -166,7 +171,7 @@ def report_of(user: User, case: Case, files: list[FileRow], log_path: Path, lang
     timeline = case_view.timeline(case, shown, names, lang)
     found, materials = decisions(case, shown, timeline, roles, lang)
     for row in files:
-        row.material = "、".join(dict.fromkeys(materials.get(row.record.id, [])))
+        row.material = joined(list(dict.fromkeys(materials.get(row.record.id, []))), lang)
     anchor = anchors.covering(log_path, case.ref)
     jurisdiction = catalog.jurisdiction(case.jurisdiction)
     return Report(
@@ -179,4 +184,4 @@ def report_of(user: User, case: Case, files: list[FileRow], log_path: Path, lang
         files=files, verification=audit.verify_case(case), anchor=anchor,
         anchor_problem=anchors.case_problem(anchor, events),
         head=events[-1].hash if events else None, created_at=now,
-        reader=user.name or user.username, diagram=diagram(case, lang))
+        reader=user.name or user.username, diagram=diagram(case))
