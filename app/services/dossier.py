@@ -105,7 +105,7 @@ def case_files(user: User, case: Case, render: Render, paths: Paths, lang: str,
     """Return {name: content} of the dossier of `case` (files at the dossier's root)."""
     view = visibility.view_of(user, case)
     rows, files = _attachments(view, paths.upload_dir)
-    report = report_of(user, case, rows, paths.log_path, lang, now)
+    report = report_of(user, case, rows, paths.log_path, paths.key_path, lang, now)
     events = cases.visible_events(user, case)
     files["journal.json"] = _json({"case": case.ref, "head": report.head, "events": events})
     files["report.pdf"] = pdf_of(render(report))

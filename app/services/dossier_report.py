@@ -63,6 +63,7 @@ class Report:
     verification: dict
     anchor: dict | None
     anchor_problem: str | None
+    log_problems: list[str]  # what is wrong with the anchor log itself (chain, signatures)
     head: str | None
     created_at: dt.datetime
     reader: str  # who downloaded the dossier
@@ -161,8 +162,8 @@ def diagram(case: Case) -> list[str]:
     return whole + [diagram_svg.render(drawing, *marks, window=w) for w in slices]
 
 
-def report_of(user: User, case: Case, files: list[FileRow], log_path: Path, lang: str,
-              now: dt.datetime) -> Report:
+def report_of(user: User, case: Case, files: list[FileRow], log_path: Path, key_path: Path,
+              lang: str, now: dt.datetime) -> Report:
     """Return the report of `case` as `user` (an auditor or administrator) reads it."""
     events = audit.case_events(case)
     shown = visibility.events(visibility.view_of(user, case), events)
@@ -183,5 +184,6 @@ def report_of(user: User, case: Case, files: list[FileRow], log_path: Path, lang
         timeline=timeline, roles=roles, decisions=found,
         files=files, verification=audit.verify_case(case), anchor=anchor,
         anchor_problem=anchors.case_problem(anchor, events),
+        log_problems=anchors.check_log(log_path, key_path),
         head=events[-1].hash if events else None, created_at=now,
         reader=user.name or user.username, diagram=diagram(case))

@@ -250,11 +250,12 @@ def test_report_html_names_the_decisions_the_verification_and_each_attachment(wo
         files = [FileRow(a, "", "x") for a in
                  dossier.visibility.case_attachments(dossier.visibility.view_of(auditor, record))
                  .values()]
-        report = report_of(auditor, record, files, Path(api.app.config["AUDIT_ANCHOR_LOG"]),
-                           "zh", api.now)
+        config = api.app.config
+        report = report_of(auditor, record, files, Path(config["AUDIT_ANCHOR_LOG"]),
+                           Path(config["AUDIT_SIGNING_KEY"]), "zh", api.now)
         html = render_report(report)
 
-    assert report.verification["ok"] is True
+    assert report.verification["ok"] is True and report.log_problems == []
     assert "办理记录完整可信" in html and "案卷 KM-2026-0001" in html
     assert [d.outcome for d in report.decisions if d.outcome][:2] == ["通过", "同意推荐"]
     assert km.COUNTY_APPROVE["assessment"] in html
