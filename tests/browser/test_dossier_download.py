@@ -19,6 +19,8 @@ from tests.browser.support import ARTIFACTS, login, open_case
 
 pytestmark = pytest.mark.browser
 CHECKER = ROOT / "deploy" / "verify_dossier.py"
+# Replay plus the PDF take a few seconds per case, many more on a loaded machine.
+DOWNLOAD_SECONDS = 90
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def test_an_auditor_downloads_a_case_dossier_that_verifies_offline(page: Page, r
     button = page.get_by_test_id("download-dossier")
     expect(button).to_have_text("下载案卷")
     snap_top(page, "dossier-01-case-page")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=DOWNLOAD_SECONDS * 1000) as download:
         button.click()
     assert ref in download.value.suggested_filename
     path = tmp_path / download.value.suggested_filename
@@ -90,7 +92,7 @@ def test_the_case_list_downloads_the_dossiers_of_the_search(page: Page, recognis
     expect(page.get_by_test_id("case-total")).to_contain_text("1")
     expect(page.get_by_test_id("download-dossiers")).to_have_text("下载案卷（1 件）")
     snap_top(page, "dossier-02-case-list")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=DOWNLOAD_SECONDS * 1000) as download:
         page.get_by_test_id("download-dossiers").click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
