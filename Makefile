@@ -44,11 +44,12 @@ run: setup assets db
 serve: setup
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
-# Debian's Chromium for the browser tests (Playwright drives it via executable_path).
+# Debian's Chromium for the browser tests (Playwright drives it via executable_path); the
+# Chinese fonts also serve the dossier PDFs (WeasyPrint), whose text tests read with pdftotext.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk; \
-	  else sudo apt-get update -q && sudo apt-get install -y -q chromium fonts-noto-cjk; fi; }
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk poppler-utils; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q chromium fonts-noto-cjk poppler-utils; fi; }
 
 # The summary tables (推荐汇总表) must open in LibreOffice: a test converts one headless.
 libreoffice:

@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         api_calls,
         api_designs,
         api_diff,
+        api_dossier,
         api_migrations,
         applicant,
         audit,
@@ -126,7 +127,7 @@ def register_blueprints(app: Flask) -> None:
     layout.register(app)  # login handling (user loader), navigation, filters
     display.register(app)
     basis.register(app)  # legal basis notes on every page that shows a case or procedure
-    for module in (api, api_calls, auth, worklist, tasks, cases, follow_ups,
+    for module in (api, api_calls, api_dossier, auth, worklist, tasks, cases, follow_ups,
                    applicant, audit, admin, processes, titles, calls, history):
         app.register_blueprint(module.bp)
     # Designing procedures in the browser (docs/PROCESSES.md "Designing in the browser").

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.util
 import os
 import sys
 import time
@@ -15,6 +16,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app import verify_workers
+from app.config import ROOT
 from app.errors import AppError
 from app.services import (
     anchors,
@@ -285,6 +287,29 @@ def audit_anchor():
     click.echo(f"public key {anchors.public_path(key_path)}:")
     click.echo(anchors.public_pem(anchors.signing_key(key_path).public_key()).decode().strip())
     click.echo(anchors.publish_line(entry))
+
+
+def _dossier_checker():
+    """The offline checker handed to inspection bodies is one standalone file (no import of
+    the product); the command runs that very file."""
+    spec = importlib.util.spec_from_file_location("verify_dossier",
+                                                  ROOT / "deploy" / "verify_dossier.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@audit_cli.command("check-dossier")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", type=click.Path(exists=True, dir_okay=False),
+              help="the instance's public key (PEM) the dossier must be signed with")
+def audit_check_dossier(file, key):
+    """Check a dossier ZIP offline (deploy/verify_dossier.py): signature, sha256 sums, hash
+    chain and anchor path; exit 1 naming each problem."""
+    ok, lines = _dossier_checker().check(file, key)
+    for line in lines:
+        click.echo(line)
+    sys.exit(0 if ok else 1)
 
 
 @calls_cli.command("open")

@@ -242,3 +242,36 @@ def entries(user: User, log_path: Path) -> list[dict]:
         except ValueError:
             result.append({"malformed": line})
     return result
+
+
+def covering(log_path: Path, ref: str) -> dict | None:
+    """Return the latest anchor covering case `ref`: {"at", "root", "key", "seq", "head",
+    "proof"} (proof: the Merkle path from its leaf to the root), or None."""
+    for line in reversed(read_lines(log_path)):
+        try:
+            entry = json.loads(line)
+            heads = {h["ref"]: h for h in entry["leaves"]}
+            if ref not in heads:
+                continue
+            leaves = [leaf(h["ref"], h["seq"], h["head"]) for h in entry["leaves"]]
+            mine = heads[ref]
+            return {"at": entry["at"], "root": entry["root"], "key": entry["key"],
+                    "seq": mine["seq"], "head": mine["head"],
+                    "proof": merkle_proof(leaves, leaf(ref, mine["seq"], mine["head"]))}
+        except (ValueError, KeyError, TypeError):
+            continue  # check_log names the broken line
+    return None
+
+
+def merkle_proof(leaves: list[str], target: str) -> list[list[str]]:
+    """Return the path from `target` to the root of `leaves` as [side, sibling] pairs (side
+    "L": the sibling goes left of the running hash); a carried-up odd leaf adds no pair."""
+    level, index, path = sorted(leaves), sorted(leaves).index(target), []
+    while len(level) > 1:
+        sibling = index ^ 1
+        if sibling < len(level):
+            path.append(["L" if sibling < index else "R", level[sibling]])
+        level = ([_sha(level[i] + level[i + 1]) for i in range(0, len(level) - 1, 2)]
+                 + ([level[-1]] if len(level) % 2 else []))
+        index //= 2
+    return path

@@ -112,7 +112,8 @@ def visible_events(user: User, case: Case) -> list[dict]:
     covers data the reader cannot see); events the reader may not know of are left out.
     """
     return [{"seq": s.event.seq, "at": s.event.at.isoformat(), "actor": s.event.actor,
-             "kind": s.event.kind, "task": s.event.task, "data": s.data,
+             "kind": s.event.kind, "task": s.event.task, "task_id": s.event.task_id,
+             "data": s.data,
              "state_hash": s.event.state_hash, "hash": s.event.hash, "redacted": s.redacted,
              "calendar": s.event.calendar}
             for s in visibility.events(visibility.view_of(user, case))]

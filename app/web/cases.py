@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import N_, AppError, Rejected
-from app.services import access_log, attachments, case_view, cases, catalog, follow_ups
+from app.services import access_log, attachments, case_view, cases, catalog, dossier, follow_ups
 from app.web import inputs
 from app.web.i18n import current_lang
 from app.web.layout import due_label, format_size, now
@@ -31,7 +31,7 @@ def index():
     return render_template("cases/index.html", listing=listing, filters=filters, year=year,
                            years=range(now().year, now().year - 6, -1),
                            procedures=follow_ups.my_procedures(current_user),
-                           example_ref=_example_ref())
+                           example_ref=_example_ref(), dossier_limit=dossier.MAX_CASES)
 
 
 def _example_ref() -> str | None:

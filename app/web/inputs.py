@@ -22,6 +22,10 @@ from werkzeug.routing import IntegerConverter
 from app.errors import N_, Rejected
 
 MAX_ID = 2**31 - 1  # PostgreSQL `integer`, the type of every id column
+# Exactly the decimal numbers 1..MAX_ID (2147483647), leading zeros allowed.
+ID_PATTERN = (r"0*(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}"
+              r"|21474[0-7]\d{4}|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d"
+              r"|214748364[0-7])")
 MAX_PAGE = 100_000
 YEARS = (1970, 2100)  # the case list's and the working-day calendar's year filter
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a 1,000-row table of escaped Chinese text fits
@@ -43,6 +47,10 @@ class IdConverter(IntegerConverter):
                  max: int | None = None, signed: bool = False):
         super().__init__(map, fixed_digits, 1 if min is None else min,
                          MAX_ID if max is None else max, signed)
+        if (min, max, signed, fixed_digits) == (None, None, False, 0):
+            # The URL itself must not match a larger id: werkzeug checks the range after the
+            # method, so a path with a GET and a POST rule would answer 405 instead of 404.
+            self.regex = ID_PATTERN
 
 
 def query_int(name: str, default: int | None, least: int, most: int) -> int | None:

@@ -62,6 +62,9 @@ def test_api_query_integers_out_of_range_get_400_naming_the_parameter(api, path,
     ("GET", f"/api/cases/{HUGE}"), ("GET", f"/api/cases/{HUGE}/events"),
     ("POST", f"/api/cases/{HUGE}/verify"), ("POST", f"/api/cases/{HUGE}/attachments"),
     ("GET", "/api/cases/2147483648"), ("GET", "/api/cases/0"),
+    # a path with a GET and a POST rule: still 404, never 405
+    ("POST", f"/api/calls/{HUGE}"), ("POST", "/api/calls/2147483648"),
+    ("GET", "/api/calls/39784603983"),
 ])
 def test_api_ids_beyond_what_the_database_holds_are_not_found(api, method, path):  # noqa: F811
     answer = api.call(method, "km_city", path, expect=404)
