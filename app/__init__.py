@@ -133,6 +133,15 @@ def register_blueprints(app: Flask) -> None:
                    migrations):
         app.register_blueprint(module.bp)
     register_editors(app)
+    register_oversight(app)
+
+
+def register_oversight(app: Flask) -> None:
+    """The oversight dashboard (docs/OPERATIONS.md "Oversight dashboard")."""
+    from app.web import api_oversight, oversight
+
+    app.register_blueprint(api_oversight.bp)
+    app.register_blueprint(oversight.bp)
 
 
 def register_editors(app: Flask) -> None:

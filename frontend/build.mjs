@@ -10,6 +10,7 @@ await build({ entryPoints: {
   diff: 'frontend/diff.js', // version comparison (bpmn-js-differ)
   form_editor: 'frontend/form_editor.js',
   decision_editor: 'frontend/decision_editor.js',
+  oversight: 'frontend/oversight.js', // the oversight dashboard's charts (ECharts)
 }, bundle: true, minify: true,
   format: 'iife', target: 'es2020', outdir: out, logLevel: 'warning' });
 cpSync('node_modules/bpmn-js/dist/assets', `${out}/bpmn-js`, { recursive: true });

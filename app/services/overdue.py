@@ -27,6 +27,11 @@ def sees_overdue(user: User) -> bool:
     return _scope(user) is not None
 
 
+def is_overdue(now: dt.datetime):
+    """Return a WHERE clause selecting the work items overdue at `now`: ready, past due."""
+    return sa.and_(WorkItem.status == "ready", WorkItem.due_at < now)
+
+
 def overdue_items(user: User, now: dt.datetime) -> list[tuple[WorkItem, int]]:
     """Return [(work item, working days overdue)] in `user`'s scope, longest overdue first;
     raise NotAllowed for roles without an overdue panel."""
@@ -34,7 +39,7 @@ def overdue_items(user: User, now: dt.datetime) -> list[tuple[WorkItem, int]]:
     if scope is None:
         raise NotAllowed(N_("Only county and city officials follow overdue work."))
     query = (sa.select(WorkItem).options(joinedload(WorkItem.case))
-             .where(WorkItem.status == "ready", WorkItem.due_at < now, scope)
+             .where(is_overdue(now), scope)
              .order_by(WorkItem.due_at, WorkItem.created_at).limit(LIMIT))
     known = calendar_days.overrides()
     return [(item, -calendar_days.working_days_left(item.due_at, now, known))
