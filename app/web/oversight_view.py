@@ -36,7 +36,7 @@ def _statuses(figures: dict) -> list[str]:
 
 def stage_table(figures: dict) -> Table:
     return Table("by_stage", _("Cases by stage"),
-                 [_("Procedure"), _("Current stage"), _("Cases"), _("In progress")],
+                 [_("Procedure"), _("Current stage"), _("Number of cases"), _("In progress")],
                  [[r["process_title"], r["stage"] or "—", r["cases"], r["open"]]
                   for r in figures["by_stage"]])
 
@@ -44,7 +44,7 @@ def stage_table(figures: dict) -> Table:
 def county_table(figures: dict, names: dict) -> Table:
     statuses = _statuses(figures)
     return Table("by_county", _("Cases by county"),
-                 [_("Jurisdiction"), _("County / district"), _("Cases")]
+                 [_("Jurisdiction"), _("County / district"), _("Number of cases")]
                  + [str(labels.STATUSES.get(s, s)) for s in statuses],
                  [_where(r, names) + [r["cases"]] + [r["statuses"].get(s, 0) for s in statuses]
                   for r in figures["by_county"]])
@@ -71,7 +71,8 @@ def overdue_table(figures: dict, names: dict) -> Table:
 
 def report_table(figures: dict) -> Table:
     return Table("annual_reports", _("Annual reports"),
-                 [_("Year"), _("Reports asked for"), _("Received"), _("Not received")],
+                 [_("Year"), _("Reports asked for"), _("Reports received"),
+                  _("Reports not received")],
                  [[r["year"], r["due"], r["received"], r["missing"]]
                   for r in figures["annual_reports"]])
 
@@ -126,8 +127,8 @@ def charts(figures: dict) -> list[dict]:
                horizontal=True),
         _chart("overdue", list(overdue), {_("Overdue tasks"): list(overdue.values())}),
         _chart("annual_reports", [r["year"] for r in reports], {
-            _("Received"): [r["received"] for r in reports],
-            _("Not received"): [r["missing"] for r in reports]}, stacked=True),
+            _("Reports received"): [r["received"] for r in reports],
+            _("Reports not received"): [r["missing"] for r in reports]}, stacked=True),
         _chart("titles", [r["year"] for r in titles], {
             _("Recognitions"): [r["recognitions"] for r in titles],
             _("Expiries"): [r["expiries"] for r in titles],
