@@ -88,13 +88,15 @@ def step_durations(where, year: int | None, titles: dict) -> list[dict]:
     for row, created, completed in rows:
         step = steps.setdefault((row[0], row[1]), {
             "process": row[0], "process_title": titles.get(row[0], row[0]), "task": row[1],
-            "title": row[3], "lane": row[2], "histogram": Counter()})
+            "title": row[3], "lane": row[2], "histogram": Counter(), "first": created})
+        step["first"] = min(step["first"], created)
         # Working days after the day the task came, up to the day it was done (as deadlines
         # count them): done the same day is 0, the next working day 1.
         step["histogram"][index[completed] - index[created]] += row[6]
     result = []
-    for step in sorted(steps.values(), key=lambda s: (s["process"], s["task"])):
-        histogram = step.pop("histogram")
+    # In the order the steps first came, which is mostly the procedure's own order.
+    for step in sorted(steps.values(), key=lambda s: (s["process"], s["first"], s["task"])):
+        histogram, _first = step.pop("histogram"), step.pop("first")
         result.append({**step, "completed": histogram.total(),
                        "median_working_days": _median(histogram)})
     return result

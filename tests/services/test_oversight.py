@@ -166,5 +166,5 @@ def test_a_kunming_auditor_sees_no_shanxi_figures_and_cannot_ask_for_them(scenar
 def test_applicants_county_officials_experts_and_designers_are_refused(api, username):
     answer = api.get(username, "/api/oversight", expect=403)
 
-    assert "oversight" in answer["error"]
+    assert "可以查看监管统计" in answer["error"]
 
