@@ -128,15 +128,18 @@ def cases_by_county(where, records: dict, lang: str) -> list[dict]:
 
 
 def overdue_now(where, now: dt.datetime, records: dict, titles: dict, lang: str) -> list[dict]:
-    """Return the ready tasks past their deadline at `now`, per county and step."""
-    known = calendar_days.overrides()
+    """Return the ready tasks past their deadline at `now`, per county and step, with the
+    working days since the earliest deadline's last day, today counted (as the worklist's
+    overdue panel counts them: calendar_days.working_days_left)."""
     rows = sorted(queries.overdue_tasks(where, overdue.is_overdue(now)),
                   key=lambda row: (row[7], row[0], row[1] or "", row[2], row[3]))
+    today = now.astimezone(calendar.SHANGHAI).date()
+    index = _working_day_index({today} | {calendar_days.last_day(row[7]) for row in rows})
     return [{"jurisdiction": jurisdiction, "county": county,
              "county_name": _county(records, jurisdiction, county, lang), "process": key,
              "process_title": titles.get(key, key), "task": task, "lane": lane, "title": title,
              "tasks": tasks, "earliest_due_at": due.isoformat(),
-             "most_working_days_overdue": -calendar_days.working_days_left(due, now, known)}
+             "most_working_days_overdue": index[today] - index[calendar_days.last_day(due)]}
             for jurisdiction, county, key, task, lane, title, tasks, due in rows]
 
 
