@@ -59,6 +59,11 @@ def _revoke(api, case: CaseDriver) -> None:
 @pytest.fixture
 def scenario(api):
     """The data set of the module docstring; returns the cases' ids by name."""
+    return build(api)
+
+
+def build(api) -> dict[str, int]:
+    """Drive the data set of the module docstring; return the cases' ids by name."""
     first, second = _recognise_two(api)
     panlong = CaseDriver(api, "kunming_recognition", "km_applicant2", CITY)
     panlong.start("2026-09-29T09:00")
