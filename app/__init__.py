@@ -136,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     register_editors(app)
     register_access_journal(app)
+    register_oversight(app)
 
 
 def register_access_journal(app: Flask) -> None:
@@ -144,6 +145,14 @@ def register_access_journal(app: Flask) -> None:
 
     app.register_blueprint(access_journal.bp)
     app.register_blueprint(api_access.bp)
+
+
+def register_oversight(app: Flask) -> None:
+    """The oversight dashboard (docs/OPERATIONS.md "Oversight dashboard")."""
+    from app.web import api_oversight, oversight
+
+    app.register_blueprint(api_oversight.bp)
+    app.register_blueprint(oversight.bp)
 
 
 def register_editors(app: Flask) -> None:

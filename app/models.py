@@ -192,11 +192,11 @@ class Case(db.Model):
     # The call (申报批次) whose window was open when the case started; None without calls.
     call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("call.id"), index=True)
     ended: Mapped[bool] = mapped_column(default=False)
-    valid_from: Mapped[dt.date | None]
-    valid_until: Mapped[dt.date | None]
+    valid_from: Mapped[dt.date | None] = mapped_column(index=True)
+    valid_until: Mapped[dt.date | None] = mapped_column(index=True)
     certificate_no: Mapped[str | None] = mapped_column(sa.String(80))
     lock_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
     process_version: Mapped[ProcessVersion] = relationship()
@@ -290,7 +290,7 @@ class WorkItem(db.Model):
     draft: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    completed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
 
     case: Mapped[Case] = relationship(lazy="joined")
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])

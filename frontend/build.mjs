@@ -11,6 +11,7 @@ await build({ entryPoints: {
   history: 'frontend/history.js', // stepping through a case's history
   form_editor: 'frontend/form_editor.js',
   decision_editor: 'frontend/decision_editor.js',
+  oversight: 'frontend/oversight.js', // the oversight dashboard's charts (ECharts)
 }, bundle: true, minify: true,
   format: 'iife', target: 'es2020', outdir: out, logLevel: 'warning' });
 cpSync('node_modules/bpmn-js/dist/assets', `${out}/bpmn-js`, { recursive: true });

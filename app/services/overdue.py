@@ -32,9 +32,14 @@ def sees_overdue(user: User) -> bool:
     return _scope(user) is not None
 
 
+def is_overdue(now: dt.datetime):
+    """Return a WHERE clause selecting the work items overdue at `now`: ready, past due."""
+    return sa.and_(WorkItem.status == "ready", WorkItem.due_at < now)
+
+
 def _lane_query(scope, lane: str, now: dt.datetime):
     return sa.select(WorkItem.id, WorkItem.due_at, WorkItem.created_at).where(
-        WorkItem.status == "ready", WorkItem.lane == lane, WorkItem.due_at < now, scope)
+        is_overdue(now), WorkItem.lane == lane, scope)
 
 
 def _page_ids(scope, now: dt.datetime, cursor: paging.Cursor | None, size: int) -> list[str]:

@@ -29,6 +29,7 @@ NAV = [
     ("processes.index", _l("Procedures"), ("designer", "admin", "auditor")),
     ("titles.index", _l("Registry of titles"), ("county", "city", "province", "auditor", "admin")),
     ("calls.index", _l("Calls"), ("county", "city", "province")),
+    ("oversight.index", _l("Oversight"), ("city", "province", "auditor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
     ("admin.calendar", _l("Working-day calendar"), ("admin",)),
     ("access_journal.index", _l("Access log"), ("auditor", "admin")),

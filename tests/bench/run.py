@@ -7,7 +7,8 @@
 3. the worklist query and GET /api/tasks with N and 4N cases in the database
    (it must stay flat: it is an indexed query, never a workflow deserialization);
 4. the per-case state size next to the process spec it no longer embeds;
-5. `audit verify --all` with one and two jobs (tests/bench/verify_all.py).
+5. `audit verify --all` with one and two jobs (tests/bench/verify_all.py);
+6. GET /api/oversight over 1 000 and 100 000 cases (tests/bench/oversight.py).
 """
 
 from __future__ import annotations
@@ -130,9 +131,10 @@ def bench(cases_small: int = 250, repeat: int = 30) -> None:
 
 if __name__ == "__main__":
     bench()
-    from tests.bench import verify_all  # it builds on this module
+    from tests.bench import oversight, verify_all  # they build on this module
 
     verify_all.bench()
+    oversight.bench()
     from tests.bench import lists  # lists and timers at 1 k, 10 k (BENCH_100K=1: 100 k) cases
 
     lists.main([])

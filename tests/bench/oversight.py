@@ -1,0 +1,120 @@
+"""`make bench`, the oversight dashboard at scale: GET /api/oversight as the Kunming city
+official over 1 000 and 100 000 cases; medians and the 100k/1k ratio (never a failure).
+
+One Kunming case goes through the engine (submitted, county review done, site inspection
+waiting); its case row and work items are then cloned in SQL, spread over five years, the
+Kunming counties, several statuses and titles, so that every figure has groups to count.
+
+`python -m tests.bench.oversight [SMALL LARGE]` runs it alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Case, User, WorkItem
+from app.services import users
+from tests.bench.run import _app, _median_ms, _submitted_case
+from tests.bench.verify_all import _complete
+from tests.processes import examples_kunming as km
+
+COUNTIES = ("wuhua", "panlong", "guandu", "xishan", "chenggong", "jinning", "anning", "gaoxin")
+SPREAD_DAYS = 1800  # clones are opened over about five years before the template
+
+
+def _choice(values: tuple[str, ...], number: str) -> str:
+    """SQL: one of `values` picked by the integer expression `number`."""
+    arms = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(values))
+    return f"CASE ({number}) % {len(values)} {arms} END"
+
+
+CLONE_CASES = f"""
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+INSERT INTO "case" (id, ref, process_version_id, process_key, jurisdiction, county,
+  applicant_id, status, stage, base_name, data, state, state_hash, waiting,
+  completed_elements, ended, valid_from, valid_until, lock_version, created_at, updated_at)
+SELECT :base + i, 'BENCH-' || (:base + i), process_version_id,
+  CASE WHEN i % 10 = 7 THEN 'kunming_annual_summary' ELSE process_key END,
+  jurisdiction, {_choice(COUNTIES, "i")}, applicant_id,
+  {_choice(("in_review", "in_review", "in_review", "recognized", "recognized", "rejected",
+            "revoked", "draft", "expired", "in_review"), "i")},
+  {_choice(("county_review", "site_inspection", "expert_review", "public_notice"), "i / 10")},
+  base_name, '{{}}', '', state_hash, '[]', '[]', i % 10 IN (5, 6, 8),
+  CASE WHEN i % 10 IN (3, 4, 6, 8) THEN date(created_at, '-' || (i % {SPREAD_DAYS}) || ' days',
+       '+200 days') END,
+  CASE WHEN i % 10 IN (3, 4, 6, 8) THEN date(created_at, '-' || (i % {SPREAD_DAYS}) || ' days',
+       '+200 days', '+3 years', '-1 days') END,
+  1, datetime(created_at, '-' || (i % {SPREAD_DAYS}) || ' days'), updated_at
+FROM "case", n WHERE "case".id = :template
+"""
+
+CLONE_ITEMS = f"""
+INSERT INTO work_item (id, case_id, name, title, lane, jurisdiction, county, applicant_id, form,
+  variable, assignee, documentation, status, due_at, created_at, completed_by_id, completed_at)
+SELECT w.id || '-' || c.id, c.id, w.name, w.title, w.lane, w.jurisdiction, c.county,
+  w.applicant_id, w.form, w.variable, w.assignee, '', w.status,
+  datetime(w.due_at, '-' || ((c.id - :base) % {SPREAD_DAYS}) || ' days'),
+  datetime(w.created_at, '-' || ((c.id - :base) % {SPREAD_DAYS}) || ' days'), w.completed_by_id,
+  datetime(w.completed_at, '-' || ((c.id - :base) % {SPREAD_DAYS}) || ' days',
+           '+' || (c.id % 9) || ' days')
+FROM work_item w JOIN "case" c ON c.id > :base AND c.id <= :base + :count
+WHERE w.case_id = :template
+"""
+
+
+def _template() -> int:
+    """One real case moved by the engine: its rows are what the clones copy."""
+    applicant = db.session.query(User).filter_by(username="km_applicant").one()
+    case = _submitted_case(applicant)
+    _complete(case, "county_review", km.COUNTY_APPROVE, None)
+    # The engine-only helpers leave completed_at to the task service: a working week each.
+    for item in db.session.query(WorkItem).filter_by(case_id=case.id, status="completed"):
+        item.completed_at = item.created_at + dt.timedelta(days=7)
+    db.session.commit()
+    return case.id
+
+
+def grow(template: int, total: int) -> None:
+    """Clone the template until the database holds `total` cases."""
+    have = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+    base = db.session.scalar(sa.select(sa.func.max(Case.id)))
+    params = {"template": template, "base": base, "count": total - have}
+    if params["count"] > 0:
+        db.session.execute(sa.text(CLONE_CASES), params)
+        db.session.execute(sa.text(CLONE_ITEMS), params)
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE"))
+
+
+def bench(small: int = 1_000, large: int = 100_000, repeat: int = 5) -> None:
+    app = _app(Path(tempfile.mkdtemp()))
+    client = app.test_client()
+    results = {}
+    with app.app_context():
+        template = _template()
+        _, token = users.create_user("bench_city", "city", "kunming", None, "benchpass1")
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def figures():
+            answer = client.get("/api/oversight", headers=headers)
+            assert answer.status_code == 200, answer.get_json()
+
+        for total in (small, large):
+            grow(template, total)
+            results[total] = _median_ms(figures, repeat)
+    print(f"{'GET /api/oversight (city official)':<48}{'median ms':>12}{'× ' + str(small):>12}")
+    for total, value in results.items():
+        print(f"{'  ' + str(total) + ' cases':<48}{value:>12.1f}{value / results[small]:>12.1f}")
+    print(f"{'  ratio ' + str(large) + ' / ' + str(small) + ' cases':<48}"
+          f"{results[large] / results[small]:>12.1f}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    bench(*(int(arg) for arg in sys.argv[1:3]))
