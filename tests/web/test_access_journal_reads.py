@@ -25,6 +25,7 @@ JOURNALED = {
     "api.titles": "search", "api.overdue_tasks": "search", "migrations.show": "search",
     "titles.export_csv": "export", "titles.export_xlsx": "export", "calls.summary": "export",
     "api_calls.summary": "export", "access_journal.export": "export",
+    "oversight.export_xlsx": "export", "api_dossier.search_dossier": "dossier",
 }
 # GET routes that read no case data an auditor or administrator could reach, and why.
 NOT_CASE_DATA = {
@@ -47,6 +48,7 @@ NOT_CASE_DATA = {
     "calls.ranking": "top-level officials only", "api_calls.ranking": "top-level officials only",
     "follow_ups.batch": "the starting lane only", "api.audit_anchors": "anchor roots",
     "access_journal.index": "the journal itself", "api_access.index": "the journal itself",
+    "oversight.index": "aggregate figures", "api_oversight.figures": "aggregate figures",
 }
 
 
