@@ -347,7 +347,7 @@ def deleted_problem(ref: str, anchored: dict) -> dict:
     """Return the problem of an anchored case that no longer exists."""
     seq = max(seq for seq, _ in anchored["points"])
     where = anchored["latest"]
-    return {**_problem("deleted", seq, where, f"anchored at #{seq} on {where['at']} (anchor "
+    return {**_problem("case deleted", seq, where, f"anchored at #{seq} on {where['at']} (anchor "
                        f"{where['line']}), but the case is gone"), "ref": ref}
 
 
