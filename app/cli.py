@@ -169,12 +169,20 @@ def worker(once):
         fired = timers.run_due_timers(dt.datetime.now(dt.timezone.utc))
         if fired:
             click.echo(f"{dt.datetime.now().isoformat(timespec='seconds')} fired {fired}")
-        entry = schedule.run(dt.datetime.now(dt.timezone.utc))
-        if entry:
-            click.echo(f"anchored {entry['cases']} cases: {anchors.publish_line(entry)}")
+        _anchor_on_schedule(schedule)
         if once:
             return
         time.sleep(current_app.config["WORKER_INTERVAL_SECONDS"])
+
+
+def _anchor_on_schedule(schedule: anchor_schedule.Schedule) -> None:
+    try:
+        entry = schedule.run(dt.datetime.now(dt.timezone.utc))
+    except OSError as error:  # the timers must keep firing; the next round tries again
+        click.echo(f"anchoring failed: {error}", err=True)
+        return
+    if entry:
+        click.echo(f"anchored {entry['cases']} cases: {anchors.publish_line(entry)}")
 
 
 def _anchor_schedule() -> anchor_schedule.Schedule:
