@@ -175,14 +175,19 @@ def test_a_third_party_recomputes_the_root_and_checks_the_signature(two):
                                 for h in entry["leaves"]]) == entry["root"]
 
 
-def test_the_script_in_the_operations_guide_checks_the_last_anchor(two, tmp_path):
-    api = two[0].api
-    cli(api, "anchor")
-    log_path, key_path = paths(api)
+def guide_script(tmp_path: Path) -> Path:
     guide = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
     section = guide[guide.index("## Anchored history"):]
     script = tmp_path / "check.py"
     script.write_text(section.split("```python\n")[1].split("```")[0])
+    return script
+
+
+def test_the_script_in_the_operations_guide_checks_the_last_anchor(two, tmp_path):
+    api = two[0].api
+    cli(api, "anchor")
+    log_path, key_path = paths(api)
+    script = guide_script(tmp_path)
     args = [sys.executable, str(script), str(log_path), str(anchors.public_path(key_path))]
 
     good = subprocess.run(args, capture_output=True, text=True, check=False)
@@ -289,3 +294,22 @@ def test_a_new_signing_key_keeps_the_old_lines_checkable(two):
     assert anchors.read_log(log_path, key_path).problems == [
         f"{log_path.name} line 1: signed by a key whose public key is not on hand "
         f"({json.loads(log_path.read_text().splitlines()[0])['key'][:16]}…)"]
+
+
+def test_the_guide_script_checks_a_log_signed_by_two_keys_and_its_chain(two, tmp_path):
+    api = two[0].api
+    cli(api, "anchor")
+    log_path, key_path = paths(api)
+    key_path.unlink()
+    cli(api, "anchor")
+    script = guide_script(tmp_path)
+    both = [sys.executable, str(script), str(log_path), str(anchors.public_path(key_path)),
+            str(anchors.retired_path(key_path))]
+
+    good = subprocess.run(both, capture_output=True, text=True, check=False)
+    lines = log_path.read_text().splitlines()
+    log_path.write_text(lines[1] + "\n")  # the first anchor removed
+    cut = subprocess.run(both, capture_output=True, text=True, check=False)
+
+    assert good.returncode == 0 and good.stdout.strip().endswith("ok"), good.stderr
+    assert cut.returncode != 0 and "chain broken" in cut.stderr
