@@ -132,8 +132,8 @@ def test_only_auditors_of_the_jurisdiction_and_admins_run_it(api):
     official = chunk(api, {"jurisdiction": "kunming"}, username="km_city", expect=403)
     admin = chunk(api, {"jurisdiction": "kunming"}, username="admin")
 
-    assert "own jurisdiction" in other["error"]
-    assert "auditors and administrators" in official["error"]
+    assert other["error"] == "您只能核验本辖区的案卷。"
+    assert official["error"] == "只有审计人员和系统管理员可以核验整个辖区。"
     assert len(admin["results"]) == 1
     assert db.session.scalar(sa.select(sa.func.count(AccessEntry.id))) == 1
 
