@@ -115,15 +115,6 @@ def fingerprint(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def load_public(key_path: Path) -> Ed25519PublicKey | None:
-    """Return the public key kept beside `key_path`, or None when there is none."""
-    path = public_path(key_path)
-    if not path.exists():
-        return None
-    public = serialization.load_pem_public_key(path.read_bytes())
-    return public if isinstance(public, Ed25519PublicKey) else None
-
-
 def keyring(key_path: Path) -> dict[str, Ed25519PublicKey]:
     """Return {fingerprint: public key} of the current and every retired signing key."""
     blocks = []
@@ -205,7 +196,7 @@ def append_when(log_path: Path, key_path: Path, now: dt.datetime,
         out.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
         out.flush()
         os.fsync(out.fileno())
-    return entry, _entry_time(json.dumps(entry))
+    return entry, now
 
 
 def _signed_entry(key: Ed25519PrivateKey, heads: list[dict], last: str | None,
@@ -234,8 +225,6 @@ class AnchorLog:
 
     cases: dict[str, dict] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    count: int = 0
-    last: dict | None = None
 
 
 def read_log(log_path: Path, key_path: Path | None) -> AnchorLog:
@@ -251,7 +240,7 @@ def read_log(log_path: Path, key_path: Path | None) -> AnchorLog:
             log.problems.append(f"{log_path.name} line {number}: {problem}")
         if entry is not None:
             _add_entry(log, number, entry)
-        log.count, prev = number, _sha(line)
+        prev = _sha(line)
     return log
 
 
@@ -302,7 +291,6 @@ def _parse_line(line: str, prev: str, keys: dict) -> tuple[dict | None, str | No
 
 def _add_entry(log: AnchorLog, number: int, entry: dict) -> None:
     anchor_ = {"line": number, "at": entry["at"], "root": entry["root"]}
-    log.last = {**anchor_, "cases": entry["cases"]}
     for head in entry["leaves"]:
         case = log.cases.setdefault(head["ref"], {"points": {}, "latest": None})
         case["points"].setdefault((head["seq"], head["head"]), anchor_)
