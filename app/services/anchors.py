@@ -233,8 +233,8 @@ def read_log(log_path: Path, key_path: Path | None) -> AnchorLog:
     keys, log, prev = keyring(key_path) if key_path else {}, AnchorLog(), GENESIS
     for number, line in enumerate(_lines(log_path), start=1):
         if number == 1 and key_path and not keys:
-            log.problems.append(f"{public_path(key_path)}: the public key to check the "
-                                "anchors is missing")
+            log.problems.append(f"{public_path(key_path).name}: the public key to check "
+                                "the anchors is missing")
         entry, problem = _parse_line(line, prev, keys)
         if problem:
             log.problems.append(f"{log_path.name} line {number}: {problem}")

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AccessEntry, Case
-from app.services import verify_all
+from app.services import anchors, verify_all
 from tests.processes.driver import CaseDriver
-from tests.services.test_anchors import cli, events_of, make_case, ref_of, rewrite
+from tests.services.test_anchors import cli, events_of, make_case, paths, ref_of, rewrite
 
 AUDITOR = "km_auditor"
 
@@ -150,3 +150,16 @@ def test_bad_requests_are_refused_with_the_field_named(api):
         ["jurisdiction"], ["jurisdiction"], ["after"], ["limit"], ["limit"]]
     assert "atlantis" in answers[5]["error"]
     assert db.session.scalar(sa.select(sa.func.count(AccessEntry.id))) == 0
+
+
+def test_a_missing_public_key_fails_the_case_verification_without_naming_server_paths(api):
+    case = make_case(api)
+    cli(api, "anchor")
+    key_path = paths(api)[1]
+    anchors.public_path(key_path).unlink()
+
+    answer = api.post(AUDITOR, f"/api/cases/{case.id}/verify")
+
+    assert answer["ok"] is False and answer["anchor"]["kind"] == "anchor log tampered"
+    assert answer["anchor"]["detail"] == ("audit-signing-key.pem.pub: the public key to check "
+                                          "the anchors is missing")
