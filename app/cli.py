@@ -8,6 +8,7 @@ import importlib.util
 import os
 import sys
 import time
+import zoneinfo
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app import verify_workers
 from app.config import ROOT
 from app.errors import AppError
 from app.services import (
+    anchor_schedule,
     anchors,
     calendar_days,
     calls,
@@ -169,15 +171,38 @@ def _timer_progress(batch: int, seen: int, fired: int) -> None:
 @click.option("--once", is_flag=True, help="run one round and exit")
 @with_appcontext
 def worker(once):
-    """Loop: fire due timers, sleep. Safe to run several at once."""
+    """Loop: fire due timers, anchor the case histories once a day (ANCHOR_HOUR), sleep.
+    Safe to run several at once."""
+    schedule = _anchor_schedule()
     while True:
         fired = timers.run_due_timers(dt.datetime.now(dt.timezone.utc),
                                       report=_timer_progress)
         if fired:
             click.echo(f"{dt.datetime.now().isoformat(timespec='seconds')} fired {fired}")
+        _anchor_on_schedule(schedule)
         if once:
             return
         time.sleep(current_app.config["WORKER_INTERVAL_SECONDS"])
+
+
+def _anchor_on_schedule(schedule: anchor_schedule.Schedule) -> None:
+    try:
+        entry = schedule.run(dt.datetime.now(dt.timezone.utc))
+    except OSError as error:  # the timers must keep firing; the next round tries again
+        click.echo(f"anchoring failed: {error}", err=True)
+        return
+    if entry:
+        click.echo(f"anchored {entry['cases']} cases: {anchors.publish_line(entry)}")
+
+
+def _anchor_schedule() -> anchor_schedule.Schedule:
+    try:
+        hour = anchor_schedule.parse_hour(current_app.config["ANCHOR_HOUR"])
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    log_path, key_path = _anchor_paths()
+    zone = zoneinfo.ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return anchor_schedule.Schedule(log_path, key_path, hour, zone)
 
 
 @calendar_cli.command("import")
@@ -199,13 +224,14 @@ def calendar_import(file):
 @click.option("--progress/--no-progress", default=None,
               help="progress bar on stderr (default: only when stderr is a terminal)")
 def audit_verify(ref, all_cases, jobs, progress):
-    """Replay cases, check their hash chains against the latest anchors and the anchor log
+    """Replay cases, check their hash chains against every anchor and the anchor log
     itself; exit 1 on any mismatch. --all ends with a summary listing each failing case's first
     failing event."""
     if not ref and not all_cases:
         raise click.UsageError("give a CASE_REF or --all")
     log_path, key_path = _anchor_paths()
-    anchored = anchors.anchored_heads(log_path)
+    log = anchors.read_log(log_path, key_path)  # once: every anchor of every case
+    anchored = log.cases
     only = None if all_cases else ref
     total = verify_all.case_count(only)
     if not total and not all_cases and ref not in anchored:
@@ -220,11 +246,10 @@ def audit_verify(ref, all_cases, jobs, progress):
     present = anchors.all_refs() if all_cases else ({ref} if total else set())
     wanted = anchored if all_cases else {r: a for r, a in anchored.items() if r == ref}
     for missing in anchors.missing_cases(wanted, present):
-        detail = (f"anchored at #{anchored[missing]['seq']} on "
-                  f"{anchored[missing]['at']}, but the case is gone")
+        detail = anchors.deleted_problem(missing, anchored[missing])["detail"]
         click.echo(f"{missing}\tDELETED\n  {detail}")
         summary.add_problem("case deleted", missing, detail)
-    for problem in anchors.check_log(log_path, key_path):
+    for problem in log.problems:
         click.echo(f"anchor log\tTAMPERED\n  {problem}")
         summary.add_problem("anchor log tampered", "anchor log", problem)
     if all_cases:  # one case's lines above already say all there is
@@ -269,7 +294,7 @@ def _echo_case(result: dict) -> None:
     for step in result["steps"]:
         click.echo(f"  #{step['seq']}: {step['detail']}")
     if result["anchor"]:
-        click.echo(f"  anchor: {result['anchor']}")
+        click.echo(f"  anchor: {result['anchor']['detail']}")
 
 
 def _anchor_paths() -> tuple[Path, Path]:

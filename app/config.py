@@ -24,6 +24,8 @@ class Config:
     # Signed anchors of the case histories, kept outside the database (see docs/OPERATIONS.md).
     AUDIT_ANCHOR_LOG = os.environ.get("AUDIT_ANCHOR_LOG", str(INSTANCE / "audit-anchors.jsonl"))
     AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", str(INSTANCE / "audit-signing-key.pem"))
+    # The timer worker anchors once a day after this local hour; "off": cron or a timer does.
+    ANCHOR_HOUR = os.environ.get("ANCHOR_HOUR", "1")
     PROCESS_DIR = os.environ.get("PROCESS_DIR", str(ROOT / "processes"))
     FORM_DIR = os.environ.get("FORM_DIR", str(ROOT / "forms"))
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 20)

@@ -24,8 +24,19 @@ pg_restore --no-owner --no-privileges --exit-on-error --single-transaction \
   --dbname="$pg_url" "$src/database.dump"
 mkdir -p "$UPLOAD_DIR"
 tar -C "$UPLOAD_DIR" -xzf "$src/uploads.tar.gz"
-if [ -f "$src/audit-anchors.log" ]; then
-  : "${AUDIT_ANCHOR_LOG:?the backup has an anchor log; set AUDIT_ANCHOR_LOG to restore it}"
-  cp "$src/audit-anchors.log" "$AUDIT_ANCHOR_LOG"
-fi
+# The anchor log and its public keys; an existing log is kept (it may hold newer anchors,
+# which the restored database must still match), the backup's beside it for comparison.
+restore_file() {
+  if [ ! -f "$1" ]; then return; fi
+  mkdir -p "$(dirname "$2")"
+  if [ -e "$2" ] && ! cmp -s "$1" "$2"; then
+    cp "$1" "$2.restored"
+    echo "restore.sh: kept the existing $2; the backup's copy is $2.restored" >&2
+  else
+    cp "$1" "$2"
+  fi
+}
+restore_file "$src/audit-anchors.log" "$AUDIT_ANCHOR_LOG"
+restore_file "$src/audit-signing-key.pub" "$AUDIT_SIGNING_KEY.pub"
+restore_file "$src/audit-signing-key.retired.pub" "$AUDIT_SIGNING_KEY.retired.pub"
 echo "restored $src"

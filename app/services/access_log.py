@@ -33,9 +33,10 @@ def watched(user: User | None) -> bool:
 
 
 def record(user: User, action: str, case: Case | None = None, detail: str = "",
-           now: dt.datetime | None = None) -> None:
-    """Journal that `user` read `action` (of `case`), in its own transaction; a no-op for
-    roles that are not watched. Call it once the read has succeeded."""
+           now: dt.datetime | None = None, jurisdiction: str | None = None) -> None:
+    """Journal that `user` read `action` (of `case`, or across `jurisdiction`'s cases), in its
+    own transaction; a no-op for roles that are not watched. Call it once the read succeeded.
+    Entries file under the case's jurisdiction, else the one read, else the reader's."""
     if not watched(user):
         return
     if action not in ACTIONS:
@@ -43,7 +44,7 @@ def record(user: User, action: str, case: Case | None = None, detail: str = "",
     entry = AccessEntry(at=now or dt.datetime.now(dt.timezone.utc), username=user.username,
                         role=user.role, action=action, detail=detail[:300],
                         case_id=case.id if case else None, case_ref=case.ref if case else None,
-                        jurisdiction=case.jurisdiction if case else user.jurisdiction)
+                        jurisdiction=case.jurisdiction if case else jurisdiction or user.jurisdiction)
     with transaction():
         db.session.add(entry)
 

@@ -4,7 +4,8 @@ A hash chain alone cannot show that someone with database write access rewrote a
 recomputed every hash, cut its tail or deleted it. An anchor records (ref, last seq, head hash)
 of every case in an append-only JSON-lines file, signed with an Ed25519 key that lives beside
 it, each line chained to the previous one by its sha256. Verification compares today's chains
-with the latest anchor covering each case, and checks the log's own chain and signatures.
+with EVERY anchor that covered each case (a history rewritten and then anchored again still
+differs from the earlier anchors), and checks the log's own chain and signatures.
 
 Merkle root: leaves are sha256(ref + ":" + str(seq) + ":" + head) as hex, sorted; each level
 hashes sha256(left_hex + right_hex) of neighbouring pairs; an odd last leaf is carried up
@@ -19,6 +20,8 @@ import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -31,6 +34,7 @@ from app.models import Case, Event, User
 
 GENESIS = "0" * 64
 READERS = ("auditor", "admin")
+PEM_END = "-----END PUBLIC KEY-----"
 
 
 def _sha(text: str) -> str:
@@ -66,6 +70,11 @@ def public_path(key_path: Path) -> Path:
     return key_path.with_name(key_path.name + ".pub")
 
 
+def retired_path(key_path: Path) -> Path:
+    """Return where the public keys of earlier signing keys are kept (PEM blocks, oldest first)."""
+    return key_path.with_name(key_path.name + ".retired.pub")
+
+
 def signing_key(key_path: Path) -> Ed25519PrivateKey:
     """Return the Ed25519 key kept at `key_path`; made (mode 0600, public PEM beside) if absent."""
     if not key_path.exists():
@@ -77,11 +86,21 @@ def signing_key(key_path: Path) -> Ed25519PrivateKey:
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
+        _retire_public(key_path)
         public_path(key_path).write_bytes(public_pem(key.public_key()))
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{key_path} is not an Ed25519 private key")
     return key
+
+
+def _retire_public(key_path: Path) -> None:
+    # A new key (the old one lost, e.g. after a restore: backups hold no private key) must
+    # not orphan the lines the old key signed: its public key moves to the retired keys.
+    old = public_path(key_path)
+    if old.exists():
+        with open(retired_path(key_path), "ab") as out:
+            out.write(old.read_bytes())
 
 
 def public_pem(public: Ed25519PublicKey) -> bytes:
@@ -96,13 +115,15 @@ def fingerprint(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def load_public(key_path: Path) -> Ed25519PublicKey | None:
-    """Return the public key kept beside `key_path`, or None when there is none."""
-    path = public_path(key_path)
-    if not path.exists():
-        return None
-    public = serialization.load_pem_public_key(path.read_bytes())
-    return public if isinstance(public, Ed25519PublicKey) else None
+def keyring(key_path: Path) -> dict[str, Ed25519PublicKey]:
+    """Return {fingerprint: public key} of the current and every retired signing key."""
+    blocks = []
+    for path in (retired_path(key_path), public_path(key_path)):
+        if path.exists():
+            text = path.read_text(encoding="ascii")
+            blocks += [b + PEM_END for b in text.split(PEM_END) if "-----BEGIN" in b]
+    keys = [serialization.load_pem_public_key(b.strip().encode()) for b in blocks]
+    return {fingerprint(k): k for k in keys if isinstance(k, Ed25519PublicKey)}
 
 
 # --- writing an anchor ------------------------------------------------------------------------
@@ -125,27 +146,65 @@ def read_lines(log_path: Path) -> list[str]:
     return [line for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _lines(log_path: Path) -> Iterator[str]:
+    # One line at a time: the log grows by one line of every case a day.
+    if log_path.exists():
+        with open(log_path, encoding="utf-8", newline="") as source:
+            for line in source:
+                if line.strip():
+                    yield line.rstrip("\r\n")
+
+
+def _last_line(log_path: Path) -> str | None:
+    """Return the log's last non-empty line, read from the end (the log may be large)."""
+    with open(log_path, "rb") as source:
+        position, tail = source.seek(0, os.SEEK_END), b""
+        while position > 0 and b"\n" not in tail.rstrip():
+            step = min(65536, position)
+            position -= step
+            source.seek(position)
+            tail = source.read(step) + tail
+    tail = tail.rstrip()
+    return tail.rsplit(b"\n", 1)[-1].decode("utf-8").rstrip("\r") if tail else None
+
+
+def _entry_time(line: str | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(json.loads(line)["at"]) if line else None
+    except (ValueError, KeyError, TypeError):
+        return None  # a broken last line: check_log names it; anchoring again is right
+
+
 def anchor(log_path: Path, key_path: Path, now: dt.datetime) -> dict:
     """Append a signed anchor over every case's chain head to the log; return the entry."""
-    key = signing_key(key_path)
-    heads = chain_heads()
+    return append_when(log_path, key_path, now, lambda _last_at: True)[0]
+
+
+def append_when(log_path: Path, key_path: Path, now: dt.datetime,
+                due: Callable[[dt.datetime | None], bool]
+                ) -> tuple[dict | None, dt.datetime | None]:
+    """Append an anchor when `due(time of the last anchor)` holds, deciding under the log's
+    lock (several workers anchor once); return (the entry or None, the last anchor's time)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "a", encoding="utf-8") as out:
         # Two runs at once must not both chain to the same previous line.
         fcntl.flock(out.fileno(), fcntl.LOCK_EX)
-        entry = _signed_entry(key, heads, read_lines(log_path), now)
+        last = _last_line(log_path)
+        if not due(_entry_time(last)):
+            return None, _entry_time(last)
+        entry = _signed_entry(signing_key(key_path), chain_heads(), last, now)
         out.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
         out.flush()
         os.fsync(out.fileno())
-    return entry
+    return entry, now
 
 
-def _signed_entry(key: Ed25519PrivateKey, heads: list[dict], lines: list[str],
+def _signed_entry(key: Ed25519PrivateKey, heads: list[dict], last: str | None,
                   now: dt.datetime) -> dict:
     fields = {
         "at": now.astimezone(dt.timezone.utc).isoformat(), "cases": len(heads),
         "root": merkle_root([leaf(h["ref"], h["seq"], h["head"]) for h in heads]),
-        "leaves": heads, "prev": _sha(lines[-1]) if lines else GENESIS,
+        "leaves": heads, "prev": _sha(last) if last else GENESIS,
         "key": fingerprint(key.public_key()),
     }
     return {**fields, "signature": base64.b64encode(key.sign(canonical(fields))).decode()}
@@ -158,67 +217,142 @@ def publish_line(entry: dict) -> str:
 
 # --- checking ---------------------------------------------------------------------------------
 
-def check_log(log_path: Path, key_path: Path) -> list[str]:
-    """Return what is wrong with the anchor log: broken chain, bad root or signature, by line."""
-    lines = read_lines(log_path)
-    if not lines:
-        return []
-    public = load_public(key_path)
-    if public is None:
-        return [f"{public_path(key_path)}: the public key to check the anchors is missing"]
-    problems, prev = [], GENESIS
-    for number, line in enumerate(lines, start=1):
-        problem = _line_problem(line, prev, public)
+@dataclass
+class AnchorLog:
+    """The anchor log read once. `cases`: {ref: {"points": {(seq, head): the first anchor
+    that recorded it}, "latest": the last anchor covering the case}}, each anchor as
+    {"line", "at", "root"}; `problems`: what is wrong with the log itself."""
+
+    cases: dict[str, dict] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_log(log_path: Path, key_path: Path | None) -> AnchorLog:
+    """Return the anchor log read once: every case's anchored heads and the log's problems
+    (broken chain, bad root or signature, by line; signatures unchecked without `key_path`)."""
+    keys, log, prev = keyring(key_path) if key_path else {}, AnchorLog(), GENESIS
+    for number, line in enumerate(_lines(log_path), start=1):
+        if number == 1 and key_path and not keys:
+            log.problems.append(f"{public_path(key_path).name}: the public key to check "
+                                "the anchors is missing")
+        entry, problem = _parse_line(line, prev, keys)
         if problem:
-            problems.append(f"{log_path.name} line {number}: {problem}")
+            log.problems.append(f"{log_path.name} line {number}: {problem}")
+        if entry is not None:
+            _add_entry(log, number, entry)
         prev = _sha(line)
-    return problems
+    return log
 
 
-def _line_problem(line: str, prev: str, public: Ed25519PublicKey) -> str | None:
+_loaded: dict[tuple, tuple[tuple, AnchorLog]] = {}
+
+
+def load(log_path: Path, key_path: Path) -> AnchorLog:
+    """Return `read_log`, read again only when the log or a public key file changed."""
+    stamp = tuple(_stamp(p) for p in (log_path, public_path(key_path), retired_path(key_path)))
+    cached = _loaded.get((log_path, key_path))
+    if cached is None or cached[0] != stamp:
+        _loaded.clear()
+        cached = _loaded[(log_path, key_path)] = (stamp, read_log(log_path, key_path))
+    return cached[1]
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    # ctime too: a rewrite that restores size and mtime still changes it.
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
+def _parse_line(line: str, prev: str, keys: dict) -> tuple[dict | None, str | None]:
     try:
         entry = json.loads(line)
         fields = {k: entry[k] for k in ("at", "cases", "root", "leaves", "prev", "key")}
         signature = base64.b64decode(entry["signature"], validate=True)
         leaves = [leaf(h["ref"], h["seq"], h["head"]) for h in entry["leaves"]]
     except (ValueError, KeyError, TypeError):
-        return "not a well-formed anchor entry"
+        return None, "not a well-formed anchor entry"
     if fields["prev"] != prev:
-        return "chain broken: prev is not the sha256 of the line before"
+        return entry, "chain broken: prev is not the sha256 of the line before"
     if merkle_root(leaves) != fields["root"] or fields["cases"] != len(leaves):
-        return "root does not match its leaves"
+        return entry, "root does not match its leaves"
+    if not keys:
+        return entry, None  # named once for the whole log
+    if fields["key"] not in keys:
+        return entry, f"signed by a key whose public key is not on hand ({fields['key'][:16]}…)"
     try:
-        public.verify(signature, canonical(fields))
+        keys[fields["key"]].verify(signature, canonical(fields))
     except Exception:  # cryptography raises InvalidSignature; any failure means not valid
-        return "signature does not verify"
-    return None
+        return entry, "signature does not verify"
+    return entry, None
+
+
+def _add_entry(log: AnchorLog, number: int, entry: dict) -> None:
+    anchor_ = {"line": number, "at": entry["at"], "root": entry["root"]}
+    for head in entry["leaves"]:
+        case = log.cases.setdefault(head["ref"], {"points": {}, "latest": None})
+        case["points"].setdefault((head["seq"], head["head"]), anchor_)
+        case["latest"] = anchor_
+
+
+def check_log(log_path: Path, key_path: Path) -> list[str]:
+    """Return what is wrong with the anchor log: broken chain, bad root or signature, by line."""
+    return read_log(log_path, key_path).problems
 
 
 def anchored_heads(log_path: Path) -> dict[str, dict]:
     """Return {ref: {"seq", "head", "at"}} from the latest anchor covering each case."""
-    found: dict[str, dict] = {}
-    for line in read_lines(log_path):
-        try:
-            entry = json.loads(line)
-            for head in entry["leaves"]:
-                found[head["ref"]] = {"seq": head["seq"], "head": head["head"], "at": entry["at"]}
-        except (ValueError, KeyError, TypeError):
-            continue  # check_log names the broken line
+    found = {}
+    for ref, anchored in read_log(log_path, None).cases.items():
+        (seq, head), where = max(anchored["points"].items(),
+                                 key=lambda item: (item[0][0], item[1]["line"]))
+        found[ref] = {"seq": seq, "head": head, "at": where["at"]}
     return found
 
 
-def case_problem(anchored: dict | None, events: list[Event]) -> str | None:
-    """Return why `events` no longer extend the anchored head, or None when they do."""
-    if anchored is None:
+def case_problem(anchored: dict | None, events: list[Event]) -> dict | None:
+    """Return the first anchored head that `events` no longer reach, as {"kind" ("tail cut",
+    "rewritten"), "seq", "line", "at", "root", "detail"}, or None when they reach them all."""
+    if not anchored:
         return None
-    seq, at = anchored["seq"], anchored["at"]
-    if len(events) < seq:
-        return (f"anchored at #{seq} on {at}, but the events stop at #{len(events)}: "
-                "events were removed at the end")
-    if events[seq - 1].seq != seq or events[seq - 1].hash != anchored["head"]:
-        return (f"event #{seq} no longer hashes to the head anchored on {at}: "
-                "the history was rewritten")
+    hashes = {event.seq: event.hash for event in events}
+    last = max(hashes, default=0)
+    for (seq, head), where in sorted(anchored["points"].items(),
+                                     key=lambda item: (item[0][0], item[1]["line"])):
+        said = f"on {where['at']} (anchor {where['line']})"
+        if seq > last:
+            return _problem("tail cut", seq, where, f"anchored at #{seq} {said}, but the events "
+                            f"stop at #{last}: events were removed at the end")
+        if hashes.get(seq) != head:
+            return _problem("rewritten", seq, where, f"event #{seq} no longer hashes to the head "
+                            f"anchored {said}: the history was rewritten")
     return None
+
+
+def deleted_problem(ref: str, anchored: dict) -> dict:
+    """Return the problem of an anchored case that no longer exists."""
+    seq = max(seq for seq, _ in anchored["points"])
+    where = anchored["latest"]
+    return {**_problem("case deleted", seq, where, f"anchored at #{seq} on {where['at']} (anchor "
+                       f"{where['line']}), but the case is gone"), "ref": ref}
+
+
+def _problem(kind: str, seq: int, where: dict, detail: str) -> dict:
+    return {"kind": kind, "seq": seq, "line": where["line"], "at": where["at"],
+            "root": where["root"], "detail": detail}
+
+
+def case_anchor(ref: str, events: list[Event], log: AnchorLog) -> dict:
+    """Return {"problem": case_problem's, else the log's first problem, or None; "anchored":
+    the last anchor covering the case ({"line", "at", "root"}) or None}."""
+    anchored = log.cases.get(ref)
+    problem = case_problem(anchored, events)
+    if problem is None and log.problems:
+        problem = {"kind": "anchor log tampered", "seq": None, "line": None, "at": None,
+                   "root": None, "detail": log.problems[0]}
+    return {"problem": problem, "anchored": anchored["latest"] if anchored else None}
 
 
 def missing_cases(anchored: dict[str, dict], present: set[str]) -> list[str]:

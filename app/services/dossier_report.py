@@ -174,6 +174,8 @@ def report_of(user: User, case: Case, files: list[FileRow], log_path: Path, key_
     for row in files:
         row.material = joined(list(dict.fromkeys(materials.get(row.record.id, []))), lang)
     anchor = anchors.covering(log_path, case.ref)
+    log = anchors.load(log_path, key_path)
+    problem = anchors.case_problem(log.cases.get(case.ref), events)  # every past anchor
     jurisdiction = catalog.jurisdiction(case.jurisdiction)
     return Report(
         case=case, process_title=case_view.process_title(case, lang),
@@ -183,7 +185,7 @@ def report_of(user: User, case: Case, files: list[FileRow], log_path: Path, key_
         county_name=jurisdiction.county_name(case.county, lang),
         timeline=timeline, roles=roles, decisions=found,
         files=files, verification=audit.verify_case(case), anchor=anchor,
-        anchor_problem=anchors.case_problem(anchor, events),
-        log_problems=anchors.check_log(log_path, key_path),
+        anchor_problem=problem["detail"] if problem else None,
+        log_problems=log.problems,
         head=events[-1].hash if events else None, created_at=now,
         reader=user.name or user.username, diagram=diagram(case))

@@ -91,7 +91,7 @@ class Summary:
             self.by_kind["anchor problem"] += 1
         first = result["steps"][0] if result["steps"] else None
         self.failures.append((result["ref"], f"#{first['seq']}", first["detail"]) if first
-                             else (result["ref"], "-", f"anchor: {result['anchor']}"))
+                             else (result["ref"], "-", f"anchor: {result['anchor']['detail']}"))
 
     def add_problem(self, kind: str, ref: str, detail: str) -> None:
         """Count a failure outside any present case (a deleted case, a tampered anchor log)."""

@@ -17,7 +17,6 @@ from app.services import (
     access_log,
     anchors,
     attachments,
-    audit,
     cases,
     catalog,
     follow_ups,
@@ -28,6 +27,7 @@ from app.services import (
     replacement,
     tasks,
     users,
+    verification,
 )
 from app.web import inputs
 from app.web.i18n import current_lang
@@ -289,11 +289,37 @@ def case_history(case_id: int):
 @bp.post("/cases/<int:case_id>/verify")
 def verify(case_id: int):
     case = cases.get_case(g.api_user, case_id)
-    result = audit.verify_case(case)
+    result = verification.verify_case(case, *_anchor_paths())
     access_log.record(g.api_user, "verify", case, "ok" if result["ok"] else "failed")
     return jsonify(result)
+
+
+def _anchor_paths() -> tuple[Path, Path]:
+    config = current_app.config
+    return Path(config["AUDIT_ANCHOR_LOG"]), Path(config["AUDIT_SIGNING_KEY"])
 
 
 @bp.get("/audit/anchors")
 def audit_anchors():
     return jsonify(anchors.entries(g.api_user, Path(current_app.config["AUDIT_ANCHOR_LOG"])))
+
+
+@bp.post("/audit/verify")
+def audit_verify():
+    body = inputs.json_body()
+    jurisdiction, after = _text(body, "jurisdiction"), body.get("after")
+    if not jurisdiction:
+        message = N_("Choose a jurisdiction.")
+        raise Rejected(message, [("jurisdiction", message)])
+    return jsonify(verification.run_chunk(
+        g.api_user, jurisdiction, None if after is None else inputs.json_id(after, "after"),
+        _chunk_size(body.get("limit", verification.CHUNK)), *_anchor_paths()))
+
+
+def _chunk_size(limit) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or \
+            not 1 <= limit <= verification.MAX_CHUNK:
+        message = N_("limit must be a whole number from 1 to %(most)s.")
+        raise Rejected(message, [("limit", message, {"most": verification.MAX_CHUNK})],
+                       most=verification.MAX_CHUNK)
+    return limit

@@ -57,6 +57,15 @@ VERIFY_DETAILS = {
 }
 
 
+# verify_all.KINDS, in the words of the jurisdiction verification page.
+VERIFY_KINDS = {
+    "hash chain broken": _l("Hash chain broken"), "sequence gap": _l("Sequence gap"),
+    "replay mismatch": _l("Replayed state differs"), "replay failed": _l("Replay failed"),
+    "tail cut": _l("Events removed at the end"), "anchor problem": _l("Differs from an anchor"),
+    "case deleted": _l("Anchored case deleted"), "anchor log tampered": _l("Anchor log tampered"),
+}
+
+
 def verify_detail(detail: str) -> str:
     """Return the translated text of a verification result line."""
     if detail in VERIFY_DETAILS:

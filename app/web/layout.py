@@ -28,6 +28,7 @@ NAV = [
      ("applicant", "county", "city", "province", "expert", "auditor", "admin")),
     ("processes.index", _l("Procedures"), ("designer", "admin", "auditor")),
     ("titles.index", _l("Registry of titles"), ("county", "city", "province", "auditor", "admin")),
+    ("audit.verify_jurisdiction", _l("Verification"), ("auditor", "admin")),
     ("calls.index", _l("Calls"), ("county", "city", "province")),
     ("oversight.index", _l("Oversight"), ("city", "province", "auditor", "admin")),
     ("admin.users", _l("Users"), ("admin",)),

@@ -156,7 +156,9 @@ def test_the_operations_guide_installs_serves_logs_and_backs_up(tmp_path):
                   "/var/backups/innobase": str(tmp_path / "backups")}
         settings = env_file(tmp_path / "env", DATABASE_URL=support.database_url(name),
                             UPLOAD_DIR=str(tmp_path / "uploads"), BIND=f"127.0.0.1:{port}",
-                            SECRET_KEY=secrets.token_urlsafe(48), WEB_WORKERS="2")
+                            SECRET_KEY=secrets.token_urlsafe(48), WEB_WORKERS="2",
+                            AUDIT_ANCHOR_LOG=str(tmp_path / "audit-anchors.jsonl"),
+                            AUDIT_SIGNING_KEY=str(tmp_path / "audit-signing-key.pem"))
         system = {"PATH": SYSTEM_PATH, "LANG": "C.UTF-8", "HOME": str(tmp_path)}
         service_env = {**system, **settings}
 

@@ -175,14 +175,19 @@ def test_a_third_party_recomputes_the_root_and_checks_the_signature(two):
                                 for h in entry["leaves"]]) == entry["root"]
 
 
-def test_the_script_in_the_operations_guide_checks_the_last_anchor(two, tmp_path):
-    api = two[0].api
-    cli(api, "anchor")
-    log_path, key_path = paths(api)
+def guide_script(tmp_path: Path) -> Path:
     guide = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
     section = guide[guide.index("## Anchored history"):]
     script = tmp_path / "check.py"
     script.write_text(section.split("```python\n")[1].split("```")[0])
+    return script
+
+
+def test_the_script_in_the_operations_guide_checks_the_last_anchor(two, tmp_path):
+    api = two[0].api
+    cli(api, "anchor")
+    log_path, key_path = paths(api)
+    script = guide_script(tmp_path)
     args = [sys.executable, str(script), str(log_path), str(anchors.public_path(key_path))]
 
     good = subprocess.run(args, capture_output=True, text=True, check=False)
@@ -215,3 +220,96 @@ def test_the_anchors_api_answers_auditors_and_refuses_applicants(two):
     assert len(answer) == 1 and answer[0]["cases"] == 2
     assert {leaf["ref"] for leaf in answer[0]["leaves"]} == {ref_of(c) for c in two}
     assert "error" in refused
+
+
+def rewrite(case: CaseDriver, actor: str = "someone_else") -> None:
+    """Edit an event that replay does not read and recompute every later hash, as an insider."""
+    ref, events = ref_of(case), events_of(case.id)
+    events[1].actor = actor
+    prev = events[0].hash
+    for event in events[1:]:
+        event.prev_hash, event.hash = prev, audit.chain_hash(prev, ref, event)
+        prev = event.hash
+    db.session.commit()
+
+
+def test_a_rewrite_anchored_again_is_caught_by_the_earlier_anchor(two):
+    api, victim = two[0].api, two[1]
+    cli(api, "anchor")
+    rewrite(victim)
+    cli(api, "anchor")  # the latest anchor now agrees with the rewritten chain
+    last_seq = events_of(victim.id)[-1].seq
+
+    result = cli(api, "verify", "--all")
+
+    assert result.exit_code == 1
+    assert f"{ref_of(victim)}\tMISMATCH" in result.output
+    assert (f"anchor: event #{last_seq} no longer hashes to the head anchored on" in result.output
+            and "(anchor 1): the history was rewritten" in result.output)
+    assert f"{ref_of(two[0])}\tok" in result.output
+
+
+def test_a_case_that_grew_between_anchors_matches_every_anchor(two):
+    api, growing = two[0].api, two[0]
+    cli(api, "anchor")
+    growing.complete(APPLICANT, "correct_application", km.APPLICATION, "2026-03-12T09:00")
+    cli(api, "anchor")
+    log = anchors.read_log(*paths(api))
+
+    result = cli(api, "verify", "--all")
+
+    assert result.exit_code == 0, result.output
+    assert len(log.cases[ref_of(growing)]["points"]) == 2  # two heads, each still reached
+    assert len(log.cases[ref_of(two[1])]["points"]) == 1  # unchanged: recorded once
+    assert log.cases[ref_of(two[1])]["latest"]["line"] == 2
+
+
+def test_the_problem_names_the_anchor_its_time_and_root(two):
+    api, victim = two[0].api, two[1]
+    cli(api, "anchor")
+    rewrite(victim)
+    log = anchors.read_log(*paths(api))
+    entry = json.loads(paths(api)[0].read_text().splitlines()[0])
+
+    problem = anchors.case_problem(log.cases[ref_of(victim)], events_of(victim.id))
+
+    assert problem["kind"] == "rewritten" and problem["line"] == 1
+    assert problem["at"] == entry["at"] and problem["root"] == entry["root"]
+    assert problem["seq"] == events_of(victim.id)[-1].seq
+
+
+def test_a_new_signing_key_keeps_the_old_lines_checkable(two):
+    api = two[0].api
+    cli(api, "anchor")
+    log_path, key_path = paths(api)
+    old_public = anchors.public_path(key_path).read_text()
+    key_path.unlink()  # lost, e.g. restored from a backup, which holds no private key
+
+    cli(api, "anchor")
+
+    assert anchors.retired_path(key_path).read_text() == old_public
+    assert len(anchors.keyring(key_path)) == 2
+    assert anchors.read_log(log_path, key_path).problems == []
+    anchors.retired_path(key_path).unlink()
+    assert anchors.read_log(log_path, key_path).problems == [
+        f"{log_path.name} line 1: signed by a key whose public key is not on hand "
+        f"({json.loads(log_path.read_text().splitlines()[0])['key'][:16]}…)"]
+
+
+def test_the_guide_script_checks_a_log_signed_by_two_keys_and_its_chain(two, tmp_path):
+    api = two[0].api
+    cli(api, "anchor")
+    log_path, key_path = paths(api)
+    key_path.unlink()
+    cli(api, "anchor")
+    script = guide_script(tmp_path)
+    both = [sys.executable, str(script), str(log_path), str(anchors.public_path(key_path)),
+            str(anchors.retired_path(key_path))]
+
+    good = subprocess.run(both, capture_output=True, text=True, check=False)
+    lines = log_path.read_text().splitlines()
+    log_path.write_text(lines[1] + "\n")  # the first anchor removed
+    cut = subprocess.run(both, capture_output=True, text=True, check=False)
+
+    assert good.returncode == 0 and good.stdout.strip().endswith("ok"), good.stderr
+    assert cut.returncode != 0 and "chain broken" in cut.stderr

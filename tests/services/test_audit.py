@@ -83,7 +83,8 @@ def test_the_events_api_lists_what_happened_in_order(reviewed):
 def test_the_verify_answer_has_one_step_per_event(reviewed):
     answer = verify(reviewed)
 
-    assert set(answer) == {"ok", "steps"} and answer["ok"] is True
+    assert set(answer) == {"ok", "steps", "anchor", "anchored"} and answer["ok"] is True
+    assert answer["anchor"] is None and answer["anchored"] is None  # not anchored yet
     assert [s["seq"] for s in answer["steps"]] == [e.seq for e in events_of(reviewed.id)]
     for step in answer["steps"]:
         assert set(step) == {"seq", "ok", "detail"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -60,10 +61,12 @@ def drive_a_kunming_case(api: Api, monkeypatch) -> tuple[CaseDriver, str, bytes]
 
 def test_a_backup_restored_into_a_new_database_verifies_and_keeps_every_attachment(
         tmp_path, monkeypatch):
-    uploads, backups = tmp_path / "uploads", tmp_path / "backups"
+    uploads, backups, keys = tmp_path / "uploads", tmp_path / "backups", tmp_path / "keys"
+    log, key = tmp_path / "anchors" / "audit-anchors.jsonl", keys / "audit-signing-key.pem"
     with support.scratch_database("drill") as name:
         env = environment(DATABASE_URL=database_url(name), UPLOAD_DIR=str(uploads),
-                          SECRET_KEY="drill-secret")
+                          SECRET_KEY="drill-secret", AUDIT_ANCHOR_LOG=str(log),
+                          AUDIT_SIGNING_KEY=str(key))
         for command in (["init-db"], ["processes", "load"], ["demo", "load", "--no-calls"]):
             flask(*command, env=env)
         api = product(database_url(name), uploads)
@@ -72,12 +75,17 @@ def test_a_backup_restored_into_a_new_database_verifies_and_keeps_every_attachme
             before = case.case()
         close(api)
 
+        flask("audit", "anchor", env=env)
+        anchored = log.read_text()
         backup = run([str(DEPLOY / "backup.sh"), str(backups)], env).strip().splitlines()[-1]
         support.drop_database(name)
-        shutil.rmtree(uploads)
+        for lost in (uploads, log.parent, keys):  # the machine is lost: files, log and keys
+            shutil.rmtree(lost)
         support.create_database(name)
         run([str(DEPLOY / "restore.sh"), backup], env)
         verified = flask("audit", "verify", "--all", env=env)
+        flask("audit", "anchor", env=env)  # a new signing key; the old public key retires
+        verified_again = flask("audit", "verify", "--all", env=env)
 
         restored = product(database_url(name), uploads)
         restored.tokens = api.tokens
@@ -87,7 +95,13 @@ def test_a_backup_restored_into_a_new_database_verifies_and_keeps_every_attachme
             downloaded = download(restored, file_id)
         close(restored)
 
-    assert f"{before['ref']}\tok" in verified
+    assert sorted(path.name for path in Path(backup).iterdir()) == [
+        "SHA256SUMS", "audit-anchors.log", "audit-signing-key.pub", "database.dump",
+        "uploads.tar.gz"]  # never the private key
+    assert log.read_text().startswith(anchored) and len(log.read_text().splitlines()) == 2
+    assert (keys / "audit-signing-key.pem.retired.pub").exists()
+    assert f"{before['ref']}\tok" in verified and f"{before['ref']}\tok" in verified_again
+    assert "TAMPERED" not in verified + verified_again
     assert after == before
     assert [task["name"] for task in after["tasks"]] == ["site_inspection"]
     assert hashlib.sha256(downloaded).hexdigest() == hashlib.sha256(content).hexdigest()
