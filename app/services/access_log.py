@@ -41,10 +41,11 @@ def record(user: User, action: str, case: Case | None = None, detail: str = "",
         return
     if action not in ACTIONS:
         raise ValueError(f"unknown access action {action!r}")
+    filed_under = case.jurisdiction if case else jurisdiction or user.jurisdiction
     entry = AccessEntry(at=now or dt.datetime.now(dt.timezone.utc), username=user.username,
                         role=user.role, action=action, detail=detail[:300],
                         case_id=case.id if case else None, case_ref=case.ref if case else None,
-                        jurisdiction=case.jurisdiction if case else jurisdiction or user.jurisdiction)
+                        jurisdiction=filed_under)
     with transaction():
         db.session.add(entry)
 
