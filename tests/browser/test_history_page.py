@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from app.extensions import db
 from app.models import AccessEntry
 from tests.browser.support import login, snap
+from tests.browser.test_dossier_download import DOWNLOAD_SECONDS, check_offline, flip_one_byte_of
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +54,8 @@ def _open(page: Page, case, device: str) -> None:
 
 
 @pytest.mark.parametrize("device", WIDTHS)
-def test_an_auditor_steps_from_submission_to_recognition(page, live_server, case, device):
+def test_an_auditor_steps_from_submission_to_recognition(page, live_server, case, device,
+                                                         tmp_path):
     _open(page, case, device)
     expect(page.get_by_test_id("history-count")).to_have_text("16")
     _at(page, RECOGNISED)  # the page opens on the last event
@@ -99,6 +101,26 @@ def test_an_auditor_steps_from_submission_to_recognition(page, live_server, case
     page.locator("body").press("Home")
     _at(page, 1)
     expect(page.get_by_test_id("history-data")).to_contain_text("KM-2026")
+    if device == "desktop":
+        _hand_over_the_dossier(page, live_server, case, tmp_path)
+
+
+def _hand_over_the_dossier(page: Page, live_server, case, folder) -> None:
+    """Back on the case page, the auditor downloads the dossier; it verifies offline, and a
+    changed byte of its journal does not."""
+    live_server.app.config.update(AUDIT_SIGNING_KEY=str(folder / "signing-key.pem"),
+                                  AUDIT_ANCHOR_LOG=str(folder / "anchors.jsonl"))
+    page.get_by_role("link", name="返回案卷").click()
+    with page.expect_download(timeout=DOWNLOAD_SECONDS * 1000) as download:
+        page.get_by_test_id("download-dossier").click()
+    path = folder / download.value.suggested_filename
+    download.value.save_as(path)
+    good = check_offline(path)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert re.match(r"OK KM-\d{4}-\d{4}: signature valid", good.stdout), good.stdout
+    flip_one_byte_of(path, "journal.json")
+    bad = check_offline(path)
+    assert bad.returncode == 1 and "journal.json" in bad.stdout, bad.stdout
 
 
 def test_filters_leave_the_matching_events_and_stepping_keeps_to_them(page, case):

@@ -49,6 +49,7 @@ NOT_CASE_DATA = {
     "follow_ups.batch": "the starting lane only", "api.audit_anchors": "anchor roots",
     "access_journal.index": "the journal itself", "api_access.index": "the journal itself",
     "oversight.index": "aggregate figures", "api_oversight.figures": "aggregate figures",
+    "audit.verify_jurisdiction": "the run's page (its chunks, POST /api/audit/verify, journal)",
 }
 
 
