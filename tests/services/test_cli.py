@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
-from app.models import CalendarDay, Case, ProcessVersion, User, WorkItem
-from app.services import calendar_days, catalog, tasks
+from app.models import CalendarDay, Case, ProcessVersion, User
+from app.services import calendar_days, catalog
 from tests.conftest import at
 from tests.processes.driver import find_user
+from tests.services.mini_cases import in_notice
 
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
 
@@ -244,23 +245,8 @@ def test_calendar_import_of_a_bad_file_exits_1_and_stores_nothing(loaded_app, tm
 
 # --- timers -----------------------------------------------------------------------------------
 
-def _in_notice(applicant, county, city) -> Case:
-    """A mini case whose notice (published 2026-09-28) runs until 2026-10-16 00:00 +08:00."""
-    from app.services import cases
-
-    case = cases.start_case(applicant, "mini_recognition", at("2026-09-01T09:00"))
-    application = {"base_name": "基地", "county": "east", "small_micro_count": 50}
-    notice = {"notice_start": "2026-09-28", "notice_url": "https://x.gov.cn/1"}
-    for user, data in ((applicant, application), (county, {"decision": "approve"}),
-                       (city, notice)):
-        [item] = db.session.scalars(sa.select(WorkItem).where(
-            WorkItem.case_id == case.id, WorkItem.status == "ready"))
-        tasks.complete_task(user, item.id, data, at("2026-09-28T09:00"))
-    return case
-
-
 def test_timers_run_prints_how_many_cases_moved(mini_app, user):
-    cases = [_in_notice(user("tl_applicant"), user("tl_county_east"), user("tl_city"))
+    cases = [in_notice(user("tl_applicant"), user("tl_county_east"), user("tl_city"))
              for _ in range(2)]
 
     early = invoke(mini_app, "timers", "run", "--now", "2026-10-15T23:59:59+08:00")

@@ -5,30 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Case, Event, WorkItem
-from app.services import cases as case_service
-from app.services import tasks, timers
+from app.models import Case, Event
+from app.services import timers
 from tests.clones import clone_cases
 from tests.conftest import at
+from tests.services.mini_cases import in_notice
 
 DUE = "2026-10-16T00:00:00+08:00"
 
 
-def _in_notice(applicant, county, city) -> Case:
-    """A mini case whose notice (published 2026-09-28) runs until 2026-10-16 00:00 +08:00."""
-    case = case_service.start_case(applicant, "mini_recognition", at("2026-09-01T09:00"))
-    application = {"base_name": "基地", "county": "east", "small_micro_count": 50}
-    notice = {"notice_start": "2026-09-28", "notice_url": "https://x.gov.cn/1"}
-    for user, data in ((applicant, application), (county, {"decision": "approve"}),
-                       (city, notice)):
-        [item] = db.session.scalars(sa.select(WorkItem).where(
-            WorkItem.case_id == case.id, WorkItem.status == "ready"))
-        tasks.complete_task(user, item.id, data, at("2026-09-28T09:00"))
-    return case
-
-
 def test_timers_run_fires_more_than_500_due_cases_in_batches(mini_app, user):
-    original = _in_notice(user("tl_applicant"), user("tl_county_east"), user("tl_city"))
+    original = in_notice(user("tl_applicant"), user("tl_county_east"), user("tl_city"))
     clone_cases(original, 520, at("2026-09-28T09:00"))
 
     result = mini_app.test_cli_runner().invoke(args=["timers", "run", "--now", DUE])
@@ -49,7 +36,7 @@ def test_timers_run_fires_more_than_500_due_cases_in_batches(mini_app, user):
 
 
 def test_a_run_reports_each_batch_and_skips_nothing_between_them(mini_app, user):
-    original = _in_notice(user("tl_applicant"), user("tl_county_east"), user("tl_city"))
+    original = in_notice(user("tl_applicant"), user("tl_county_east"), user("tl_city"))
     clone_cases(original, 11, at("2026-09-28T09:00"))
     reports = []
 
