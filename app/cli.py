@@ -27,6 +27,7 @@ from app.services import (
     catalog,
     checks,
     demo,
+    oversight_rollups,
     paging,
     timers,
     trace,
@@ -41,6 +42,7 @@ timers_cli = AppGroup("timers", help="Fire due timers.")
 calendar_cli = AppGroup("calendar", help="Working-day calendar overrides.")
 audit_cli = AppGroup("audit", help="Verify and anchor case histories.")
 calls_cli = AppGroup("calls", help="Calls for applications (application windows, deadlines).")
+oversight_cli = AppGroup("oversight", help="The oversight dashboard's counts (rollups).")
 
 
 def _fail(error: AppError) -> None:
@@ -366,7 +368,25 @@ def calls_list():
                    f"{' closed' if call.closed_at else ''}")
 
 
+@oversight_cli.command("rebuild")
+def oversight_rebuild():
+    """Recount the dashboard's rollups from every case (after changes made outside the app,
+    or after an override of a past day changed the working days of finished steps)."""
+    click.echo(f"{oversight_rollups.rebuild_all()} rollup rows recounted")
+
+
+@oversight_cli.command("check")
+def oversight_check():
+    """Compare the rollups with a full recount; list each difference, exit 1 on any."""
+    found = oversight_rollups.check_all()
+    for key, stored, recounted in found:
+        click.echo(f"{list(key)}: stored {stored}, recounted {recounted}")
+    if found:
+        sys.exit(1)
+    click.echo("rollups equal a full recount")
+
+
 def register(app: Flask) -> None:
     for command in (init_db, worker, processes_cli, users_cli, demo_cli, timers_cli,
-                    calendar_cli, audit_cli, calls_cli):
+                    calendar_cli, audit_cli, calls_cli, oversight_cli):
         app.cli.add_command(command)

@@ -365,3 +365,26 @@ class AccessEntry(db.Model):
     # The case's jurisdiction, or the reader's for reads across cases (a search, an export).
     jurisdiction: Mapped[str | None] = mapped_column(sa.String(40))
     detail: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+class OversightRollup(db.Model):
+    """One count of the oversight dashboard (app/services/oversight_rollups.py): how many
+    cases or work items of one division fall under one key of one figure. Kept up to date
+    in the transaction that changes them, so the dashboard reads groups, never cases."""
+
+    __table_args__ = (sa.Index("ix_oversight_rollup_scope", "figure", "jurisdiction", "county"),)
+
+    # sha1 of the whole key below (NULLs included), the row the upsert finds.
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    figure: Mapped[str] = mapped_column(sa.String(20))
+    jurisdiction: Mapped[str] = mapped_column(sa.String(40))
+    county: Mapped[str | None] = mapped_column(sa.String(40))
+    process_key: Mapped[str | None] = mapped_column(sa.String(80))
+    year: Mapped[int | None]
+    label: Mapped[str | None] = mapped_column(sa.String(200))  # stage, status or task name
+    lane: Mapped[str | None] = mapped_column(sa.String(20))
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    number: Mapped[int | None]  # working days of a step; 1 for open cases of a stage
+    due_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    first_day: Mapped[str | None] = mapped_column(sa.String(10))  # earliest task of a step
+    n: Mapped[int] = mapped_column(default=0)

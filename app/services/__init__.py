@@ -118,3 +118,8 @@ def retried(use_case):
             time.sleep(random.uniform(0.01, 0.05) * attempt)  # let the other writer finish
         return use_case(*args, **kwargs)
     return run
+
+
+# Registers the session listeners that keep the oversight dashboard's counts with every
+# change of a case (app/services/oversight_rollups.py).
+from app.services import oversight_rollups  # noqa: E402, F401

@@ -90,17 +90,28 @@ def require_work(user: User, item: WorkItem) -> None:
         raise NotAllowed(N_("This task is not yours to work on."))
 
 
-def visible_cases(user: User):
-    """Return a WHERE clause selecting the cases `user` may read."""
+def visible_divisions(user: User, jurisdiction_column, county_column):
+    """Return a WHERE clause on rows filed under a jurisdiction and county (cases, or counts
+    of cases) selecting those `user` reads as a whole division; None for the roles whose
+    sight depends on the case itself (applicants, experts)."""
     role = user.role
     if role in READ_ALL_ROLES or (role == "auditor" and user.jurisdiction is None):
         return sa.true()
+    if role in LEVEL_ROLES:
+        return divisions.in_scope(user, jurisdiction_column, county_column)
+    if role == "auditor":
+        return jurisdiction_column == user.jurisdiction
+    return None
+
+
+def visible_cases(user: User):
+    """Return a WHERE clause selecting the cases `user` may read."""
+    role = user.role
+    division = visible_divisions(user, Case.jurisdiction, Case.county)
+    if division is not None:
+        return division
     if role == "applicant":
         return Case.applicant_id == user.id
-    if role in LEVEL_ROLES:
-        return divisions.in_scope(user, Case.jurisdiction, Case.county)
-    if role == "auditor":
-        return Case.jurisdiction == user.jurisdiction
     if role == "expert":
         assigned = sa.select(WorkItem.case_id).where(WorkItem.assignee == user.username)
         return sa.and_(Case.jurisdiction == user.jurisdiction, Case.id.in_(assigned))

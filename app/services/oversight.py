@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from app import calendar
 from app.errors import N_, NotAllowed, Rejected
 from app.extensions import db
-from app.models import Case, Jurisdiction, User
-from app.services import access, calendar_days, catalog, divisions, overdue, registry
+from app.models import Jurisdiction, OversightRollup, User
+from app.services import access, calendar_days, catalog, divisions
 from app.services import oversight_queries as queries
 
 READERS = ("city", "province", "auditor", "admin")
@@ -49,13 +49,18 @@ def jurisdictions(user: User) -> list[Jurisdiction]:
 
 
 def _scope(user: User, jurisdiction: str | None, records: list[Jurisdiction]):
+    """Return a WHERE clause on the rollups: the divisions `user` reads (access.py), of
+    `jurisdiction` when one is asked for."""
     keys = [record.key for record in records]
     if jurisdiction and jurisdiction not in keys:
         message = N_("jurisdiction must be one of yours: %(values)s.")
         raise BadFilter(message, [("jurisdiction", message, {"values": ", ".join(keys)})],
                         values=", ".join(keys))
-    where = access.visible_cases(user)
-    return sa.and_(where, Case.jurisdiction == jurisdiction) if jurisdiction else where
+    where = access.visible_divisions(user, OversightRollup.jurisdiction, OversightRollup.county)
+    if where is None:  # require_reader lets only readers of whole divisions in
+        where = sa.false()
+    return sa.and_(where, OversightRollup.jurisdiction == jurisdiction) if jurisdiction \
+        else where
 
 
 def _name(record, field: str, lang: str) -> str:
@@ -80,19 +85,16 @@ def _median(histogram: Counter) -> float:
 
 
 def step_durations(where, year: int | None, titles: dict) -> list[dict]:
-    """Return per procedure and step: tasks completed and their median working days."""
-    rows = [(row, dt.date.fromisoformat(row[4]), dt.date.fromisoformat(row[5]))
-            for row in queries.step_days(where, year)]
-    index = _working_day_index({day for _, *pair in rows for day in pair})
+    """Return per procedure and step: tasks completed and their median working days (after
+    the day the task came, up to the day it was done, as deadlines count them: done the same
+    day is 0, the next working day 1)."""
     steps: dict[tuple, dict] = {}
-    for row, created, completed in rows:
-        step = steps.setdefault((row[0], row[1]), {
-            "process": row[0], "process_title": titles.get(row[0], row[0]), "task": row[1],
-            "title": row[3], "lane": row[2], "histogram": Counter(), "first": created})
-        step["first"] = min(step["first"], created)
-        # Working days after the day the task came, up to the day it was done (as deadlines
-        # count them): done the same day is 0, the next working day 1.
-        step["histogram"][index[completed] - index[created]] += row[6]
+    for key, task, lane, title, days, tasks, first in queries.step_days(where, year):
+        step = steps.setdefault((key, task), {
+            "process": key, "process_title": titles.get(key, key), "task": task,
+            "title": title, "lane": lane, "histogram": Counter(), "first": first})
+        step["first"] = min(step["first"], first)
+        step["histogram"][days] += tasks
     result = []
     # In the order the steps first came, which is mostly the procedure's own order.
     for step in sorted(steps.values(), key=lambda s: (s["process"], s["first"], s["task"])):
@@ -107,17 +109,19 @@ def _county(records: dict, jurisdiction: str, county: str | None, lang: str) -> 
     return record.county_name(county, lang) if record and county else ""
 
 
-def cases_by_stage(where, titles: dict) -> list[dict]:
-    """Return the cases per procedure and stage (the stage the case list shows)."""
+def cases_by_stage(where, year: int | None, titles: dict) -> list[dict]:
+    """Return the principal cases (opened in `year`) per procedure and stage (the stage the
+    case list shows)."""
     return [{"process": key, "process_title": titles.get(key, key), "stage": stage or "",
              "cases": cases, "open": int(open_ or 0)}
-            for key, stage, cases, open_ in queries.cases_by_stage(where)]
+            for key, stage, cases, open_ in queries.cases_by_stage(where, year)]
 
 
-def cases_by_county(where, records: dict, lang: str) -> list[dict]:
-    """Return the cases per county with their count per status."""
+def cases_by_county(where, year: int | None, records: dict, lang: str) -> list[dict]:
+    """Return the principal cases (opened in `year`) per county with their count per
+    status."""
     counties: dict[tuple, dict] = {}
-    for jurisdiction, county, status, cases in queries.cases_by_county(where):
+    for jurisdiction, county, status, cases in queries.cases_by_county(where, year):
         entry = counties.setdefault((jurisdiction, county or ""), {
             "jurisdiction": jurisdiction, "county": county,
             "county_name": _county(records, jurisdiction, county, lang), "cases": 0,
@@ -131,7 +135,7 @@ def overdue_now(where, now: dt.datetime, records: dict, titles: dict, lang: str)
     """Return the ready tasks past their deadline at `now`, per county and step, with the
     working days since the earliest deadline's last day, today counted (as the worklist's
     overdue panel counts them: calendar_days.working_days_left)."""
-    rows = sorted(queries.overdue_tasks(where, overdue.is_overdue(now)),
+    rows = sorted(queries.overdue_tasks(where, now),
                   key=lambda row: (row[7], row[0], row[1] or "", row[2], row[3]))
     today = now.astimezone(calendar.SHANGHAI).date()
     index = _working_day_index({today} | {calendar_days.last_day(row[7]) for row in rows})
@@ -152,27 +156,21 @@ def annual_report_tasks() -> dict[str, str]:
 
 def annual_reports(where, year: int | None) -> list[dict]:
     """Return per year (the year the report was asked for): reports due, received, missing."""
-    if year:
-        where = sa.and_(where, queries.in_local_year(Case.created_at, year))
-    rows = queries.annual_reports(where, annual_report_tasks())
+    rows = queries.annual_reports(where, year, annual_report_tasks())
     return [{"year": int(found), "due": due, "received": int(received or 0),
              "missing": due - int(received or 0)} for found, due, received in sorted(rows)]
 
 
+FIGURES = {"recognition": "recognitions", "expiry": "expiries", "revocation": "revocations"}
+
+
 def titles_per_year(where, year: int | None) -> list[dict]:
     """Return per year: titles recognised (validity starts), expiring and revoked."""
-    titles = sa.and_(where, Case.parent_id.is_(None), Case.status.in_(registry.TITLE_STATUSES))
-    figures = (("recognitions", queries.recognitions, Case.valid_from),
-               ("expiries", queries.expiries, Case.valid_until),
-               ("revocations", queries.revocations, None))
     years: dict[int, dict] = defaultdict(dict)
-    for name, query, column in figures:
-        scoped = sa.and_(titles, queries.in_year(column, year)) if year and column is not None \
-            else titles
-        for found, count in query(scoped):
-            years[int(found)][name] = count
-    return [{"year": found, **{name: years[found].get(name, 0) for name, *_ in figures}}
-            for found in sorted(years) if not year or found == year]
+    for figure, found, count in queries.titles_per_year(where, year):
+        years[int(found)][FIGURES[figure]] = count
+    return [{"year": found, **{name: years[found].get(name, 0) for name in FIGURES.values()}}
+            for found in sorted(years)]
 
 
 def dashboard(user: User, jurisdiction: str | None, year: int | None, now: dt.datetime,
@@ -183,14 +181,11 @@ def dashboard(user: User, jurisdiction: str | None, year: int | None, now: dt.da
     where = _scope(user, jurisdiction, records)
     by_key = {record.key: record for record in records}
     titles = {v.key: _name(v, "title", lang) for v in catalog.latest_processes()}
-    principal = sa.and_(where, Case.parent_id.is_(None))
-    if year:
-        principal = sa.and_(principal, queries.in_local_year(Case.created_at, year))
     return {
         "jurisdiction": jurisdiction or None, "year": year, "generated_at": now.isoformat(),
         "jurisdictions": [{"key": r.key, "name": _name(r, "name", lang)} for r in records],
-        "by_stage": cases_by_stage(principal, titles),
-        "by_county": cases_by_county(principal, by_key, lang),
+        "by_stage": cases_by_stage(where, year, titles),
+        "by_county": cases_by_county(where, year, by_key, lang),
         "step_durations": step_durations(where, year, titles),
         "overdue": overdue_now(where, now, by_key, titles, lang),
         "annual_reports": annual_reports(where, year),

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app import engine
 from app.extensions import db
 from app.models import Case, User, WorkItem
-from app.services import users
-from tests.bench.run import _app, _median_ms, _submitted_case
-from tests.bench.verify_all import _complete
+from app.services import calendar_days, progress, users
+from tests.bench.run import NOW, _app, _median_ms, _submitted_case
 from tests.processes import examples_kunming as km
 
 COUNTIES = ("wuhua", "panlong", "guandu", "xishan", "chenggong", "jinning", "anning", "gaoxin")
@@ -68,11 +68,20 @@ WHERE w.case_id = :template
 """
 
 
+def _complete(case: Case, name: str, data: dict) -> None:
+    item = db.session.query(WorkItem).filter_by(case_id=case.id, status="ready", name=name).one()
+    step = engine.complete(case.process_version.spec, case.state, item.id, data, NOW,
+                           calendar_days.overrides())
+    item.status, item.completed_at = "completed", NOW
+    progress.apply_step(case, step, NOW, "bench", "task_completed", task=name, task_id=item.id,
+                        data={"form": data})
+
+
 def _template() -> int:
     """One real case moved by the engine: its rows are what the clones copy."""
     applicant = db.session.query(User).filter_by(username="km_applicant").one()
     case = _submitted_case(applicant)
-    _complete(case, "county_review", km.COUNTY_APPROVE, None)
+    _complete(case, "county_review", km.COUNTY_APPROVE)
     # The engine-only helpers leave completed_at to the task service: a working week each.
     for item in db.session.query(WorkItem).filter_by(case_id=case.id, status="completed"):
         item.completed_at = item.created_at + dt.timedelta(days=7)

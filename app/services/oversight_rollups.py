@@ -1,0 +1,308 @@
+"""The oversight dashboard's counts, kept up to date as cases change (table oversight_rollup).
+
+Each case contributes a handful of counts to the figures (its stage, its status, each step
+it completed with its working days, each ready task with its deadline, its title's years):
+`contribution` derives them from the case row and its work items. Whenever a transaction
+changes a case or a work item through the session, the case's contribution as it was before
+the transaction (read from the database at the first flush that touches it) and as it is
+at commit are both computed, and their difference is added to the rollup rows just before
+COMMIT, in the same transaction. So the dashboard reads a few hundred group rows whatever
+the number of cases, and the counts cannot drift from the cases they count.
+
+The hook is the session itself (before_flush / before_commit), not one service function:
+every way a case moves (tasks, timers, messages, children closed with their parent, follow-
+ups) changes these rows through the session, including ways added later. SQL written around
+the session (bulk clones in benchmarks, repairs by hand) is not seen: `flask --app app
+oversight rebuild` recounts everything, `oversight check` compares the rows to a recount.
+
+Working days of a step are counted with the calendar overrides in force when the task was
+completed; after an override of a past day changes, `oversight rebuild` recounts them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app import calendar
+from app.models import CalendarDay, Case, OversightRollup, WorkItem
+from app.services.registry import TITLE_STATUSES
+
+BEFORE = "oversight_before"  # Session.info: {case id: its facts before this transaction}
+CASE_FIELDS = frozenset(("parent_id", "jurisdiction", "county", "process_key", "created_at",
+                         "status", "stage", "ended", "valid_from", "valid_until", "updated_at",
+                         "data"))
+ITEM_FIELDS = frozenset(("case_id", "name", "lane", "title", "status", "created_at",
+                         "completed_at", "due_at"))
+KEY_FIELDS = ("figure", "jurisdiction", "county", "process_key", "year", "label", "lane",
+              "title", "number", "due_at")
+ROLLUP = OversightRollup.__table__
+
+CASE_COLUMNS = (Case.id, Case.parent_id, Case.jurisdiction, Case.county, Case.process_key,
+                Case.created_at, Case.status, Case.stage, Case.ended, Case.valid_from,
+                Case.valid_until, Case.updated_at,
+                Case.data["revoked_on"].as_string().label("revoked_on"))
+ITEM_COLUMNS = (WorkItem.case_id, WorkItem.name, WorkItem.lane, WorkItem.title,
+                WorkItem.status, WorkItem.created_at, WorkItem.completed_at, WorkItem.due_at)
+
+
+class WorkingDays:
+    """Working days after one day up to another (as deadlines count them), remembered."""
+
+    def __init__(self, overrides: dict[dt.date, bool]):
+        self.overrides, self.known = overrides, {}
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        key = (start, end)
+        if key not in self.known:
+            self.known[key] = sum(
+                calendar.is_working_day(start + dt.timedelta(days=offset), self.overrides)
+                for offset in range(1, (end - start).days + 1))
+        return self.known[key]
+
+
+def _local(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(calendar.SHANGHAI).date()
+
+
+def _revoked_year(case) -> int | None:
+    """The year of the revocation decision (`revoked_on`), else of the case's last move."""
+    day = case.revoked_on or _local(case.updated_at).isoformat()
+    try:
+        return int(day[:4])
+    except ValueError:
+        return None
+
+
+class _Counts(dict):
+    """{key: [count, first day]} of one case: `add` counts one more under a key."""
+
+    def __init__(self, case):
+        super().__init__()
+        self.case = case
+
+    def add(self, figure, year=None, label=None, lane=None, title=None, number=None,
+            due_at=None, process=..., first=None):
+        case = self.case
+        entry = self.setdefault((figure, case.jurisdiction, case.county,
+                                 case.process_key if process is ... else process, year, label,
+                                 lane, title, number, due_at), [0, first])
+        entry[0] += 1
+        if first is not None and (entry[1] is None or first < entry[1]):
+            entry[1] = first
+
+
+def _title_counts(counts: _Counts, case) -> None:
+    if case.status not in TITLE_STATUSES:
+        return
+    if case.valid_from is not None:
+        counts.add("recognition", case.valid_from.year, process=None)
+    if case.valid_until is not None and case.status != "revoked":
+        counts.add("expiry", case.valid_until.year, process=None)  # revoked never expire
+    if case.status == "revoked":
+        counts.add("revocation", _revoked_year(case), process=None)
+
+
+def contribution(case, items: Iterable, days: WorkingDays) -> dict[tuple, list]:
+    """Return {key: [count, first day]} that one case adds to the rollups; `case` and `items`
+    are rows of CASE_COLUMNS and ITEM_COLUMNS (the case's work items)."""
+    counts = _Counts(case)
+    opened = _local(case.created_at).year
+    counts.add("opened", opened)  # annual reports due: every case, children included
+    if case.parent_id is None:  # stages, counties and titles count principal cases
+        counts.add("stage", opened, case.stage or "", number=0 if case.ended else 1)
+        counts.add("county", opened, case.status, process=None)
+        _title_counts(counts, case)
+    done = set()
+    for item in items:
+        if item.status == "completed":
+            done.add(item.name)
+            if item.completed_at is not None:
+                came, finished = _local(item.created_at), _local(item.completed_at)
+                counts.add("step", finished.year, item.name, item.lane, item.title,
+                           days.between(came, finished), first=came.isoformat())
+        elif item.status == "ready" and item.due_at is not None:
+            counts.add("ready", None, item.name, item.lane, item.title, due_at=item.due_at)
+    for name in sorted(done):  # an annual report is received once its task is done
+        counts.add("done", opened, name)
+    return dict(counts)
+
+
+def _facts(connection, case_ids: list[int] | None = None) -> Iterator[tuple]:
+    """Yield (case row, [its work item rows]) of `case_ids` (all cases: None), by case id."""
+    cases = sa.select(*CASE_COLUMNS).order_by(Case.id)
+    items = sa.select(*ITEM_COLUMNS).order_by(WorkItem.case_id, WorkItem.id)
+    if case_ids is not None:
+        cases, items = cases.where(Case.id.in_(case_ids)), items.where(
+            WorkItem.case_id.in_(case_ids))
+    item_rows = iter(connection.execute(items))
+    pending = next(item_rows, None)
+    for case in connection.execute(cases):
+        mine = []
+        while pending is not None and pending.case_id <= case.id:
+            if pending.case_id == case.id:
+                mine.append(pending)
+            pending = next(item_rows, None)
+        yield case, mine
+
+
+def _overrides(connection) -> dict[dt.date, bool]:
+    return {row.day: row.working for row in connection.execute(
+        sa.select(CalendarDay.day, CalendarDay.working))}
+
+
+def _hash(key: tuple) -> str:
+    text = json.dumps([v.isoformat() if isinstance(v, dt.datetime) else v for v in key],
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _rows(counts: dict[tuple, list]) -> list[dict]:
+    rows = [{"key": _hash(key), **dict(zip(KEY_FIELDS, key, strict=True)), "n": n,
+             "first_day": first} for key, (n, first) in counts.items() if n]
+    return sorted(rows, key=lambda row: row["key"])  # one lock order for every writer
+
+
+def _add(connection, counts: dict[tuple, list]) -> None:
+    """Add `counts` ({key: [count, first day]}; counts may be negative) to the rollups."""
+    rows = _rows(counts)
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(ROLLUP).values(rows)
+    earlier = sa.and_(insert.excluded.n > 0, sa.or_(
+        ROLLUP.c.n <= 0, ROLLUP.c.first_day.is_(None),
+        insert.excluded.first_day < ROLLUP.c.first_day))
+    connection.execute(insert.on_conflict_do_update(index_elements=[ROLLUP.c.key], set_={
+        "n": ROLLUP.c.n + insert.excluded.n,
+        "first_day": sa.case((earlier, insert.excluded.first_day), else_=ROLLUP.c.first_day)}))
+
+
+def _changed(record, fields: frozenset[str]) -> bool:
+    state = sa.inspect(record)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _remember_before(session, _context, _instances) -> None:
+    """Read, before the flush writes them, the cases this flush changes (first time only)."""
+    touched = set()
+    for record in session.dirty:
+        if isinstance(record, Case) and _changed(record, CASE_FIELDS):
+            touched.add(record.id)
+        elif isinstance(record, WorkItem) and _changed(record, ITEM_FIELDS):
+            touched.add(record.case_id)
+    for record in session.deleted:
+        if isinstance(record, Case | WorkItem):
+            touched.add(record.id if isinstance(record, Case) else record.case_id)
+    for record in session.new:
+        if isinstance(record, WorkItem) and record.case_id is not None:
+            touched.add(record.case_id)
+    before = session.info.setdefault(BEFORE, {})
+    unknown = sorted(touched - set(before) - {None})
+    if unknown:
+        found = dict.fromkeys(unknown)
+        found.update((case.id, (case, items)) for case, items in
+                     _facts(session.connection(), unknown))
+        before.update(found)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _remember_new(session, _context) -> None:
+    """A case the flush inserted had nothing before."""
+    for record in session.new:
+        if isinstance(record, Case):
+            session.info.setdefault(BEFORE, {}).setdefault(record.id, None)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _add_differences(session) -> None:
+    """Add to the rollups, just before COMMIT, what the changed cases now count minus what
+    they counted before the transaction."""
+    if not session.info.get(BEFORE):
+        return
+    session.flush()
+    before = session.info.pop(BEFORE, {})
+    connection = session.connection()
+    after = {case.id: (case, items) for case, items in _facts(connection, sorted(before))}
+    # The overrides this transaction's steps were computed with (calendar_days), if read.
+    in_force = session.info.get("calendar_in_force")
+    days = WorkingDays(in_force.days if in_force else _overrides(connection))
+    counts = defaultdict(lambda: [0, None])
+    for case_id, old in before.items():
+        for sign, facts in ((-1, old), (1, after.get(case_id))):
+            if facts is None:
+                continue
+            for key, (n, first) in contribution(*facts, days).items():
+                entry = counts[key]
+                entry[0] += sign * n
+                if sign > 0 and first is not None:
+                    entry[1] = first if entry[1] is None else min(entry[1], first)
+    _add(connection, counts)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_on_rollback(session, transaction) -> None:
+    # A savepoint's end keeps what was read before it; the whole transaction's forgets it.
+    if transaction.parent is None:
+        session.info.pop(BEFORE, None)
+
+
+def recount(connection) -> dict[tuple, list]:
+    """Return every case's contribution summed: what the rollups must hold."""
+    days, counts = WorkingDays(_overrides(connection)), defaultdict(lambda: [0, None])
+    for case, items in _facts(connection):
+        for key, (n, first) in contribution(case, items, days).items():
+            entry = counts[key]
+            entry[0] += n
+            if first is not None:
+                entry[1] = first if entry[1] is None else min(entry[1], first)
+    return {key: value for key, value in counts.items() if value[0]}
+
+
+def stored(connection) -> dict[tuple, list]:
+    """Return the rollups' non-zero rows as {key: [count, first day]}."""
+    columns = [ROLLUP.c[name] for name in KEY_FIELDS]
+    return {tuple(row[:-2]): [row.n, row.first_day] for row in connection.execute(
+        sa.select(*columns, ROLLUP.c.n, ROLLUP.c.first_day).where(ROLLUP.c.n != 0))}
+
+
+def rebuild(connection) -> int:
+    """Replace the rollups by a full recount; return how many rows they hold."""
+    counts = recount(connection)
+    connection.execute(ROLLUP.delete())
+    rows = _rows(counts)
+    for start in range(0, len(rows), 1000):
+        connection.execute(ROLLUP.insert(), rows[start:start + 1000])
+    return len(rows)
+
+
+def differences(connection) -> list[tuple[tuple, list | None, list | None]]:
+    """Return (key, stored, recounted) wherever the rollups differ from a full recount."""
+    have, want = stored(connection), recount(connection)
+    return [(key, have.get(key), want.get(key)) for key in sorted(
+        set(have) | set(want), key=_hash) if have.get(key) != want.get(key)]
+
+
+def rebuild_all() -> int:
+    """Recount the rollups from every case, in one transaction; return their rows."""
+    from app.extensions import db
+    from app.services import transaction
+    with transaction():
+        return rebuild(db.session.connection())
+
+
+def check_all() -> list[tuple[tuple, list | None, list | None]]:
+    """Return where the rollups differ from a full recount (nothing when they agree)."""
+    from app.extensions import db
+    try:
+        return differences(db.session.connection())
+    finally:
+        db.session.rollback()
