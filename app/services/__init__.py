@@ -14,6 +14,7 @@ import time
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import N_, Conflict
@@ -68,28 +69,48 @@ def transaction():
         raise
 
 
-def lock_case(case_id: int, skip_locked: bool = False) -> Case | None:
-    """Return case `case_id` freshly read, its row locked until commit (None if skipped).
+HELD = "cases_held"  # Session.info: ids of the cases this transaction has locked
+
+
+def lock_cases(case_ids: list[int], *where, skip_locked: bool = False) -> list[Case]:
+    """Return the cases `case_ids` (matching `where`) freshly read with their engine state,
+    their rows locked until commit; with `skip_locked`, without those another writer holds.
 
     FOR NO KEY UPDATE, not FOR UPDATE: inserting a row that references the case (an event,
     an attachment) takes a key-share lock on it, which must not deadlock with this one.
     SQLite ignores the clause; its IMMEDIATE transaction already excludes other writers.
     """
-    return db.session.scalars(
-        sa.select(Case).where(Case.id == case_id)
+    found = list(db.session.scalars(
+        sa.select(Case).where(Case.id.in_(case_ids), *where).order_by(Case.id)
+        .options(undefer(Case.state))
         .with_for_update(key_share=True, skip_locked=skip_locked)
-        .execution_options(populate_existing=True)).first()
+        .execution_options(populate_existing=True)))
+    db.session.info.setdefault(HELD, set()).update(case.id for case in found)
+    return found
+
+
+def lock_case(case_id: int, skip_locked: bool = False) -> Case | None:
+    """Return case `case_id` freshly read, its row locked until commit (None if skipped)."""
+    found = lock_cases([case_id], skip_locked=skip_locked)
+    return found[0] if found else None
 
 
 def hold_case(case: Case) -> None:
-    """Lock `case`'s row until commit and re-read it, unless on SQLite (see `lock_case`).
+    """Lock `case`'s row until commit and re-read it, unless on SQLite (see `lock_cases`) or
+    this transaction holds it already.
 
     A use case may have read the case before it locked it (an upload checks access first):
     its state must be the one committed last, or the event appended next would record an old
     state hash.
     """
-    if not _on_sqlite():
+    if not _on_sqlite() and case.id not in db.session.info.get(HELD, ()):
         lock_case(case.id)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _release_held(session, transaction) -> None:
+    if transaction.parent is None:  # locks last until the whole transaction ends
+        session.info.pop(HELD, None)
 
 
 def _transient(error: Exception) -> bool:

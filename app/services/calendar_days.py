@@ -36,8 +36,9 @@ class _InForce:
 
 
 @sa.event.listens_for(Session, "after_transaction_end")
-def _forget_at_transaction_end(session, _transaction) -> None:
-    session.info.pop(IN_FORCE, None)
+def _forget_at_transaction_end(session, transaction) -> None:
+    if transaction.parent is None:  # a flush's inner transaction ending is no new transaction
+        session.info.pop(IN_FORCE, None)
 
 
 @sa.event.listens_for(Session, "after_flush")

@@ -147,16 +147,17 @@ def overdue_now(where, now: dt.datetime, records: dict, titles: dict, lang: str)
             for jurisdiction, county, key, task, lane, title, tasks, due in rows]
 
 
-def annual_report_tasks() -> dict[str, str]:
-    """Return {process key: report task} of the annual report procedures (meta.yaml option)."""
+def annual_report_tasks(versions: list | None = None) -> dict[str, str]:
+    """Return {process key: report task} of the annual report procedures (meta.yaml option)
+    among `versions` (the latest of each procedure when not given)."""
     return {version.key: version.options[ANNUAL_REPORT_OPTION]
-            for version in catalog.latest_processes()
+            for version in (catalog.latest_processes() if versions is None else versions)
             if (version.options or {}).get(ANNUAL_REPORT_OPTION)}
 
 
-def annual_reports(where, year: int | None) -> list[dict]:
+def annual_reports(where, year: int | None, versions: list | None = None) -> list[dict]:
     """Return per year (the year the report was asked for): reports due, received, missing."""
-    rows = queries.annual_reports(where, year, annual_report_tasks())
+    rows = queries.annual_reports(where, year, annual_report_tasks(versions))
     return [{"year": int(found), "due": due, "received": int(received or 0),
              "missing": due - int(received or 0)} for found, due, received in sorted(rows)]
 
@@ -180,7 +181,8 @@ def dashboard(user: User, jurisdiction: str | None, year: int | None, now: dt.da
     records = jurisdictions(user)
     where = _scope(user, jurisdiction, records)
     by_key = {record.key: record for record in records}
-    titles = {v.key: _name(v, "title", lang) for v in catalog.latest_processes()}
+    versions = catalog.latest_processes()
+    titles = {v.key: _name(v, "title", lang) for v in versions}
     return {
         "jurisdiction": jurisdiction or None, "year": year, "generated_at": now.isoformat(),
         "jurisdictions": [{"key": r.key, "name": _name(r, "name", lang)} for r in records],
@@ -188,6 +190,6 @@ def dashboard(user: User, jurisdiction: str | None, year: int | None, now: dt.da
         "by_county": cases_by_county(where, year, by_key, lang),
         "step_durations": step_durations(where, year, titles),
         "overdue": overdue_now(where, now, by_key, titles, lang),
-        "annual_reports": annual_reports(where, year),
+        "annual_reports": annual_reports(where, year, versions),
         "titles": titles_per_year(where, year),
     }

@@ -205,13 +205,7 @@ def _remember_before(session, _context, _instances) -> None:
     for record in session.new:
         if isinstance(record, WorkItem) and record.case_id is not None:
             touched.add(record.case_id)
-    before = session.info.setdefault(BEFORE, {})
-    unknown = sorted(touched - set(before) - {None})
-    if unknown:
-        found = dict.fromkeys(unknown)
-        found.update((case.id, (case, items)) for case, items in
-                     _facts(session.connection(), unknown))
-        before.update(found)
+    remember(session, touched - {None})
 
 
 @sa.event.listens_for(Session, "after_flush")
@@ -226,10 +220,11 @@ def _remember_new(session, _context) -> None:
 def _add_differences(session) -> None:
     """Add to the rollups, just before COMMIT, what the changed cases now count minus what
     they counted before the transaction."""
-    if not session.info.get(BEFORE):
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the changes still pending: the flush remembers their cases first
+    before = session.info.pop(BEFORE, None)
+    if not before:
         return
-    session.flush()
-    before = session.info.pop(BEFORE, {})
     connection = session.connection()
     after = {case.id: (case, items) for case, items in _facts(connection, sorted(before))}
     # The overrides this transaction's steps were computed with (calendar_days), if read.
@@ -306,3 +301,15 @@ def check_all() -> list[tuple[tuple, list | None, list | None]]:
         return differences(db.session.connection())
     finally:
         db.session.rollback()
+
+
+def remember(session, case_ids: list[int]) -> None:
+    """Read at once what the cases `case_ids`, about to change together, count now (a batch
+    of timers): each first flush need not read its case alone."""
+    before = session.info.setdefault(BEFORE, {})
+    unknown = sorted(set(case_ids) - set(before))
+    if unknown:
+        found = dict.fromkeys(unknown)
+        found.update((case.id, (case, items)) for case, items in
+                     _facts(session.connection(), unknown))
+        before.update(found)

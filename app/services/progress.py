@@ -115,7 +115,8 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
                      "due": w.due.isoformat() if w.due else None} for w in step.waiting]
     case.completed_elements = list(step.completed_elements)
     case.updated_at = now
-    _mirror(case, step)
+    with db.session.no_autoflush:  # one UPDATE of the case, not one before a lookup and one after
+        _mirror(case, step)
     db.session.flush()
     _sync_work_items(case, step, now)
     audit.append_event(case, kind, actor, now, calendar=calendar_days.set_in_force(), **event)

@@ -214,11 +214,11 @@ def _print_plans(plans: dict, size: int) -> None:
 
 def _due_cases(count: int) -> None:
     """`count` cases of the small test procedure whose notice ends 2026-10-16 00:00 +08:00."""
-    from tests.services.test_timer_batches import _in_notice
+    from tests.services.mini_cases import in_notice
 
     def find(name: str) -> User:
         return db.session.scalars(sa.select(User).where(User.username == name)).one()
-    original = _in_notice(find("tl_applicant"), find("tl_county_east"), find("tl_city"))
+    original = in_notice(find("tl_applicant"), find("tl_county_east"), find("tl_city"))
     clone_cases(original, count - 1, original.created_at, movable=True)
     paging.analyze()
 
