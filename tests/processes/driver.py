@@ -26,7 +26,7 @@ from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import User
-from app.services import catalog, demo, users
+from app.services import catalog, demo, oversight_rollups, users
 from app.web import api as api_module
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -93,6 +93,8 @@ def loaded_app(template_db, tmp_path):
     app = app_from_template(template_db, tmp_path)
     with app.app_context():
         yield app
+        # Whatever the walk did, the oversight rollups still equal a recount of its cases.
+        assert oversight_rollups.check_all() == []
         db.session.remove()
         db.engine.dispose()
 
