@@ -80,8 +80,12 @@ def lock_cases(case_ids: list[int], *where, skip_locked: bool = False) -> list[C
     an attachment) takes a key-share lock on it, which must not deadlock with this one.
     SQLite ignores the clause; its IMMEDIATE transaction already excludes other writers.
     """
+    return _locked((Case.id.in_(case_ids), *where), skip_locked)
+
+
+def _locked(where: tuple, skip_locked: bool) -> list[Case]:
     found = list(db.session.scalars(
-        sa.select(Case).where(Case.id.in_(case_ids), *where).order_by(Case.id)
+        sa.select(Case).where(*where).order_by(Case.id)
         .options(undefer(Case.state))
         .with_for_update(key_share=True, skip_locked=skip_locked)
         .execution_options(populate_existing=True)))
@@ -89,9 +93,10 @@ def lock_cases(case_ids: list[int], *where, skip_locked: bool = False) -> list[C
     return found
 
 
-def lock_case(case_id: int, skip_locked: bool = False) -> Case | None:
-    """Return case `case_id` freshly read, its row locked until commit (None if skipped)."""
-    found = lock_cases([case_id], skip_locked=skip_locked)
+def lock_case(case_id, skip_locked: bool = False) -> Case | None:
+    """Return case `case_id` (an id, or a scalar subquery giving it) freshly read, its row
+    locked until commit (None if skipped)."""
+    found = _locked((Case.id == case_id,), skip_locked)
     return found[0] if found else None
 
 

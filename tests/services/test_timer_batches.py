@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.errors import N_, AppError
 from app.extensions import db
 from app.models import Case, Event
-from app.services import timers
+from app.services import progress, timers
 from tests.clones import clone_cases
 from tests.conftest import at
 from tests.services.mini_cases import in_notice
@@ -44,3 +45,25 @@ def test_a_run_reports_each_batch_and_skips_nothing_between_them(mini_app, user)
 
     assert moved == 12 and reports == [(1, 5, 5), (2, 10, 10), (3, 12, 12)]
     assert timers.due_case_ids(at("2026-10-16T00:00")) == []
+
+
+def test_a_case_that_fails_to_fire_holds_back_no_other_of_its_transaction(mini_app, user,
+                                                                       monkeypatch, capsys):
+    original = in_notice(user("tl_applicant"), user("tl_county_east"), user("tl_city"))
+    copies = clone_cases(original, 4, at("2026-09-28T09:00"))
+    failing, fire, waiting = copies[1], progress.fire_due_timers, original.status
+
+    def fire_unless_failing(case, now):
+        if case.id == failing:  # as a case whose step the engine refuses
+            raise AppError(N_("Case %(ref)s cannot move."), ref=case.ref)
+        fire(case, now)
+    monkeypatch.setattr(progress, "fire_due_timers", fire_unless_failing)
+
+    moved = timers.run_due_timers(at("2026-10-16T00:00"))
+
+    db.session.expire_all()
+    assert moved == 4 and f"case {failing}: " in capsys.readouterr().out
+    assert timers.due_case_ids(at("2026-10-16T00:00")) == [failing]
+    assert {c.id: c.status for c in db.session.scalars(sa.select(Case))} == {
+        **{case_id: "recognized" for case_id in [original.id, *copies] if case_id != failing},
+        failing: waiting}
