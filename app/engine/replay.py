@@ -28,43 +28,23 @@ from app.errors import N_, AppError
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
 
 
-def _walk(root, state: int, manual: bool | None, subprocesses) -> list:
-    """Return the tasks under `root` in `state` (and of `manual` user tasks, unless None) in
-    the order Spiff's iterators give them, with their rule for which branches they walk:
-    not below a task of a lower state than the filter can match, and into the subprocess of
-    a task (found in `subprocesses`) before its children."""
-    lowest = (TaskState.MAYBE if state & TaskState.PREDICTED_MASK else TaskState.FUTURE
-              if state & TaskState.DEFINITE_MASK else TaskState.COMPLETED)
-    found, stack = [], [root]
-    while stack:
-        task = stack.pop()
-        if task._state & state and (manual is None or task.task_spec.manual == manual):
-            found.append(task)
-        subprocess = subprocesses.get(task.id)
-        if subprocess is not None:
-            stack.extend(reversed([subprocess.task_tree, *task.children]))
-        elif task._children and task._state >= lowest:
-            stack.extend(reversed(task.children))
-    return found
-
-
 def _quicken(workflow) -> None:
     """Give `workflow` a get_tasks() and an update_waiting_tasks() that answer the calls
-    Spiff makes while running elements with one plain walk of the tree (_walk), several
-    times faster than Spiff's iterators. Only a quick replay uses them: if they ever chose
-    otherwise than Spiff's, the replay would not reach the recorded states, and the
-    step-by-step replay would decide."""
+    Spiff makes while running elements with one plain walk of the tree
+    (runtime.walk_tasks), several times faster than Spiff's iterators. Only a quick replay
+    uses them: if they ever chose otherwise than Spiff's, the replay would not reach the
+    recorded states, and the step-by-step replay would decide."""
     spiff_get_tasks = workflow.get_tasks
 
     def get_tasks(first_task=None, **kwargs):
         if first_task is not None or not set(kwargs) <= {"state", "manual"}:
             return spiff_get_tasks(first_task, **kwargs)
-        return _walk(workflow.task_tree, kwargs.get("state", TaskState.ANY_MASK),
-                     kwargs.get("manual"), workflow.subprocesses)
+        return runtime.walk_tasks(workflow.task_tree, kwargs.get("state", TaskState.ANY_MASK),
+                                  kwargs.get("manual"), workflow.subprocesses)
 
     def update_waiting_tasks():
         # Spiff's walks lazily and skips a task an earlier update moved out of WAITING.
-        for task in _walk(workflow.task_tree, TaskState.WAITING, None, {}):
+        for task in runtime.walk_tasks(workflow.task_tree, TaskState.WAITING, None, {}):
             if task._state & TaskState.WAITING:
                 task.task_spec._update(task)
 

@@ -360,19 +360,29 @@ def fingerprint(workflow: BpmnWorkflow) -> str:
     return FINGERPRINT_V2 + digest.hexdigest()[:64 - len(FINGERPRINT_V2)]
 
 
-def _tree(workflow: BpmnWorkflow) -> list:
-    """Return every task depth first, a subprocess's tasks before its task's children (the
-    order of get_tasks(), which walks it several times slower and stops 1 000 levels deep)."""
-    tasks, stack, subprocesses = [], [workflow.task_tree], workflow.subprocesses
+def walk_tasks(root, state: int, manual: bool | None, subprocesses) -> list:
+    """Return the tasks under `root` in `state` (and of `manual` user tasks, unless None) in
+    the order Spiff's iterators give them, with their rule for which branches they walk:
+    not below a task of a lower state than the filter can match, and into the subprocess of
+    a task (found in `subprocesses`) before its children."""
+    lowest = (TaskState.MAYBE if state & TaskState.PREDICTED_MASK else TaskState.FUTURE
+              if state & TaskState.DEFINITE_MASK else TaskState.COMPLETED)
+    found, stack = [], [root]
     while stack:
         task = stack.pop()
-        tasks.append(task)
+        if task._state & state and (manual is None or task.task_spec.manual == manual):
+            found.append(task)
         subprocess = subprocesses.get(task.id)
-        children = task.children
         if subprocess is not None:
-            children = [subprocess.task_tree, *children]
-        stack.extend(reversed(children))
-    return tasks
+            stack.extend(reversed([subprocess.task_tree, *task.children]))
+        elif task._children and task._state >= lowest:
+            stack.extend(reversed(task.children))
+    return found
+
+
+def _tree(workflow: BpmnWorkflow) -> list:
+    """Return every task as get_tasks() orders them (which walks several times slower)."""
+    return walk_tasks(workflow.task_tree, TaskState.ANY_MASK, None, workflow.subprocesses)
 
 
 def fingerprint_like(workflow: BpmnWorkflow, recorded: str | None) -> str:
