@@ -3,7 +3,8 @@
 Public surface: load_definitions / check_definitions (BPMN + DMN packages), read_facts and
 the lint helpers (lint.py, expressions.py), bpmn_changes / dmn_changes (compare.py),
 try_decision (a DMN table on one case's data), start,
-complete, fire_due_timers, deliver_message, reassign, describe, migration_check and
+complete, fire_due_timers, deliver_message, reassign, describe, state_fingerprint (of a
+stored state, by the rule of a recorded fingerprint), migration_check and
 migrate (moving a case to a newer version), and the plain dataclasses Step, ReadyTask,
 Waiting, EngineEvent, OpenElement, ProcessDefinition.
 """
@@ -22,21 +23,25 @@ from app.engine.lint import Facts, decides_on, layout_problems, read_facts, vari
 from app.engine.migration import OpenElement, migrate, migration_check
 from app.engine.preview import evaluate_expression
 from app.engine.runtime import (
+    FINGERPRINT_V2,
     complete,
     deliver_message,
     describe,
     fire_due_timers,
     reassign,
     start,
+    state_fingerprint,
 )
 from app.engine.sandbox import HELPER_NAMES, SAFE_BUILTIN_NAMES, check_source
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 
 __all__ = [
-    "DecisionTrial", "EngineEvent", "Facts", "HELPER_NAMES", "OpenElement", "ParseError",
-    "ProcessDefinition", "ReadyTask", "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting",
+    "DecisionTrial", "EngineEvent", "FINGERPRINT_V2", "Facts", "HELPER_NAMES", "OpenElement",
+    "ParseError", "ProcessDefinition", "ReadyTask", "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo",
+    "Waiting",
     "bpmn_changes", "check_definitions", "check_source", "comparisons", "complete",
     "decides_on", "deliver_message", "describe", "dmn_changes", "evaluate_expression",
     "fire_due_timers", "layout_problems", "load_definitions", "migrate", "migration_check",
-    "names_read", "read_facts", "reassign", "start", "try_decision", "variables_of",
+    "names_read", "read_facts", "reassign", "start", "state_fingerprint", "try_decision",
+    "variables_of",
 ]

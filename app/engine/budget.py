@@ -75,7 +75,8 @@ class Budget:
         """Run one script or expression against the budget; a swallowed refusal still counts."""
         started = time.monotonic()
         self._deadline = started + self.seconds_left
-        self._memory_ceiling = _peak_kb() + self.memory_kb
+        if not self._memory_ceiling:  # the growth of the whole call is measured: read once
+            self._memory_ceiling = _peak_kb() + self.memory_kb
         try:
             self.tick()
             yield

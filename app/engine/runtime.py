@@ -45,20 +45,23 @@ PROCEDURE_PROBLEM = N_("The procedure has a problem at %(element)s that its desi
                        "nothing in the case was changed. Details: %(error)s")
 
 
-def _engine_call(function, finish=None):
+def _engine_call(function, finish=None, check_data: bool = True):
     """Run `function(workflow)` under the clock and one Budget, turning every failure into
     TaskError: a designer's mistake must never become a server error, live or on replay.
-    The call returns `finish(workflow, before)`: the full Step unless told otherwise."""
+    The call returns `finish(workflow, before)`: the full Step unless told otherwise.
+    Without `check_data` the data the step left is not checked (nor `before` known): for
+    a replay compared with recorded states, which were checked when they were made."""
 
     def wrapper(workflow: BpmnWorkflow, now: dt.datetime, overrides: Overrides, *args):
         budget = Budget()
-        workflow.script_engine = sandbox.script_engine(now, overrides, budget)
-        before = {task.id: task.state for task in workflow.get_tasks()}
+        workflow.script_engine = sandbox.script_engine(now, overrides, budget, check_data)
+        before = {task.id: task.state for task in workflow.get_tasks()} if check_data else {}
         with clock.frozen_at(now):
             try:
                 function(workflow, *args)
                 _settle(workflow, budget)
-                _check_data(workflow, before)
+                if check_data:
+                    _check_data(workflow, before)
                 return (finish or _step)(workflow, before)
             except TaskError:
                 raise
@@ -216,6 +219,11 @@ def reassigning(task, assignee: str):
     return run
 
 
+def state_fingerprint(spec: str, state: str, recorded: str | None) -> str:
+    """Return the fingerprint of a stored state by the rule `recorded` follows."""
+    return fingerprint_like(load_state(spec, state), recorded)
+
+
 def describe(spec: str, state: str) -> Step:
     """Return the Step describing a stored state, without running anything."""
     workflow = load_state(spec, state)
@@ -332,8 +340,78 @@ def _by_content(value):
     return str(value)
 
 
+# The fingerprint of a state, recorded by every event that moves it (Event.state_hash).
+# Rule 2 (FINGERPRINT_V2 and 61 hex digits of a sha256) hashes the compact state: each task's
+# spec, state, internal data and the change of its data from its parent's, as the state is
+# stored. Rule 1 (64 hex digits), which events recorded before keep, hashed each task's
+# whole data: a text of megabytes for a long case. The prefix, which no rule-1 hash can
+# hold, tells which rule a recorded fingerprint follows.
+FINGERPRINT_V2 = "v2:"
+
+
 def fingerprint(workflow: BpmnWorkflow) -> str:
-    """Return a hash of the workflow's meaning: each task's spec, state and data (no ids, times)."""
+    """Return a hash of the workflow's meaning (rule 2): each task's spec, state and data
+    change, in tree order (no ids, times)."""
+    tasks = _tree(workflow)
+    position = {str(t.id): number for number, t in enumerate(tasks)}
+    digest = hashlib.sha256(json.dumps(
+        [[compact_row(t, position) for t in tasks], workflow.data], sort_keys=True,
+        ensure_ascii=False, default=_by_content).encode("utf-8"))
+    return FINGERPRINT_V2 + digest.hexdigest()[:64 - len(FINGERPRINT_V2)]
+
+
+def walk_tasks(root, state: int, manual: bool | None, subprocesses) -> list:
+    """Return the tasks under `root` in `state` (and of `manual` user tasks, unless None) in
+    the order Spiff's iterators give them, with their rule for which branches they walk:
+    not below a task of a lower state than the filter can match, and into the subprocess of
+    a task (found in `subprocesses`) before its children."""
+    lowest = (TaskState.MAYBE if state & TaskState.PREDICTED_MASK else TaskState.FUTURE
+              if state & TaskState.DEFINITE_MASK else TaskState.COMPLETED)
+    found, stack = [], [root]
+    while stack:
+        task = stack.pop()
+        if task._state & state and (manual is None or task.task_spec.manual == manual):
+            found.append(task)
+        subprocess = subprocesses.get(task.id)
+        if subprocess is not None:
+            stack.extend(reversed([subprocess.task_tree, *task.children]))
+        elif task._children and task._state >= lowest:
+            stack.extend(reversed(task.children))
+    return found
+
+
+def _tree(workflow: BpmnWorkflow) -> list:
+    """Return every task as get_tasks() orders them (which walks several times slower)."""
+    return walk_tasks(workflow.task_tree, TaskState.ANY_MASK, None, workflow.subprocesses)
+
+
+def fingerprint_like(workflow: BpmnWorkflow, recorded: str | None) -> str:
+    """Return the workflow's fingerprint by the rule the `recorded` fingerprint follows."""
+    if recorded is None or recorded.startswith(FINGERPRINT_V2):
+        return fingerprint(workflow)
+    return legacy_fingerprint(workflow)
+
+
+def compact_row(task, position: Mapping[str, int]) -> list:
+    """Return one task's part of the rule-2 fingerprint: its data as a change from its
+    parent's (None: no data at all), as the compact state stores it."""
+    data, parent = task.data, task.parent
+    if parent is None:
+        change = data
+    elif not data:
+        change = None
+    else:
+        before = parent.data
+        # A value that compares equal but is of another type (1 and True) is a change here.
+        change = [{key: value for key, value in data.items() if key not in before or
+                   before[key] != value or type(before[key]) is not type(value)},
+                  sorted(key for key in before if key not in data)]
+    return [task.task_spec.name, task.state, change,
+            _without_ids(task.internal_data, position)]
+
+
+def legacy_fingerprint(workflow: BpmnWorkflow) -> str:
+    """Return the rule-1 fingerprint: a hash of each task's spec, state and whole data."""
     tasks = workflow.get_tasks()
     # Internal data names other tasks by id (a multi-instance task's "merged" children).
     position = {str(t.id): number for number, t in enumerate(tasks)}
@@ -342,7 +420,7 @@ def fingerprint(workflow: BpmnWorkflow) -> str:
 
 def row_text(task, position: Mapping[str, int], internal: str | None = None,
              data: str | None = None) -> str:
-    """Return one task's part of the fingerprint's text (`internal` and `data`: its
+    """Return one task's part of the rule-1 fingerprint's text (`internal` and `data`: its
     internal_json() and data_json(), when known)."""
     row = (task.task_spec.name, TaskState.get_name(task.state),
            data_json(task) if data is None else data,
@@ -362,7 +440,7 @@ def internal_json(task, position: Mapping[str, int]) -> str:
 
 
 def fingerprint_of(rows: list[str], workflow: BpmnWorkflow) -> str:
-    """Return the fingerprint from the tasks' row_text()s, in task order."""
+    """Return the rule-1 fingerprint from the tasks' row_text()s, in task order."""
     digest = hashlib.sha256(FINGERPRINT_OPEN)
     digest.update(FINGERPRINT_SEPARATOR.join(row.encode("utf-8") for row in rows))
     digest.update(fingerprint_close(workflow))

@@ -146,9 +146,11 @@ def describe(error: BaseException) -> str:
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Spiff script environment running RestrictedPython with whitelisted builtins and helpers."""
 
-    def __init__(self, environment_globals=None, budget: Budget | None = None):
+    def __init__(self, environment_globals=None, budget: Budget | None = None,
+                 check_data: bool = True):
         super().__init__(environment_globals)
         self.budget = budget or Budget()
+        self.check_data = check_data  # off only for a replay checked against recorded states
 
     def evaluate(self, expression, context, external_context=None):
         scope = {**_base_globals(self.globals, self.budget), **(external_context or {}),
@@ -168,7 +170,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         except Exception as error:
             # Spiff's own wrapping fails on some (a KeyError of a number): give it a sentence.
             raise ScriptRefused(describe(error) + _line(error)) from None
-        problem = data_problem(context)
+        problem = data_problem(context) if self.check_data else None
         if problem:
             raise ScriptRefused(f"the script left data that cannot be stored: {problem}")
         return True
@@ -188,7 +190,8 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
 
 def script_engine(now: dt.datetime, overrides: Mapping[dt.date, bool],
-                  budget: Budget | None = None) -> PythonScriptEngine:
-    """Return a Spiff script engine bound to the case clock, calendar overrides and `budget`."""
+                  budget: Budget | None = None, check_data: bool = True) -> PythonScriptEngine:
+    """Return a Spiff script engine bound to the case clock, calendar overrides and `budget`
+    (`check_data`: whether a script must leave data that can be stored)."""
     return PythonScriptEngine(environment=RestrictedEnvironment(make_helpers(now, overrides),
-                                                                budget))
+                                                                budget, check_data))

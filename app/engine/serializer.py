@@ -4,11 +4,20 @@ Spiff's default JSON embeds the whole spec (more than half of a small case:
 research §7.2). A case row here holds only its task tree and data; the spec is
 stored once per process version and restored once per process (cached by the
 hash of its text), then shared by every case that runs on it.
+
+The state is kept compact: each task's data is written as its change from its parent's
+(Spiff's delta), a task whose data is empty as nothing at all (Spiff would list every key
+of its parent as deleted: predicted and cancelled tasks carry no data), values equal to
+Spiff's defaults are left out, and the JSON is zlib-compressed and written in base85 behind
+the prefix PACKED. What is restored is exactly what was dumped. States written before
+(plain JSON, whole deltas) still load: load_state() tells them by their first character.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from copy import deepcopy
 from datetime import date
 from decimal import Decimal
@@ -28,6 +37,9 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
 STATE_VERSION = "1.5"
+PACKED = "z1:"  # a compact state: zlib-compressed JSON in base85 (plain JSON starts with "{")
+# A task's fields left out when they hold these values (Spiff writes them for every task).
+_TASK_DEFAULTS = {"triggered": False, "internal_data": {}, "data": {}, "children": []}
 
 
 class CaseWorkflowConverter(BpmnWorkflowConverter):
@@ -61,10 +73,30 @@ def retired_spec(name: str):
 
 
 class CaseTaskConverter(TaskConverter):
-    """Restores a task whose element is missing from the spec onto a stand-in spec
-    (Spiff would put it on a new start task, and register that in the shared spec)."""
+    """Writes a task without what its defaults and its parent already say, and restores a
+    task whose element is missing from the spec onto a stand-in spec (Spiff would put it on
+    a new start task, and register that in the shared spec)."""
+
+    def to_dict(self, task):
+        dct = super().to_dict(task)
+        delta = dct.pop("delta")
+        # Spiff restores a task without delta to its "data" ({}): a task with no data
+        # needs neither, however many keys its parent has. Any other needs a delta, even
+        # an empty one (the same data as its parent's).
+        if task.parent is not None and task.data:
+            dct["delta"] = {key: value for key, value in delta.items() if value} or {
+                "updates": {}}
+        if task.parent is not None:
+            del dct["parent"]  # its parent lists it among its children
+        for key, default in _TASK_DEFAULTS.items():
+            if dct.get(key, default) == default and key in dct:
+                del dct[key]
+        return dct
 
     def from_dict(self, dct, workflow):
+        for key, default in _TASK_DEFAULTS.items():
+            dct.setdefault(key, deepcopy(default))
+        dct.setdefault("parent", None)
         name = dct["task_spec"]
         if name in workflow.spec.task_specs:
             return super().from_dict(dct, workflow)
@@ -74,6 +106,12 @@ class CaseTaskConverter(TaskConverter):
             return super().from_dict(dct, workflow)
         finally:
             workflow.spec = spec
+
+
+class LegacyTaskConverter(CaseTaskConverter):
+    """Writes a task as states were written before PACKED ones (Spiff's own writing)."""
+
+    to_dict = TaskConverter.to_dict
 
 
 class _Lookup:
@@ -87,10 +125,10 @@ class _Lookup:
         return getattr(self._spec, name)
 
 
-def _registry():
+def _registry(task_converter=CaseTaskConverter):
     config = deepcopy(SPIFF_CONFIG)
     config[BpmnWorkflow] = CaseWorkflowConverter
-    config[Task] = CaseTaskConverter
+    config[Task] = task_converter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
     registry.register(date, lambda v: {"value": v.isoformat()},
@@ -99,6 +137,7 @@ def _registry():
 
 
 SERIALIZER = BpmnWorkflowSerializer(_registry())
+_LEGACY = BpmnWorkflowSerializer(_registry(LegacyTaskConverter))
 
 
 @lru_cache(maxsize=64)
@@ -111,23 +150,66 @@ def restore_specs(spec_text: str):
 
 
 def dump_state(workflow) -> str:
-    """Return the workflow's state as JSON, without its spec."""
-    SERIALIZER.registry._encoder_mode = True
+    """Return the workflow's compact state (PACKED), without its spec."""
+    return pack(_json(SERIALIZER, workflow))
+
+
+def legacy_state(workflow) -> str:
+    """Return the workflow's state as plain JSON, written as before PACKED states existed."""
+    return _json(_LEGACY, workflow)
+
+
+def _json(serializer: BpmnWorkflowSerializer, workflow) -> str:
+    serializer.registry._encoder_mode = True
     try:
-        dct = SERIALIZER.to_dict(workflow)
+        dct = serializer.to_dict(workflow)
     finally:
-        SERIALIZER.registry._encoder_mode = False
+        serializer.registry._encoder_mode = False
     dct["serializer_version"] = STATE_VERSION
     # Key order matters: Spiff restores tasks in mapping order and rebuilds each task's
     # data from its parent's, so sorting the task map by id would lose data.
-    return json.dumps(dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False,
+    return json.dumps(dct, cls=serializer._encoder_cls, ensure_ascii=False,
                       separators=(",", ":"))
+
+
+def pack(text: str) -> str:
+    """Return JSON `text` compressed, as stored."""
+    return PACKED + base64.b85encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+
+
+def state_json(state: str) -> str:
+    """Return the JSON of a stored state, compact (PACKED) or written before it existed."""
+    if state.startswith(PACKED):
+        return zlib.decompress(base64.b85decode(state[len(PACKED):])).decode("utf-8")
+    return state
+
+
+def state_dict(state: str) -> dict:
+    """Return a stored state as Spiff's dictionary, each task's parent named again."""
+    dct = json.loads(state_json(state))
+    for workflow in (dct, *dct.get("subprocesses", {}).values()):
+        tasks = workflow["tasks"]
+        for task_id, task in tasks.items():
+            for child in task.get("children", ()):
+                if child in tasks:
+                    tasks[child]["parent"] = task_id
+    return dct
 
 
 def load_state(spec_text: str, state: str):
     """Return the workflow stored in `state`, running on the spec `spec_text`."""
-    dct = json.loads(state)
+    dct = state_dict(state)
     dct.pop("serializer_version", None)
     return SERIALIZER.from_dict(dct, specs=restore_specs(spec_text))
+
+
+def compact(state: str, spec_text: str) -> str:
+    """Return `state` (of any format) written as dump_state() writes it today."""
+    return state if state.startswith(PACKED) else dump_state(load_state(spec_text, state))
+
+
+def plain(state: str, spec_text: str) -> str:
+    """Return `state` (of any format) written as legacy_state() writes it."""
+    return state if not state.startswith(PACKED) else legacy_state(load_state(spec_text, state))
 
 

@@ -6,7 +6,8 @@
    validation, engine, database transaction, audit event);
 3. the worklist query and GET /api/tasks with N and 4N cases in the database
    (it must stay flat: it is an indexed query, never a workflow deserialization);
-4. the per-case state size next to the process spec it no longer embeds;
+4. the per-case state size (after submission, at expert review, at recognition: at most
+   8 KB is the goal) next to the process spec it no longer embeds;
 5. `audit verify --all` with one and two jobs (tests/bench/verify_all.py);
 6. GET /api/oversight over 1 000 and 100 000 cases (tests/bench/oversight.py).
 """
@@ -26,6 +27,7 @@ from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import Case, User
 from app.services import calendar_days, catalog, demo, progress, tasks, users
+from tests.bench import state_size
 
 SH = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 3, 2, 10, tzinfo=SH)
@@ -119,13 +121,20 @@ def bench(cases_small: int = 250, repeat: int = 30) -> None:
             results[f"GET /api/tasks, {total} cases"] = _median_ms(
                 lambda: client.get("/api/tasks", headers=headers), repeat)
         state = db.session.query(Case).order_by(Case.id.desc()).first().state
-        sizes = {"case state (bytes)": len(state), "process spec (bytes)": len(version.spec)}
+        stages = state_size.measure()
+        sizes = {"case state after submission, stored (bytes)": len(state.encode()),
+                 "case state at expert review (bytes)": stages["mid"],
+                 "case state at recognition (bytes)": stages["recognized"],
+                 "process spec, once per version (bytes)": len(version.spec.encode())}
     base = results["baseline: engine complete (no database)"]
     print(f"{'measure':<48}{'median ms':>12}{'× baseline':>12}")
     for name, value in results.items():
         print(f"{name:<48}{value:>12.2f}{value / base:>12.1f}")
     for name, value in sizes.items():
         print(f"{name:<48}{value:>12}")
+    holds = stages["recognized"] <= state_size.GOAL_BYTES
+    print(f"goal: at most {state_size.GOAL_BYTES} bytes of state per case at recognition: "
+          f"{'holds' if holds else 'does not hold'} ({stages['recognized']} bytes)")
     sys.stdout.flush()
 
 

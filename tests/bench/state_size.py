@@ -15,6 +15,7 @@ from app.config import ROOT
 from tests.processes import examples_kunming as km
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+GOAL_BYTES = 8 * 1024  # per case at recognition, as stored (compact state: serializer.py)
 
 
 def _at(text: str) -> dt.datetime:

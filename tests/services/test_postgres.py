@@ -147,6 +147,10 @@ def test_a_kunming_case_reaches_recognition_on_postgresql_and_replays(case):
     assert (answer["status"], answer["valid_until"]) == ("recognized", "2029-11-19")
     stored = db.session.get(Case, case.id)
     assert audit.verify_case(stored)["ok"]
+    # The compact state: at most 8 KB, as the column holds it (TOAST would compress plain
+    # JSON; the stored state is compressed already).
+    assert db.session.scalar(sa.select(sa.func.pg_column_size(Case.state))
+                             .where(Case.id == case.id)) <= 8 * 1024
 
 
 def test_a_draft_is_approved_and_published_on_postgresql(pg_app):
