@@ -76,13 +76,26 @@ def _authority(case: Case, lang: str) -> str:
     return recorded(DEFAULT_AUTHORITY, city=city.name)
 
 
+def _entitled(user: User, case: Case) -> bool:
+    return user.role in OFFICIAL_ROLES or case.applicant_id == user.id
+
+
+def _in_force(case: Case) -> bool:
+    return case.status == "recognized" and bool(case.certificate_no)
+
+
+def offers_certificate(user: User, case: Case) -> bool:
+    """Return whether the case page offers `user` (who may read `case`) its certificate."""
+    return _entitled(user, case) and _in_force(case)
+
+
 def certificate_of(user: User, case: Case, secret: str, lang: str = "zh") -> Certificate:
     """Return the certificate of `case` for `user`; raise NotAllowed (not the applicant nor
     an official) or Conflict (no title in force)."""
     visibility.view_of(user, case)  # raises NotAllowed for whoever may not read the case
-    if user.role not in OFFICIAL_ROLES and case.applicant_id != user.id:
+    if not _entitled(user, case):
         raise NotAllowed(N_("Only the applicant and the officials download the certificate."))
-    if case.status != "recognized" or not case.certificate_no:
+    if not _in_force(case):
         raise Conflict(N_("This case holds no title in force, so there is no certificate."))
     row = registry.title_row(case)
     return Certificate(case, row["subject_name"], row["operator_name"] or "",

@@ -20,6 +20,7 @@ SCOPED_ROLES = {"applicant": ("jurisdiction", "county"), "county": ("jurisdictio
                 "city": ("jurisdiction",), "province": ("jurisdiction",),
                 "expert": ("jurisdiction",)}
 USERNAME = re.compile(r"[A-Za-z0-9_]{1,80}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Names an applicant could use to pass for the administration; refused like taken ones.
 RESERVED = frozenset({"admin", "administrator", "root", "system", "support", "official"})
 UNAVAILABLE = N_("This username cannot be used. Choose another one.")
@@ -228,6 +229,8 @@ def update_user(user_id: int, role: str, jurisdiction, county, active: bool,
     reasons = _validate_scope(role, jurisdiction, county, city)
     if name is not None and not name.strip():
         reasons.append(("name", N_("Enter a display name.")))
+    if email and not EMAIL.fullmatch(email.strip()):
+        reasons.append(("email", N_("Enter a valid e-mail address.")))
     if reasons:
         raise Rejected(N_("Please correct the user details."), reasons)
     with transaction():

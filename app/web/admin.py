@@ -108,14 +108,18 @@ def user_edit(user_id: int):
         try:
             users.update_user(user.id, form.role.data, form.jurisdiction.data or None,
                               form.county.data or None, form.active.data,
-                              city=form.city.data or None, name=form.name.data,
-                              email=form.email.data or "")
+                              city=form.city.data or None, **_sent(form, "name", "email"))
             flash(_("User %(name)s updated.", name=user.username), "success")
             return redirect(url_for("admin.users"))
         except Rejected as error:
             form.form_errors = populate_errors(form, error)
     return render_template("admin/user.html", user=user, form=form,
                            locked=_locked(user)), 422 if form.errors else 200
+
+
+def _sent(form, *names: str) -> dict:
+    """The fields of `form` the request carries (an older client may send fewer)."""
+    return {name: form[name].data or "" for name in names if name in request.form}
 
 
 def _year() -> int:

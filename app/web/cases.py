@@ -13,6 +13,7 @@ from app.services import (
     case_view,
     cases,
     catalog,
+    certificates,
     dossier,
     follow_ups,
     materials,
@@ -66,6 +67,7 @@ def show(case_id: int):
     return render_template("cases/show.html", page=page, case=page.case, now=now(),
                            diagram=diagram_json(page.diagram),
                            materials=materials.materials(current_user, page.case, current_lang()),
+                           certificate=certificates.offers_certificate(current_user, page.case),
                            journal=access_log.case_entries(current_user, page.case))
 
 

@@ -85,7 +85,7 @@ class UserForm(FlaskForm):
     county = SelectField(_l("County / district"), validators=[Optional(), _listed()],
                          validate_choice=False)
     active = BooleanField(_l("Account active (may log in)"))
-    name = StringField(_l("Display name"), validators=[_required(), Length(max=200)])
+    name = StringField(_l("Display name"), validators=[Optional(), Length(max=200)])
     email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=200), _email()],
                         render_kw={"type": "email"})
 
