@@ -106,7 +106,8 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
     token = secrets.token_urlsafe(32)
     user = User(username=username, role=role, jurisdiction=jurisdiction, county=county, city=city,
                 name=name or username, credit_code=credit_code, contact=contact,
-                email=email.strip(), password_hash=passwords.hash_password(password or secrets.token_urlsafe(16)),
+                email=email.strip(),
+                password_hash=passwords.hash_password(password or secrets.token_urlsafe(16)),
                 token_hash=_token_hash(token))
     with transaction():
         db.session.add(user)
