@@ -45,6 +45,9 @@ class Config:
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
     # Checking a certificate's verification code (page and API share it), and asking for a
     # password reset link: per client address, like the log-in.
+    # Signs the verification codes printed on certificates; default SECRET_KEY. Set it once
+    # and keep it: a new key makes every printed code fail the check.
+    CERTIFICATE_KEY = os.environ.get("CERTIFICATE_KEY") or None
     CERTIFICATE_CHECK_RATE_LIMIT = os.environ.get("CERTIFICATE_CHECK_RATE_LIMIT",
                                                   "10 per minute;100 per hour")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
@@ -85,6 +88,7 @@ class TestConfig(Config):
 def finalise(config: dict) -> None:
     """Fill in the settings that follow from others: the secret key, production cookies."""
     config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], config["PRODUCTION"])
+    config["CERTIFICATE_KEY"] = config.get("CERTIFICATE_KEY") or config["SECRET_KEY"]
     if config["PRODUCTION"]:
         config["SESSION_COOKIE_SECURE"] = True
 

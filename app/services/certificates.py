@@ -1,9 +1,10 @@
 """Certificates of recognition: what one says, its verification code, checking a code.
 
 The verification code is an HMAC of the case and its certificate number under the
-instance's secret key: nobody without the key can make one, and nothing needs storing.
-It starts with the case id so a check reads one row. A new SECRET_KEY invalidates every
-code issued before (docs/OPERATIONS.md "Certificates").
+instance's CERTIFICATE_KEY (default SECRET_KEY): nobody without the key can make one, and
+nothing needs storing. It starts with the case id so a check reads one row. A new key
+invalidates every code printed before (docs/OPERATIONS.md "Mail, password reset links and
+certificates").
 """
 
 from __future__ import annotations

@@ -28,5 +28,5 @@ def verify():
     if not code or len(code) > certificates.MAX_CODE:
         raise Rejected(N_("Enter the verification code printed on the certificate."),
                        [("code", N_("Enter the verification code printed on the certificate."))])
-    check = certificates.check_code(code, current_app.config["SECRET_KEY"], today())
+    check = certificates.check_code(code, current_app.config["CERTIFICATE_KEY"], today())
     return jsonify(certificates.public_json(check))

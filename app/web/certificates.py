@@ -29,7 +29,7 @@ checked = limiter.shared_limit(check_limit, scope="certificate-check")
 def pdf_response(user, case_id: int):
     """Return the certificate PDF of case `case_id` for `user`, journaled for auditors."""
     case = cases.get_case(user, case_id)
-    certificate = certificates.certificate_of(user, case, current_app.config["SECRET_KEY"],
+    certificate = certificates.certificate_of(user, case, current_app.config["CERTIFICATE_KEY"],
                                               current_lang())
     link = url_for("certificates.verify", code=certificate.code, _external=True)
     html = render_template("certificates/certificate.html", cert=certificate, link=link,
@@ -53,6 +53,6 @@ def download(case_id: int):
 @checked
 def verify():
     code = request.args.get("code", "").strip()[:certificates.MAX_CODE]
-    check = certificates.check_code(code, current_app.config["SECRET_KEY"], today()) \
+    check = certificates.check_code(code, current_app.config["CERTIFICATE_KEY"], today()) \
         if code else None
     return render_template("certificates/verify.html", code=code, check=check)

@@ -37,7 +37,8 @@ def pdf_text(content: bytes, tmp_path) -> str:
 
 
 def _code(app, case_id: int) -> str:
-    return certificates.verification_code(db.session.get(Case, case_id), app.config["SECRET_KEY"])
+    case = db.session.get(Case, case_id)
+    return certificates.verification_code(case, app.config["CERTIFICATE_KEY"])
 
 
 def test_the_applicant_downloads_a_certificate_with_number_validity_and_code(
