@@ -331,7 +331,7 @@ class Attachment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
     # A deleted upload keeps its row (the journal names it) and leaves every list.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
-    deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    deleted_by_id: Mapped[int | None]  # no foreign key: the journal's event names them too
 
 
 class CalendarDay(db.Model):

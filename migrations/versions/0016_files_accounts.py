@@ -17,19 +17,18 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('attachment', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('deleted_by_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key('fk_attachment_deleted_by', 'user', ['deleted_by_id'], ['id'])
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.String(length=200), nullable=False,
-                                      server_default=''))
+    # Plain ADD COLUMNs: a batch copy would reflect `user`, whose expression index SQLite
+    # cannot reflect. The deleting user's id needs no foreign key (the event names them too).
+    op.add_column('attachment', sa.Column('deleted_at', sa.DateTime(timezone=True),
+                                          nullable=True))
+    op.add_column('attachment', sa.Column('deleted_by_id', sa.Integer(), nullable=True))
+    # A plain ADD COLUMN: a batch copy of `user` would drop its expression index.
+    op.add_column('user', sa.Column('email', sa.String(length=200), nullable=False,
+                                    server_default=''))
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('email')
+    op.drop_column('user', 'email')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_attachment_deleted_by', type_='foreignkey')
         batch_op.drop_column('deleted_by_id')
         batch_op.drop_column('deleted_at')
