@@ -137,6 +137,16 @@ def register_blueprints(app: Flask) -> None:
     register_editors(app)
     register_access_journal(app)
     register_oversight(app)
+    register_self_service(app)
+
+
+def register_self_service(app: Flask) -> None:
+    """Certificates and their public check, deleting uploads, password reset links
+    (docs/OPERATIONS.md "Certificates" and "Mail")."""
+    from app.web import api_certificates, certificates, materials, password_reset
+
+    for module in (certificates, api_certificates, materials, password_reset):
+        app.register_blueprint(module.bp)
 
 
 def register_access_journal(app: Flask) -> None:

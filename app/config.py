@@ -43,6 +43,25 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+    # Checking a certificate's verification code (page and API share it), and asking for a
+    # password reset link: per client address, like the log-in.
+    # Signs the verification codes printed on certificates; default SECRET_KEY. Set it once
+    # and keep it: a new key makes every printed code fail the check.
+    CERTIFICATE_KEY = os.environ.get("CERTIFICATE_KEY") or None
+    CERTIFICATE_CHECK_RATE_LIMIT = os.environ.get("CERTIFICATE_CHECK_RATE_LIMIT",
+                                                  "10 per minute;100 per hour")
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
+    # Password reset links: how long one works (self-service; an administrator's lasts a day).
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 60)
+    # Outgoing mail (password reset links). Without MAIL_SERVER the mail is written to the
+    # log instead (development).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes")
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "") in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@localhost")
     # Per account, in the database: lock after this many failures in a row (0 minutes: until
     # an administrator unlocks it).
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
@@ -62,11 +81,14 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
     REGISTER_RATE_LIMIT = "1000 per minute"
+    CERTIFICATE_CHECK_RATE_LIMIT = "1000 per minute"
+    PASSWORD_RESET_RATE_LIMIT = "1000 per minute"
 
 
 def finalise(config: dict) -> None:
     """Fill in the settings that follow from others: the secret key, production cookies."""
     config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], config["PRODUCTION"])
+    config["CERTIFICATE_KEY"] = config.get("CERTIFICATE_KEY") or config["SECRET_KEY"]
     if config["PRODUCTION"]:
         config["SESSION_COOKIE_SECURE"] = True
 

@@ -142,6 +142,8 @@ class User(db.Model):
     city: Mapped[str | None] = mapped_column(sa.String(40))
     credit_code: Mapped[str | None] = mapped_column(sa.String(18))
     contact: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Where a password reset link is sent ("" : none; an administrator resets instead).
+    email: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
@@ -327,6 +329,9 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(sa.String(100))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
+    # A deleted upload keeps its row (the journal names it) and leaves every list.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    deleted_by_id: Mapped[int | None]  # no foreign key: the journal's event names them too
 
 
 class CalendarDay(db.Model):

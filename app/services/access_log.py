@@ -21,7 +21,8 @@ from app.services import transaction
 
 WATCHED_ROLES = ("auditor", "admin")
 # What was read; labels for the pages live in app/web/labels.py.
-ACTIONS = ("case", "history", "events", "attachment", "dossier", "verify", "search", "export")
+ACTIONS = ("case", "history", "events", "attachment", "dossier", "verify", "search", "export",
+           "certificate")
 PAGE_SIZE = 100
 CASE_PAGE_SIZE = 20  # the case page shows the newest reads of the case
 EXPORT_LIMIT = 10_000  # 产品默认: an export holds the newest 10 000 entries of its filters

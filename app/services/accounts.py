@@ -60,7 +60,7 @@ def _scope_reasons(jurisdiction: str, county: str) -> list:
 
 
 def register_applicant(organisation: str, jurisdiction: str, county: str, credit_code: str,
-                       contact: str, username: str, password: str) -> User:
+                       contact: str, username: str, password: str, email: str = "") -> User:
     """Create an applicant account for an organisation; return it. Raise Rejected."""
     code = (credit_code or "").strip().upper()
     reasons = _scope_reasons(jurisdiction, county)
@@ -75,5 +75,5 @@ def register_applicant(organisation: str, jurisdiction: str, county: str, credit
         raise Rejected(N_("Please correct the registration details."), reasons)
     user, _token = users.create_user(username.strip(), "applicant", jurisdiction, county,
                                      password, name=organisation.strip(), credit_code=code,
-                                     contact=contact.strip())
+                                     contact=contact.strip(), email=email or "")
     return user

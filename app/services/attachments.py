@@ -24,6 +24,10 @@ MAGIC = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xf
          ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",)}
 
 
+# Who still opens a deleted upload: those who check the journal that names it.
+AUDIT_ROLES = ("auditor", "admin")
+
+
 class TooLarge(Rejected):
     status = 413
 
@@ -76,7 +80,7 @@ def attachment_json(record: Attachment) -> dict:
 def open_attachment(user: User, attachment_id: str, upload_dir: str) -> tuple[Attachment, Path]:
     """Return (record, path) of an attachment `user` may read; raise NotFound / NotAllowed."""
     record = db.session.get(Attachment, attachment_id)
-    if record is None:
+    if record is None or (record.deleted_at is not None and user.role not in AUDIT_ROLES):
         raise NotFound(N_("No such attachment."))
     view = visibility.view_of(user, db.session.get(Case, record.case_id))
     if not visibility.attachments(view, [record]):

@@ -210,7 +210,7 @@ def _subject(event: Event, data: dict, titles: dict, elements: dict) -> str:
         return titles.get(event.task_id, event.task or "")
     if event.kind == "timers_fired":
         return ", ".join(elements.get(e, e) for e in data.get("elements", []))
-    if event.kind == "attachment_added":
+    if event.kind in ("attachment_added", "attachment_deleted"):
         return data.get("name", "")
     if event.kind == "child_started":
         return data.get("child", "")

@@ -194,7 +194,8 @@ def _check_files(case: Case, form, data: Mapping) -> None:
             continue
         ids = [str(i) for i in data[field.name]]
         found = set(db.session.scalars(sa.select(Attachment.id).where(
-            Attachment.id.in_(ids), Attachment.case_id == case.id)))
+            Attachment.id.in_(ids), Attachment.case_id == case.id,
+            Attachment.deleted_at.is_(None))))
         if set(ids) - found:
             reasons.append((field.name, N_("An attachment does not exist or belongs to another "
                                            "case; upload it again.")))

@@ -20,6 +20,7 @@ SCOPED_ROLES = {"applicant": ("jurisdiction", "county"), "county": ("jurisdictio
                 "city": ("jurisdiction",), "province": ("jurisdiction",),
                 "expert": ("jurisdiction",)}
 USERNAME = re.compile(r"[A-Za-z0-9_]{1,80}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Names an applicant could use to pass for the administration; refused like taken ones.
 RESERVED = frozenset({"admin", "administrator", "root", "system", "support", "official"})
 UNAVAILABLE = N_("This username cannot be used. Choose another one.")
@@ -90,7 +91,7 @@ def account_problems(username: str, password: str | None, policy: bool = True,
 def create_user(username: str, role: str, jurisdiction: str | None = None,
                 county: str | None = None, password: str | None = None, name: str = "",
                 credit_code: str | None = None, contact: str = "",
-                policy: bool = True, city: str | None = None) -> tuple[User, str]:
+                policy: bool = True, city: str | None = None, email: str = "") -> tuple[User, str]:
     """Create a user; return (user, API token). Raise Rejected on bad input.
 
     `policy=False` skips the password policy: only for the demo users."""
@@ -105,6 +106,7 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
     token = secrets.token_urlsafe(32)
     user = User(username=username, role=role, jurisdiction=jurisdiction, county=county, city=city,
                 name=name or username, credit_code=credit_code, contact=contact,
+                email=email.strip(),
                 password_hash=passwords.hash_password(password or secrets.token_urlsafe(16)),
                 token_hash=_token_hash(token))
     with transaction():
@@ -201,27 +203,41 @@ def user_for_token(token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def list_users(role: str | None = None, jurisdiction: str | None = None) -> list[User]:
-    """Return users, filtered by role and jurisdiction."""
+def list_users(role: str | None = None, jurisdiction: str | None = None,
+               q: str | None = None) -> list[User]:
+    """Return users, filtered by role, jurisdiction and text `q` in the username, name or
+    e-mail address."""
     query = sa.select(User).order_by(User.jurisdiction, User.role, User.username)
     if role:
         query = query.where(User.role == role)
     if jurisdiction:
         query = query.where(User.jurisdiction == jurisdiction)
+    if q and q.strip():
+        text = q.strip().lower()[:100]
+        query = query.where(sa.or_(*(sa.func.lower(column).contains(text, autoescape=True)
+                                     for column in (User.username, User.name, User.email))))
     return list(db.session.scalars(query))
 
 
 def update_user(user_id: int, role: str, jurisdiction, county, active: bool,
-                city: str | None = None) -> User:
-    """Change a user's role, scope and whether they may log in; raise Rejected.
+                city: str | None = None, name: str | None = None,
+                email: str | None = None) -> User:
+    """Change a user's role, scope, whether they may log in and (when given) display name
+    and e-mail address; raise Rejected.
 
     Disabling an account ends its sessions at once."""
     user = db.session.get(User, user_id)
     reasons = _validate_scope(role, jurisdiction, county, city)
+    if name is not None and not name.strip():
+        reasons.append(("name", N_("Enter a display name.")))
+    if email and not EMAIL.fullmatch(email.strip()):
+        reasons.append(("email", N_("Enter a valid e-mail address.")))
     if reasons:
         raise Rejected(N_("Please correct the user details."), reasons)
     with transaction():
         user.city = city
+        user.name = name.strip() if name is not None else user.name
+        user.email = email.strip() if email is not None else user.email
         if user.active and not active:
             user.session_nonce = new_session_nonce()
         user.role, user.jurisdiction, user.county, user.active = role, jurisdiction, county, active

@@ -237,7 +237,8 @@ def attachments(view: View, records: Iterable[Attachment]) -> dict[str, Attachme
 def case_attachments(view: View) -> dict[str, Attachment]:
     """Return {id: attachment} of the case and its ancestors that the reader may see."""
     rows = db.session.scalars(sa.select(Attachment).where(
-        Attachment.case_id.in_([c.id for c in chain(view.case)])).order_by(Attachment.created_at))
+        Attachment.case_id.in_([c.id for c in chain(view.case)]),
+        Attachment.deleted_at.is_(None)).order_by(Attachment.created_at))
     return attachments(view, rows)
 
 
@@ -260,7 +261,7 @@ def _limited_data(view: View, event: Event, items: dict, files: set) -> dict | N
             return data
         return {**{k: data[k] for k in ("title", "assignee") if k in data},
                 "form": item_values(view, item, data.get("form"))}
-    if event.kind == "attachment_added":
+    if event.kind in ("attachment_added", "attachment_deleted"):
         return data if data.get("id") in files else None
     if event.kind == "case_started":
         return {**data, "initial": filter_data(view, data.get("initial") or {})}

@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import N_, Rejected
-from app.services import accounts, calendar_days, calendar_view, users
+from app.services import accounts, calendar_days, calendar_view, password_reset, users
 from app.web import inputs
 from app.web.errors import populate_errors
-from app.web.forms import CalendarImportForm, OverrideForm, UserForm, fill_scope_choices
+from app.web.forms import (
+    CalendarImportForm,
+    NewUserForm,
+    OverrideForm,
+    UserForm,
+    fill_scope_choices,
+)
 from app.web.i18n import current_lang
 from app.web.layout import now
+from app.web.password_reset import send_link
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,9 +50,42 @@ def _locked(user) -> bool:
 @bp.get("/users", endpoint="users")
 def users_index():
     role, jurisdiction = request.args.get("role") or None, request.args.get("jurisdiction") or None
-    return render_template("admin/users.html", users=users.list_users(role, jurisdiction),
+    q = request.args.get("q", "").strip()[:100]
+    return render_template("admin/users.html", users=users.list_users(role, jurisdiction, q),
                            jurisdictions=accounts.jurisdictions(), role=role,
-                           jurisdiction=jurisdiction, locked=_locked)
+                           jurisdiction=jurisdiction, q=q, locked=_locked)
+
+
+@bp.route("/users/new", methods=["GET", "POST"], endpoint="users_new")
+def user_new():
+    form = NewUserForm()
+    _scope_choices(form)
+    if form.validate_on_submit():
+        try:
+            user, _token = users.create_user(
+                form.username.data.strip(), form.role.data, form.jurisdiction.data or None,
+                form.county.data or None, name=form.name.data.strip(),
+                city=form.city.data or None, email=form.email.data or "")
+            return _link_page(user, created=True)
+        except Rejected as error:
+            form.form_errors = populate_errors(form, error)
+    return render_template("admin/user_new.html", form=form), 422 if form.errors else 200
+
+
+def _link_page(user, created: bool = False):
+    """Show the one-time link that sets `user`'s password (mailed too when they have an
+    address): the administrator never learns nor chooses the password."""
+    link = send_link(user, password_reset.ADMIN)
+    response = make_response(render_template("admin/reset_link.html", user=user, link=link,
+                                             created=created,
+                                             hours=password_reset.ADMIN_LINK_HOURS))
+    response.headers["Cache-Control"] = "no-store"  # the link sets a password
+    return response
+
+
+@bp.post("/users/<int:user_id>/reset", endpoint="users_reset")
+def user_reset(user_id: int):
+    return _link_page(accounts.get_user_or_404(user_id))
 
 
 @bp.post("/users/<int:user_id>/unlock", endpoint="users_unlock")
@@ -58,13 +108,18 @@ def user_edit(user_id: int):
         try:
             users.update_user(user.id, form.role.data, form.jurisdiction.data or None,
                               form.county.data or None, form.active.data,
-                              city=form.city.data or None)
+                              city=form.city.data or None, **_sent(form, "name", "email"))
             flash(_("User %(name)s updated.", name=user.username), "success")
             return redirect(url_for("admin.users"))
         except Rejected as error:
             form.form_errors = populate_errors(form, error)
     return render_template("admin/user.html", user=user, form=form,
                            locked=_locked(user)), 422 if form.errors else 200
+
+
+def _sent(form, *names: str) -> dict:
+    """The fields of `form` the request carries (an older client may send fewer)."""
+    return {name: form[name].data or "" for name in names if name in request.form}
 
 
 def _year() -> int:

@@ -115,7 +115,7 @@ def register():
         try:
             accounts.register_applicant(**{k: form[k].data for k in (
                 "organisation", "jurisdiction", "county", "credit_code", "contact",
-                "username", "password")})
+                "username", "password", "email")})
             flash(_("Your organisation is registered. Please log in."), "success")
             return redirect(url_for("auth.login"))
         except Rejected as error:

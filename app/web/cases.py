@@ -7,7 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import N_, AppError, Rejected
-from app.services import access_log, attachments, case_view, cases, catalog, dossier, follow_ups
+from app.services import (
+    access_log,
+    attachments,
+    case_view,
+    cases,
+    catalog,
+    certificates,
+    dossier,
+    follow_ups,
+    materials,
+)
 from app.web import inputs
 from app.web.i18n import current_lang
 from app.web.layout import due_label, format_size, now
@@ -56,6 +66,8 @@ def show(case_id: int):
     access_log.record(current_user, "case", page.case)
     return render_template("cases/show.html", page=page, case=page.case, now=now(),
                            diagram=diagram_json(page.diagram),
+                           materials=materials.materials(current_user, page.case, current_lang()),
+                           certificate=certificates.offers_certificate(current_user, page.case),
                            journal=access_log.case_entries(current_user, page.case))
 
 

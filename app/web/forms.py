@@ -24,6 +24,10 @@ def _listed():
     return Length(max=40, message=_l("Choose a value from the list."))
 
 
+def _email():
+    return Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid e-mail address."))
+
+
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[_required()],
                            render_kw={"autocomplete": "username", "autofocus": True})
@@ -43,6 +47,9 @@ class RegisterForm(FlaskForm):
         render_kw={"maxlength": 18, "autocomplete": "off", "spellcheck": "false"})
     contact = StringField(_l("Contact person and telephone"),
                           validators=[_required(), Length(max=200)])
+    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=200), _email()],
+                        description=_l("Where we send a link if you forget your password."),
+                        render_kw={"autocomplete": "email", "type": "email"})
     username = StringField(
         _l("Username"), validators=[_required(), Length(max=80), Regexp(
             r"^[A-Za-z0-9_]+$",
@@ -78,6 +85,32 @@ class UserForm(FlaskForm):
     county = SelectField(_l("County / district"), validators=[Optional(), _listed()],
                          validate_choice=False)
     active = BooleanField(_l("Account active (may log in)"))
+    name = StringField(_l("Display name"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=200), _email()],
+                        render_kw={"type": "email"})
+
+
+class NewUserForm(UserForm):
+    username = StringField(
+        _l("Username"), validators=[_required(), Length(max=80), Regexp(
+            r"^[A-Za-z0-9_]+$",
+            message=_l("A username may contain only letters, digits and underscores."))],
+        description=_l("The user sets a password through a one-time link shown after saving."))
+
+
+class ForgotForm(FlaskForm):
+    identifier = StringField(_l("Username or e-mail address"),
+                             validators=[_required(), Length(max=200)],
+                             render_kw={"autocomplete": "username", "autofocus": True})
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[_required()],
+                             description=_l("At least 10 characters; not a common password."),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the password"), validators=[_required(), EqualTo(
+        "password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
 
 
 class OverrideForm(FlaskForm):

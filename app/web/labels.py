@@ -36,6 +36,7 @@ EVENT_KINDS = {
     "attachment_added": _l("Attachment uploaded"),
     "migrated": _l("Moved to a new procedure version"),
     "expert_replaced": _l("Expert replaced"),
+    "attachment_deleted": _l("Attachment deleted"),
 }
 
 WORK_STATUSES = {
@@ -106,6 +107,7 @@ ACCESS_ACTIONS = {
     "events": _l("Read the events"), "attachment": _l("Downloaded an attachment"),
     "dossier": _l("Downloaded the dossier"), "verify": _l("Verified the history"),
     "search": _l("Listed or searched cases"), "export": _l("Exported a table"),
+    "certificate": _l("Downloaded the certificate"),
 }
 
 # The outcome a `verify` entry records, as people read it.

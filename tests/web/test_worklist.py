@@ -39,19 +39,22 @@ def test_others_do_not_see_a_wuhua_county_review(client, login_as, submitted_cas
         username = found.username
     login_as(username)
 
-    response = client.get("/worklist")
+    response = client.get("/worklist", follow_redirects=True)  # applicants: their own page
 
     assert response.status_code == 200
     assert not support.listed(response, ref_of(submitted_case))
 
 
-def test_applicant_sees_what_is_asked_of_it_without_claiming(client, login_as, started_case):
+def test_applicant_sees_what_is_asked_of_it_on_its_own_page(client, login_as, started_case):
     login_as("km_applicant")
 
     response = client.get("/worklist")
+    home = client.get(response.headers["Location"])
 
-    assert "填报申请材料" in text(response) and support.listed(response, ref_of(started_case))
-    assert 'data-testid="claim"' not in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/applicant/")
+    assert "填报申请材料" in text(home) and ref_of(started_case) in text(home)
+    assert 'data-testid="claim"' not in home.get_data(as_text=True)
+    assert 'href="/worklist"' not in home.get_data(as_text=True)  # no officials' worklist
 
 
 def test_claiming_and_releasing_a_task(client, login_as, submitted_case):
