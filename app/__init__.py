@@ -137,6 +137,14 @@ def register_blueprints(app: Flask) -> None:
     register_editors(app)
     register_access_journal(app)
     register_oversight(app)
+    register_plain_language(app)
+
+
+def register_plain_language(app: Flask) -> None:
+    """Stages and step names in the reader's words (app/web/stage.py)."""
+    from app.web import stage
+
+    stage.register(app)
 
 
 def register_access_journal(app: Flask) -> None:

@@ -23,7 +23,7 @@ SOON = dt.timedelta(days=3)
 # (endpoint, label, roles that see it)
 NAV = [
     ("applicant.index", _l("My applications"), ("applicant",)),
-    ("worklist.index", _l("Worklist"), ("applicant", "county", "city", "province", "expert")),
+    ("worklist.index", _l("Worklist"), ("county", "city", "province", "expert")),
     ("cases.index", _l("Cases"),
      ("applicant", "county", "city", "province", "expert", "auditor", "admin")),
     ("processes.index", _l("Procedures"), ("designer", "admin", "auditor")),

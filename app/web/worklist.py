@@ -26,6 +26,8 @@ def home():
 @bp.get("/worklist")
 @login_required
 def index():
+    if current_user.role == "applicant":  # its own home lists what is asked of it
+        return redirect(url_for("applicant.index"))
     filters = {k: request.args.get(k, "") for k in FILTERS}
     sort = request.args.get("sort", "due")
     page = worklist_service.worklist(current_user, now(), sort=sort, lang=current_lang(),

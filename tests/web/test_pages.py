@@ -25,7 +25,7 @@ def test_home_leads_each_role_to_its_main_page(client, login_as, username, home)
 
 
 @pytest.mark.parametrize("username, nav", [
-    ("km_applicant", ["我的申报", "待办任务", "案卷查询"]),
+    ("km_applicant", ["我的申报", "案卷查询"]),
     ("km_county_wuhua", ["待办任务", "案卷查询"]),
     ("km_expert1", ["待办任务", "案卷查询"]),
     ("km_auditor", ["案卷查询", "流程管理"]),
@@ -46,7 +46,6 @@ def test_navigation_offers_what_the_role_may_use(client, login_as, username, nav
 PAGES = [
     # (user, url, status, visible text)
     ("km_applicant", "/applicant/", 200, "发起申报"),
-    ("km_applicant", "/worklist", 200, "待您办理"),
     ("km_applicant", "/cases", 200, "案卷编号"),
     ("km_applicant", "/processes/", 403, "无权访问"),
     ("km_county_wuhua", "/worklist", 200, "待签收任务"),
