@@ -61,13 +61,14 @@ def _current(case: Case, keys: list[str], lanes: set[str]) -> str:
 
 
 def milestones(case: Case) -> list[Milestone]:
-    """Return the milestones of `case`, the current one marked (all done once it ended)."""
+    """Return the milestones of `case`, the current one marked (all done at a result)."""
     keys = _keys(case)
     lanes = _open_lanes(case)
     current = _current(case, keys, lanes)
     position = keys.index(current)
     correction = current == "application" and case.status != "draft"
-    return [Milestone(key, DONE if i < position or (case.ended and i == position)
-                      else CURRENT if i == position else TODO,
+    reached = current == "result"  # a result (a title in force too) ends the road
+    return [Milestone(key, DONE if i < position or reached else CURRENT if i == position
+                      else TODO,
                       correction and key == "application")
             for i, key in enumerate(keys)]

@@ -8,11 +8,11 @@ status means instead, and name every step in the reader's language.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.services import element_names
+from app.services import catalog, element_names
 from app.web.i18n import current_lang
 from app.web.labels import FOLLOW_UP_STATUSES, ROLES, STATUSES
 from app.web.layout import due_label
@@ -80,7 +80,20 @@ def lane_labels() -> dict[str, str]:
     return {lane: str(label) for lane, label in ROLES.items()}
 
 
+def step_name(title: str) -> str:
+    """Return a step name (as work items store it, in Chinese) in the reader's language."""
+    if current_lang() != "en":
+        return title
+    if "step_names" not in g:  # the names of every published procedure, once per request
+        g.step_names = {}
+        for version in catalog.latest_processes():
+            names = element_names.of_version(version)
+            g.step_names.update({names.zh[e]: n for e, n in names.en.items() if e in names.zh})
+    return g.step_names.get(title, title)
+
+
 def register(app: Flask) -> None:
     """Make the stage and step names available to every template."""
     app.jinja_env.globals.update(stage_of=stage_of, step_title=step_title,
-                                 milestone_label=milestone_label, lane_labels=lane_labels)
+                                 milestone_label=milestone_label, lane_labels=lane_labels,
+                                 step_name=step_name)

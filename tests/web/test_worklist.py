@@ -39,7 +39,7 @@ def test_others_do_not_see_a_wuhua_county_review(client, login_as, submitted_cas
         username = found.username
     login_as(username)
 
-    response = client.get("/worklist")
+    response = client.get("/worklist", follow_redirects=True)  # an applicant: to its home
 
     assert response.status_code == 200
     assert not support.listed(response, ref_of(submitted_case))
@@ -48,8 +48,9 @@ def test_others_do_not_see_a_wuhua_county_review(client, login_as, submitted_cas
 def test_applicant_sees_what_is_asked_of_it_without_claiming(client, login_as, started_case):
     login_as("km_applicant")
 
-    response = client.get("/worklist")
+    response = client.get("/worklist", follow_redirects=True)
 
+    assert response.request.path == "/applicant/"
     assert "填报申请材料" in text(response) and support.listed(response, ref_of(started_case))
     assert 'data-testid="claim"' not in response.get_data(as_text=True)
 
