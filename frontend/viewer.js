@@ -1,26 +1,11 @@
 // The case and procedure pages' diagram: bpmn-js NavigatedViewer plus state markers, names
 // in the page language, and zoom controls (buttons and keys) around a readable default.
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import { localise } from './localise.js';
 
-const LANGUAGE_NS = 'urn:process-language:en'; // en:name (docs/PROCESSES.md "English names")
 const READABLE = 1; // labels at their drawn size (~12 px); the fit shrinks them to ~7 px
 const STEP = 1.25;
 const PAN = 80;
-
-// Show each element's English name on an English page, and each lane (named after its
-// level: applicant, county...) by the level's name in the page language.
-function localise(xml, lang, lanes) {
-  const doc = new DOMParser().parseFromString(xml, 'application/xml');
-  if (doc.getElementsByTagName('parsererror').length) return xml;
-  for (const element of doc.getElementsByTagName('*')) {
-    const english = lang === 'en' && element.getAttributeNS(LANGUAGE_NS, 'name');
-    if (english) element.setAttribute('name', english);
-    if (element.localName === 'lane' && lanes[element.getAttribute('name')]) {
-      element.setAttribute('name', lanes[element.getAttribute('name')]);
-    }
-  }
-  return new XMLSerializer().serializeToString(doc);
-}
 
 function mark(viewer, state) {
   const canvas = viewer.get('canvas');
