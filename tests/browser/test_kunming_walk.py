@@ -342,7 +342,8 @@ def diagram_zooms(page: Page) -> None:
     page.keyboard.press("ArrowRight")
     expect(viewport).not_to_have_attribute("transform", before)
     # lanes are named after their level: in the page's language, not "county"
-    expect(diagram.locator('g[data-element-id="lane_county"] text').first).to_have_text("县级主管部门")
+    lane = diagram.locator('g[data-element-id="lane_county"] text').first
+    expect(lane).to_have_text("县级主管部门")
     page.set_viewport_size({"width": 390, "height": 844})
     snap(page, "08b-auditor-case-diagram-phone", page.get_by_role("region", name="流程图"))
     page.set_viewport_size({"width": 1280, "height": 900})
