@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     register_access_journal(app)
     register_oversight(app)
     register_self_service(app)
+    register_plain_language(app)
 
 
 def register_self_service(app: Flask) -> None:
@@ -147,6 +148,13 @@ def register_self_service(app: Flask) -> None:
 
     for module in (certificates, api_certificates, materials, password_reset):
         app.register_blueprint(module.bp)
+
+
+def register_plain_language(app: Flask) -> None:
+    """Stages and step names in the reader's words (app/web/stage.py)."""
+    from app.web import stage
+
+    stage.register(app)
 
 
 def register_access_journal(app: Flask) -> None:

@@ -27,6 +27,7 @@ from app.services import (
     catalog,
     checks,
     demo,
+    lint,
     oversight_rollups,
     paging,
     timers,
@@ -83,11 +84,18 @@ def processes_check(path):
     problems = (checks.check_path(path, config["PROCESS_DIR"], config["FORM_DIR"]) if path
                 else catalog.check_all(config["PROCESS_DIR"], config["FORM_DIR"]))
     for problem in problems:
-        where = f"{problem.file}:{problem.line}" if problem.file and problem.line else problem.file
-        click.echo(f"{where or '-'}\t{problem.element or '-'}\t{problem.text()}")
+        click.echo(_problem_line(problem))
+    if not path:  # warnings do not fail the check
+        for warning in lint.english_warnings(catalog.read_packages(config["PROCESS_DIR"])):
+            click.echo(f"warning\t{_problem_line(warning)}")
     if problems:
         sys.exit(1)
     click.echo("all processes and forms are valid")
+
+
+def _problem_line(problem) -> str:
+    where = f"{problem.file}:{problem.line}" if problem.file and problem.line else problem.file
+    return f"{where or '-'}\t{problem.element or '-'}\t{problem.text()}"
 
 
 @processes_cli.command("trace")

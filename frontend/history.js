@@ -2,6 +2,7 @@
 // the waiting tasks and timers, the data and its diff as they were after it. Every state is
 // embedded in the page from one replay, so stepping makes no request.
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import { localise } from './localise.js';
 
 const steps = JSON.parse(document.getElementById('history-steps').textContent);
 const text = JSON.parse(document.getElementById('history-text').textContent);
@@ -86,7 +87,8 @@ async function showVersion(version) {
   if (version === shownVersion || version === null) return;
   const source = document.getElementById(`bpmn-v${version}`);
   try {
-    await viewer.importXML(source ? source.textContent : '');
+    await viewer.importXML(localise(source ? source.textContent : '', container.dataset.lang,
+      JSON.parse(container.dataset.lanes || '{}')));
   } catch (error) {
     container.textContent = container.dataset.error;
     return;

@@ -19,7 +19,15 @@ from app.engine.definitions import (
     load_definitions,
 )
 from app.engine.expressions import comparisons, names_read
-from app.engine.lint import Facts, decides_on, layout_problems, read_facts, variables_of
+from app.engine.lint import (
+    Facts,
+    decides_on,
+    english_name_warnings,
+    layout_problems,
+    parse_xml,
+    read_facts,
+    variables_of,
+)
 from app.engine.migration import OpenElement, migrate, migration_check
 from app.engine.preview import evaluate_expression
 from app.engine.runtime import (
@@ -40,8 +48,9 @@ __all__ = [
     "ParseError", "ProcessDefinition", "ReadyTask", "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo",
     "Waiting",
     "bpmn_changes", "check_definitions", "check_source", "comparisons", "complete",
-    "decides_on", "deliver_message", "describe", "dmn_changes", "evaluate_expression",
+    "decides_on", "deliver_message", "describe", "dmn_changes", "english_name_warnings",
+    "evaluate_expression",
     "fire_due_timers", "layout_problems", "load_definitions", "migrate", "migration_check",
-    "names_read", "read_facts", "reassign", "start", "state_fingerprint", "try_decision",
-    "variables_of",
+    "names_read", "parse_xml", "read_facts", "reassign", "start", "state_fingerprint",
+    "try_decision", "variables_of",
 ]

@@ -267,6 +267,23 @@ def layout_problems(file: str, root) -> list[DefinitionError]:
     return problems
 
 
+# An element's English name (docs/PROCESSES.md "English names"); a name with no Chinese in
+# it is English already (the lanes name their level: applicant, county, city...).
+ENGLISH_NAME = "{urn:process-language:en}name"
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def english_name_warnings(file: str, root) -> list[DefinitionError]:
+    """Return a warning for each element whose Chinese name has no English name (en:name)."""
+    return [DefinitionError(N_("%(tag)s %(name)s has no English name (en:name), so the English "
+                               "interface shows it in Chinese"), file, element.get("id"),
+                            line=element.sourceline or 0, tag=_local(element),
+                            name=element.get("name"))
+            for element in root.iter()
+            if isinstance(element.tag, str) and element.get("id")
+            and CJK.search(element.get("name") or "") and not element.get(ENGLISH_NAME)]
+
+
 def _graph(root) -> tuple[dict[str, list], dict[str, object]]:
     """Outgoing sequence flows by source id, and every element by id."""
     outgoing: dict[str, list] = {}

@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import sqlalchemy as sa
-from lxml import etree
 from sqlalchemy.orm import defer, lazyload
 
 from app.errors import N_, NotAllowed, NotFound
@@ -25,7 +23,9 @@ from app.services import (
     cases,
     catalog,
     divisions,
+    element_names,
     follow_ups,
+    milestones,
     paging,
     replacement,
     trend,
@@ -88,6 +88,7 @@ class CasePage:
     experts: list[tuple[str, str]] = field(default_factory=list)
     end_reason: str | None = None  # why the case ended as it did, when its process says
     trend: trend.Trend | None = None  # the figures its periodic child cases reported
+    milestones: list = field(default_factory=list)  # the applicant's row instead of the diagram
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -164,21 +165,10 @@ def data_sections(case: Case, data: Mapping, keys: list[str] | None, lang: str,
     return sections
 
 
-@lru_cache(maxsize=64)
-def _element_names(version_id: int, bpmn: str) -> dict[str, str]:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False)
-    try:
-        root = etree.fromstring(bpmn.encode("utf-8"), parser)
-    except etree.XMLSyntaxError:
-        return {}
-    return {el.get("id"): el.get("name") for el in root.iter() if el.get("id") and el.get("name")}
-
-
-def element_names(case: Case) -> dict[str, str]:
-    """Return {BPMN element id: name} of the case's process version."""
-    version = case.process_version
-    return _element_names(version.id, version.bpmn)
+def element_names_of(case: Case, lang: str = "zh") -> dict[str, str]:
+    """Return {BPMN element id: name in `lang`} of the case's process version."""
+    names = element_names.of_version(case.process_version)
+    return {element: names.of(element, lang) for element in names.zh}
 
 
 def user_names(usernames: set[str]) -> dict[str, str]:
@@ -205,11 +195,12 @@ def _outcome(event: Event, data: dict, forms_by_task: dict, lang: str) -> str:
 
 def _subject(event: Event, data: dict, titles: dict, elements: dict) -> str:
     if event.kind == "task_completed":
-        return data.get("title") or titles.get(event.task_id, event.task or "")
+        return elements.get(event.task or "") or data.get("title") \
+            or titles.get(event.task_id, event.task or "")
     if event.kind in ("claimed", "released"):
         return titles.get(event.task_id, event.task or "")
-    if event.kind == "timers_fired":
-        return ", ".join(elements.get(e, e) for e in data.get("elements", []))
+    if event.kind == "timers_fired":  # named deadlines only: an element id says nothing
+        return ", ".join(elements[e] for e in data.get("elements", []) if elements.get(e))
     if event.kind in ("attachment_added", "attachment_deleted"):
         return data.get("name", "")
     if event.kind == "child_started":
@@ -233,18 +224,27 @@ def _replacement(data: dict) -> str:
     return f"{text}: {data['reason']}" if data.get("reason") else text
 
 
-def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str) -> list[TimelineEntry]:
-    """Return the case's history (as a reader sees it) with actors' names and subjects."""
+def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str,
+             plain: bool = False) -> list[TimelineEntry]:
+    """Return the case's history (as a reader sees it) with actors' names and subjects;
+    `plain`: only the procedure's steps (STEP_KINDS), each with a name."""
     items = access.case_items(case)
     titles = {i.id: i.title for i in items}
     forms_by_task = {i.id: _form_or_none(i.form, i.case) for i in items
                      if i.status == "completed"}
-    elements = element_names(case)
-    return [TimelineEntry(s.event, names.get(s.event.actor, s.event.actor),
-                          _subject(s.event, s.data or {}, titles, elements),
-                          _outcome(s.event, s.data or {}, forms_by_task, lang)
-                          if s.event.kind == "task_completed" else "")
-            for s in shown]
+    elements = element_names_of(case, lang)
+    entries = [TimelineEntry(s.event, names.get(s.event.actor, s.event.actor),
+                             _subject(s.event, s.data or {}, titles, elements),
+                             _outcome(s.event, s.data or {}, forms_by_task, lang)
+                             if s.event.kind == "task_completed" else "")
+               for s in shown]
+    return [e for e in entries if e.event.kind in STEP_KINDS and (
+        e.subject or e.event.kind != "timers_fired")] if plain else entries
+
+
+# What an applicant's history lists: its procedure's steps, not the handling around them.
+STEP_KINDS = ("case_started", "task_completed", "timers_fired", "child_started",
+              "attachment_added")
 
 
 def diagram_state(case: Case, ready: list[WorkItem]) -> dict:
@@ -281,7 +281,7 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
                                [s.event for s in shown], names),
         choices=catalog.choices_for(case.jurisdiction, lang),
         attachments=visibility.case_attachments(view),
-        timeline=timeline(case, shown, names, lang), ready=ready,
+        timeline=timeline(case, shown, names, lang, user.role == "applicant"), ready=ready,
         workable=[i for i in ready if access.can_work(user, i)],
         parent=db.session.get(Case, case.parent_id) if case.parent_id else None,
         children=children, trend=trend.trend_of(case, children, lang),
@@ -290,7 +290,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         can_download=True, replaceable=replacement.replaceable(user, ready),
         experts=replacement.expert_choices(case.jurisdiction)
         if user.role == divisions.authority_level(case.jurisdiction) else [],
-        end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None))
+        end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None),
+        milestones=milestones.milestones(case) if user.role == "applicant" else [])
 
 
 def process_title(case: Case, lang: str) -> str:

@@ -199,3 +199,17 @@ def across_problems(metas: Mapping[Path, Mapping]) -> list[DefinitionError]:
                             value=value, other=str(next(f for f in files if f != file)))
             for (what, value), files in owners.items() if len(set(files)) > 1
             for file in files]
+
+
+def english_warnings(packages) -> list[DefinitionError]:
+    """Return a warning for each named element of `packages` without an English name: not
+    a problem (a process runs without), but the English interface would show Chinese."""
+    warnings = []
+    for package in packages:
+        for name, content in sorted(package.files.items()):
+            try:
+                root = engine.parse_xml(name, content).getroot()
+            except DefinitionError:
+                continue  # check_definitions reports it
+            warnings += engine.english_name_warnings(_in(package.folder, name), root)
+    return warnings

@@ -105,6 +105,23 @@ def file_application(page: Page, ref: str, pdf) -> None:
     expect(row).to_contain_text(BASE_NAME)
     expect(row.get_by_test_id("status-badge")).to_have_text("审核中")
     expect(row).to_contain_text("县级初审")
+    applicant_follows_progress(page, ref)
+
+
+def applicant_follows_progress(page: Page, ref: str) -> None:
+    """The applicant's case page: a row of milestones, the county's now; no diagram, no ids."""
+    page.get_by_test_id("my-cases").get_by_role("link", name=ref).click()
+    milestones = page.get_by_test_id("milestones").locator("li")
+    expect(milestones).to_have_text([re.compile(r"提交申报"), re.compile(r"县级审核\s*县级初审"),
+                                     re.compile("市级评审"), re.compile("社会公示"),
+                                     re.compile("结果")])
+    expect(page.locator('[data-state="current"]')).to_have_attribute("data-key", "county")
+    expect(page.locator("#case-diagram")).to_have_count(0)
+    expect(page.get_by_test_id("timeline")).not_to_contain_text("submit_application")
+    snap(page, "03b-applicant-progress")
+    page.set_viewport_size({"width": 390, "height": 844})
+    snap(page, "03c-applicant-progress-phone", page.get_by_test_id("case-progress"))
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def open_assigned(page: Page, ref: str, task: str) -> None:
@@ -157,6 +174,14 @@ def assign_experts(page: Page, ref: str) -> None:
     page.goto("/worklist")
     expect(page.get_by_test_id("stage-counts")).to_contain_text("组织专家评审")
     snap(page, "05-city-worklist")
+    page.goto("/language/en")  # the English interface names the steps in English
+    page.goto("/worklist")
+    row = page.get_by_test_id("tasks-claimable").get_by_role("row").filter(has_text=ref)
+    expect(row).to_contain_text("Organise the expert review")
+    expect(page.get_by_test_id("stage-counts")).to_contain_text("Organise the expert review")
+    expect(page.get_by_test_id("stage-counts")).not_to_contain_text("组织专家评审")
+    snap(page, "05b-city-worklist-en")
+    page.goto("/language/zh")
     claim_in_worklist(page, ref, "组织专家评审")
     expect(page.get_by_test_id("earlier-data")).to_contain_text("同意推荐。")
     fill_form(page, "km_assign_experts", km.ASSIGN_EXPERTS)
@@ -248,12 +273,24 @@ def applicant_sees_recognition(page: Page, ref: str) -> None:
     login(page, APPLICANT, APPLICANT_PASSWORD)
     row = page.get_by_test_id("my-cases").get_by_role("row").filter(has_text=ref)
     expect(row.get_by_test_id("status-badge")).to_have_text("已认定")
+    expect(row.get_by_test_id("case-stage")).to_contain_text("称号有效期内")
+    expect(row.get_by_test_id("case-validity")).to_have_text(f"有效期 {VALID}")
+    expect(row.get_by_test_id("case-certificate")).to_have_text(
+        f"认定文号 {RECOGNIZE['certificate_no']}")
+    snap(page, "07a-applicant-list-recognized")
+    page.set_viewport_size({"width": 390, "height": 844})
+    snap(page, "07b-applicant-list-recognized-phone", page.get_by_test_id("my-cases"))
+    page.set_viewport_size({"width": 1280, "height": 900})
     row.get_by_role("link", name=ref).click()
     facts = page.get_by_test_id("case-facts")
     expect(facts).to_contain_text("已认定")
     expect(facts).to_contain_text("有效期")
     expect(facts).to_contain_text(VALID)
     expect(facts).to_contain_text(RECOGNIZE["certificate_no"])
+    expect(page.get_by_test_id("case-stage")).to_have_text("称号有效期内")
+    expect(page.get_by_test_id("milestones").locator('[data-state="done"]')).to_have_count(5)
+    expect(page.get_by_test_id("milestones")).to_contain_text("已认定")
+    expect(page.locator("#case-diagram")).to_have_count(0)
     snap(page, "07-applicant-recognized")
 
 
@@ -274,6 +311,7 @@ def auditor_checks(page: Page, ref: str) -> None:
         expect(shape).to_have_class(re.compile(r"\bstate-completed\b"))
     snap(page, "08-auditor-case")
     snap(page, "08-auditor-case-diagram", page.get_by_role("region", name="流程图"))
+    diagram_zooms(page)
     page.get_by_role("button", name="核验办理记录").click()
     result = page.get_by_test_id("verify-result")
     expect(result).to_contain_text("办理记录完整可信。")
@@ -283,6 +321,32 @@ def auditor_checks(page: Page, ref: str) -> None:
     expect(steps.filter(has_text="不一致")).to_have_count(0)
     expect(steps.filter(has_text="一致")).to_have_count(steps.count())
     snap(page, "09-auditor-verify")
+
+
+def diagram_zooms(page: Page) -> None:
+    """The diagram opens readable (100 %) and zooms with its buttons and keys."""
+    diagram = page.locator("#case-diagram")
+    viewport = diagram.locator("g.viewport").first
+    expect(diagram).to_have_attribute("data-zoom", "1.00")
+    page.get_by_test_id("zoom-in").click()
+    expect(diagram).to_have_attribute("data-zoom", "1.25")
+    page.get_by_test_id("zoom-fit").click()
+    expect(diagram).not_to_have_attribute("data-zoom", "1.25")
+    assert float(diagram.get_attribute("data-zoom")) < 1
+    diagram.focus()
+    page.keyboard.press("0")
+    expect(diagram).to_have_attribute("data-zoom", "1.00")
+    page.keyboard.press("-")
+    expect(diagram).to_have_attribute("data-zoom", "0.80")
+    before = viewport.get_attribute("transform")
+    page.keyboard.press("ArrowRight")
+    expect(viewport).not_to_have_attribute("transform", before)
+    # lanes are named after their level: in the page's language, not "county"
+    lane = diagram.locator('g[data-element-id="lane_county"] text').first
+    expect(lane).to_have_text("县级主管部门")
+    page.set_viewport_size({"width": 390, "height": 844})
+    snap(page, "08b-auditor-case-diagram-phone", page.get_by_role("region", name="流程图"))
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 # --- the walk ---------------------------------------------------------------------------------

@@ -44,11 +44,11 @@ def test_a_yearly_summary_goes_from_the_base_to_the_city_and_the_city_revokes_th
     login(page, APPLICANT)
     open_case(page, summary)
     expect(page.get_by_test_id("case-ref")).to_have_text(summary)
-    page.goto("/worklist")
-    row = page.get_by_role("row").filter(has_text=summary)
+    page.goto("/applicant/")  # what is asked of the base: on its own home
+    row = page.get_by_test_id("asked-now").get_by_role("row").filter(has_text=summary)
     expect(row).to_contain_text("报送上一年度工作总结")
     expect(row).to_contain_text("2027-01-10")  # 第十四条: due by 10 January
-    row.get_by_role("link", name="办理", exact=True).click()
+    row.get_by_test_id("do-task").click()
     fill_form(page, "lc_annual_summary", lc.SUMMARY, pdf)
     snap(page, "lc-01-summary-by-the-base")
     submit(page)

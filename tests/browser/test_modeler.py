@@ -107,6 +107,9 @@ def test_designer_changes_the_notice_period_adds_a_task_and_a_second_designer_pu
     assert 'add_working_days(notice["notice_start"], 15,' in bpmn
     assert f'id="{task}" name="公示材料归档"' in bpmn
     assert '<spiffworkflow:property name="formId" value="km_notice" />' in bpmn
+    # the editor keeps the English names (docs/PROCESSES.md "English names")
+    assert 'xmlns:en="urn:process-language:en"' in bpmn
+    assert 'en:name="County first review"' in bpmn
 
 
 def test_a_broken_draft_is_marked_on_its_elements_and_cannot_be_published(

@@ -29,6 +29,9 @@ def test_pages_and_the_case_diagram_run_without_csp_violations(page):
     login(page, "km_applicant")
     ref = open_application(page)
     open_case(page, ref)
+    expect(page.get_by_test_id("milestones")).to_be_visible()  # an applicant's progress row
+    login(page, "km_auditor")  # officials and auditors see the diagram
+    open_case(page, ref)
     expect(page.locator("#case-diagram svg").first).to_be_visible()
     expect(page.locator("#case-diagram .djs-element").first).to_be_attached()
     page.goto("/worklist")
