@@ -6,15 +6,35 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sqlite3
 
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from app import create_app
+from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import Case, OversightRollup, WorkItem
 from app.services import cases, oversight, oversight_rollups
 from tests.processes.driver import at, find_user
 from tests.services.test_oversight import build
 
+INSERT_VERSION = (
+    "INSERT INTO process_version (id, key, version, jurisdiction, title, title_en, startable, "
+    "options, bpmn, dmn, spec, sha256, status, author, note, created_at, forms, origin, "
+    "problem_count) VALUES (1, 'kunming_recognition', 1, 'kunming', 't', '', 1, '{}', '<x/>', "
+    "'{}', '', 'sha', 'published', 'system', '', '2026-01-01 00:00:00', '{}', 'files', 0)")
+INSERT_CASE = (
+    "INSERT INTO \"case\" (id, ref, process_version_id, process_key, jurisdiction, county, status, "
+    "stage, base_name, data, state, state_hash, waiting, completed_elements, ended, "
+    "lock_version, created_at, updated_at) VALUES (?, ?, 1, 'kunming_recognition', 'kunming', "
+    "?, ?, '', '', '{}', '', 'h', '[]', '[]', 0, 1, '2026-03-02 01:00:00', "
+    "'2026-03-04 01:00:00')")
+INSERT_ITEM = (
+    "INSERT INTO work_item (id, case_id, name, title, lane, jurisdiction, county, variable, "
+    "documentation, status, created_at, completed_at) VALUES ('t1', 1, 'county_review', "
+    "'县级审核', 'county', 'kunming', 'wuhua', 'v', '', 'completed', '2026-03-02 01:00:00', "
+    "'2026-03-04 01:00:00')")
 STATUSES = ("draft", "in_review", "recognized", "rejected", "expired", "revoked")
 COUNTIES = (None, "wuhua", "panlong", "guandu")
 
@@ -112,3 +132,30 @@ def test_check_names_a_wrong_count_and_rebuild_repairs_it(api, loaded_app):
     assert (right.exit_code, right.output.strip()) == (0, "rollups equal a full recount")
     assert oversight.dashboard(find_user("km_city"), None, None, at("2027-12-01T09:00"))[
         "by_county"][1]["statuses"] == {"recognized": 1, "revoked": 1}
+
+
+def test_migration_0013_counts_the_cases_already_there(tmp_path):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.sqlite'}"
+        UPLOAD_DIR = str(tmp_path / "uploads")
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="0012")
+        db.engine.dispose()
+    with sqlite3.connect(tmp_path / "old.sqlite") as connection:
+        connection.execute(INSERT_VERSION)
+        connection.executemany(INSERT_CASE, [(1, "KM-1", "wuhua", "recognized"),
+                                             (2, "KM-2", "panlong", "in_review")])
+        connection.execute(INSERT_ITEM)
+
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        counted = oversight_rollups.stored(db.session.connection())
+        assert oversight_rollups.check_all() == []
+        db.engine.dispose()
+
+    assert {key[2:6]: n for key, (n, _) in counted.items() if key[0] == "county"} == {
+        ("wuhua", None, 2026, "recognized"): 1, ("panlong", None, 2026, "in_review"): 1}
+    assert [(key[5], key[8], n) for key, (n, _) in counted.items() if key[0] == "step"] == [
+        ("county_review", 2, 1)]  # Monday 03-02 → Wednesday 03-04
