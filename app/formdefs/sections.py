@@ -49,7 +49,7 @@ def _order_problems(starts: list[int], names: list[str]) -> list[tuple[str, str,
     if starts and starts[0] != 0:
         return [("sections", N_("the first section must start with the first field, %(name)s"),
                  {"name": names[0]})]
-    if any(later <= earlier for earlier, later in zip(starts, starts[1:])):
+    if any(later <= earlier for earlier, later in zip(starts, starts[1:], strict=False)):
         return [("sections", N_("sections must start with fields in the order of the fields "
                                 "list, each with a field of its own"), {})]
     return []

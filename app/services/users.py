@@ -90,7 +90,8 @@ def account_problems(username: str, password: str | None, policy: bool = True,
 def create_user(username: str, role: str, jurisdiction: str | None = None,
                 county: str | None = None, password: str | None = None, name: str = "",
                 credit_code: str | None = None, contact: str = "",
-                contact_phone: str | None = None, policy: bool = True, city: str | None = None) -> tuple[User, str]:
+                contact_phone: str | None = None, policy: bool = True,
+                city: str | None = None) -> tuple[User, str]:
     """Create a user; return (user, API token). Raise Rejected on bad input.
 
     `policy=False` skips the password policy: only for the demo users."""

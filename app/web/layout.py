@@ -178,7 +178,8 @@ def register(app: Flask) -> None:
     login.user_loader(_load_user)
     app.before_request(_keep_session_alive)
     app.context_processor(_context)
-    app.jinja_env.globals.update(labels=labels, due_state=due_state, session_seconds=session_seconds,
+    app.jinja_env.globals.update(labels=labels, due_state=due_state,
+                                 session_seconds=session_seconds,
                                  working_days_left=working_days_left,
                                  subject_word=labels.subject_word)
     app.add_template_filter(format_date, "date")

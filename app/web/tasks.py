@@ -79,10 +79,11 @@ def draft(task_id: str):
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-@bp.post("/<task_id>/section/<name>")
+@bp.post("/<task_id>/section")
 @login_required
-def section(task_id: str, name: str):
+def section(task_id: str):
     """下一步: check one section, keep the whole input as the draft, go on or show the errors."""
+    name = request.form.get("next_section", "")
     page = _page(task_id)
     form = taskform.from_request(page)
     tasks.save_draft(current_user, task_id, taskform.values(form, page), now())
