@@ -113,8 +113,9 @@
   function two(n) { return (n < 10 ? '0' : '') + n; }
   function saveNow() {
     timer = null;
-    if (!dirty || !canSave || expired) return;
+    if (!dirty || !canSave || expired) { form.setAttribute('data-autosave', 'idle'); return; }
     dirty = false;
+    form.setAttribute('data-autosave', 'saving');
     fetch(form.getAttribute('data-draft-url'), {
       method: 'POST', body: new FormData(form), credentials: 'same-origin',
       headers: { 'Accept': 'application/json', 'X-CSRFToken': csrf ? csrf.content : '' }
@@ -125,10 +126,12 @@
       if (result.status !== 200) throw new Error('not saved');
       note.textContent = TEXT.autosaved.replace('{time}', result.json.saved_at);
       contact();
-    }).catch(function () { dirty = true; note.textContent = TEXT.autosaveFailed; });
+      form.setAttribute('data-autosave', timer ? 'pending' : 'saved');
+    }).catch(function () { dirty = true; note.textContent = TEXT.autosaveFailed; form.setAttribute('data-autosave', 'failed'); });
   }
   function saveSoon(delay) {
     if (timer) window.clearTimeout(timer);
+    form.setAttribute('data-autosave', 'pending');
     timer = window.setTimeout(saveNow, delay === undefined ? 2000 : delay);
   }
   function changed(event) {
