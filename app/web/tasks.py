@@ -50,8 +50,7 @@ def submit(task_id: str):
     page = _page(task_id)
     form = taskform.from_request(page)
     if not form.validate_on_submit():
-        return _render(page, form, 422, _("Please correct the fields listed below."),
-                       taskform.seen())
+        return _render(page, form, 422, _("Please correct the marked fields."), taskform.seen())
     try:
         case = tasks.complete_task(current_user, task_id, taskform.values(form, page), now(),
                                    current_lang(), expected_seen=taskform.seen())

@@ -32,6 +32,7 @@ def phone(browser, live_server):
 
 def test_applicant_fills_in_steps_loses_the_session_and_keeps_every_input(phone, tmp_path):
     page = phone
+    page.clock.install()  # time flows as usual; the walk jumps ahead to the expiry warning
     login(page, "km_applicant")
     open_application(page)
     form = task_form(page)
@@ -66,6 +67,15 @@ def test_applicant_fills_in_steps_loses_the_session_and_keeps_every_input(phone,
     expect(field(form, "创业创新专职服务人员（人）")).to_be_visible()
     expect(page.get_by_test_id("error-summary")).to_have_count(0)
     snap(page, "guided-application-phone-step-2")
+
+    # Idle for 26 of the 30 minutes: the page warns and 续期 renews the session.
+    page.clock.fast_forward("26:00")
+    warning = page.get_by_test_id("session-warning")
+    expect(warning).to_contain_text("为了安全，如果本页面一直没有操作，您将在")
+    snap(page, "guided-application-phone-session-warning", warning)
+    warning.get_by_role("button", name="续期").click()
+    expect(warning).to_be_hidden()
+    expect(form.locator("[data-autosave-note]")).to_have_text("已续期，登录继续有效。")
 
     rest = {k: v for k, v in km.APPLICATION.items() if k not in BASIC}
     fill_form(page, "km_application", rest, write_pdf(tmp_path))
