@@ -47,7 +47,8 @@ def test_next_checks_only_its_section_and_keeps_the_whole_input(client, started_
 
     page = text(response)
     assert response.status_code == 422
-    assert "请先修改本部分的下列各项" in page and "未提交" not in page and "基地名称: 此项为必填项。" in page
+    assert "请先修改本部分的下列各项" in page and "未提交" not in page
+    assert "基地名称: 此项为必填项。" in page
     listed = re.findall(r'data-error-for="([^"]+)"', response.get_data(as_text=True))
     assert "base_name" in listed and "enterprise_count" not in listed
     assert f"有 {len(listed)} 处需要修改" in page
