@@ -182,9 +182,10 @@ def register_editors(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from app.web import errors
+    from app.web import errors, kept
 
     errors.register(app)
+    kept.register(app)  # a failed CSRF check explained, a task form's input kept
 
 
 def register_commands(app: Flask) -> None:

@@ -33,6 +33,9 @@ class Config:
     # Idle timeout (renewed by every request) and absolute cap counted from the log-in.
     PERMANENT_SESSION_LIFETIME = _env_int("SESSION_MINUTES", 30) * 60
     SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
+    # A form's CSRF token lives as long as the login session that holds it (not one hour):
+    # filling in an application takes longer, and the session ends on idleness anyway.
+    WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True when PRODUCTION (see finalise)

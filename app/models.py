@@ -141,9 +141,12 @@ class User(db.Model):
     # A city official's city in a multi-city (provincial) jurisdiction.
     city: Mapped[str | None] = mapped_column(sa.String(40))
     credit_code: Mapped[str | None] = mapped_column(sa.String(18))
+    # The contact person; accounts registered before the phone had its own field hold
+    # "name phone" here (services/prefill.py reads both).
     contact: Mapped[str] = mapped_column(sa.String(200), default="")
     # Where a password reset link is sent ("" : none; an administrator resets instead).
     email: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
     active: Mapped[bool] = mapped_column(default=True)
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)

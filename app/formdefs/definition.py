@@ -13,6 +13,7 @@ from app.errors import N_, DefinitionError
 from app.formdefs import rules
 from app.formdefs.messages import language
 from app.formdefs.safe_yaml import load_yaml
+from app.formdefs.sections import SectionDef, parse_sections, section_problems
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class FormDef:
     title_en: str = ""
     show_data: tuple[str, ...] = ()
     fields: tuple[FieldDef, ...] = ()
+    sections: tuple[SectionDef, ...] = ()
 
     def title_for(self, lang: str = "zh") -> str:
         """Return the title in `lang`, falling back to the Chinese one."""
@@ -74,6 +76,13 @@ class FormDef:
     def names(self) -> tuple[str, ...]:
         """Return the top-level field names in order."""
         return tuple(f.name for f in self.fields)
+
+    def section(self, name: str) -> SectionDef:
+        """Return the section `name`; raise KeyError."""
+        for candidate in self.sections:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
 
 
 class _Problems:
@@ -106,10 +115,15 @@ def _parse(raw, file: str) -> tuple[FormDef | None, list[DefinitionError]]:
     _check_form_keys(raw, problems)
     fields = _parse_fields(raw.get("fields"), "", problems, in_table=False)
     _check_conditions(fields, problems)
+    names = [f.name for f in fields]
+    if "sections" in raw and not problems.found:
+        for element, message, params in section_problems(raw["sections"], names):
+            problems.add(element, message, **params)
     if problems.found:
         return None, problems.found
     return FormDef(key=raw["key"], title=raw["title"], title_en=raw.get("title_en", ""),
-                   show_data=tuple(raw.get("show_data") or ()), fields=fields), []
+                   show_data=tuple(raw.get("show_data") or ()), fields=fields,
+                   sections=parse_sections(raw.get("sections"), names)), []
 
 
 def _check_form_keys(raw: dict, problems: _Problems) -> None:

@@ -89,12 +89,14 @@ class TypeRules:
 COMMON_KEYS = frozenset({"name", "type", "label", "label_en", "help", "help_en", "required",
                          "show_if"})
 _TEXT = frozenset({"min_length", "max_length", "pattern", "pattern_message",
-                   "pattern_message_en", "format"})
+                   "pattern_message_en", "format", "prefill"})
 # a list's rules apply to each item; min_length is left out since empty items are dropped
 _LIST = frozenset({"max_length", "pattern", "pattern_message", "pattern_message_en", "format",
                    "min_items", "max_items"})
 _RANGE = frozenset({"min", "max"})
-_CHOICE = frozenset({"choices", "choices_from"})
+_CHOICE = frozenset({"choices", "choices_from", "prefill"})
+# What a field may be pre-filled with from the applicant's registration (docs/FORMS.md).
+PREFILL_SOURCES = ("organisation", "credit_code", "county", "contact_name", "contact_phone")
 
 TYPES: dict[str, TypeRules] = {
     "text": TypeRules(_TEXT),
@@ -257,6 +259,13 @@ def _data_path(value, _type: str) -> str | None:
                               "notice.notice_start")
 
 
+def _prefill(value, _type: str) -> str | None:
+    if value in PREFILL_SOURCES:
+        return None
+    return N_("prefill must be one of: organisation, credit_code, county, contact_name, "
+              "contact_phone")
+
+
 def _anything(_value, _type: str) -> str | None:
     return None
 
@@ -271,10 +280,11 @@ KEY_CHECKS: dict[str, Check] = {
     "max_files": _positive, "min_rows": _capped(MAX_ROWS_CAP),
     "max_rows": _capped(MAX_ROWS_CAP), "min_items": _capped(MAX_ITEMS_CAP),
     "max_items": _capped(MAX_ITEMS_CAP), "show_if": _condition, "min_from": _data_path,
-    "max_from": _data_path,
+    "max_from": _data_path, "prefill": _prefill,
 }
 FORM_KEYS: dict[str, Check] = {"key": _identifier, "title": _label, "title_en": _text,
-                               "show_data": _names, "fields": _anything}
+                               "show_data": _names, "fields": _anything,
+                               "sections": _anything}  # checked by formdefs.sections
 REQUIRED_FORM_KEYS = ("key", "title")  # a missing `fields` is reported by the field parser
 
 # ------------------------------------------------------------------------------ combinations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from app import formdefs
@@ -10,6 +12,10 @@ from app.extensions import db
 from app.models import Jurisdiction, User
 from app.services import users
 
+# A mobile or fixed-line number, with area code and separators as people write them.
+PHONE = re.compile(r"[0-9()+ -]{7,20}")
+BAD_PHONE = N_("Enter a telephone number: 7 to 20 digits; an area code, spaces and - are "
+               "allowed.")
 BAD_CODE = N_("Invalid unified social credit code (check the 18 characters and the check digit).")
 
 
@@ -60,14 +66,17 @@ def _scope_reasons(jurisdiction: str, county: str) -> list:
 
 
 def register_applicant(organisation: str, jurisdiction: str, county: str, credit_code: str,
-                       contact: str, username: str, password: str, email: str = "") -> User:
+                       contact: str, username: str, password: str,
+                       contact_phone: str = "", email: str = "") -> User:
     """Create an applicant account for an organisation; return it. Raise Rejected."""
     code = (credit_code or "").strip().upper()
     reasons = _scope_reasons(jurisdiction, county)
     if not organisation.strip():
         reasons.append(("organisation", N_("Enter the name of the organisation.")))
     if not contact.strip():
-        reasons.append(("contact", N_("Enter a contact person and telephone number.")))
+        reasons.append(("contact", N_("Enter the contact person.")))
+    if not PHONE.fullmatch((contact_phone or "").strip()):
+        reasons.append(("contact_phone", BAD_PHONE))
     reasons += users.account_problems(username.strip(), password, self_registered=True)
     if reasons:
         if not formdefs.credit_code_valid(code):
@@ -75,5 +84,6 @@ def register_applicant(organisation: str, jurisdiction: str, county: str, credit
         raise Rejected(N_("Please correct the registration details."), reasons)
     user, _token = users.create_user(username.strip(), "applicant", jurisdiction, county,
                                      password, name=organisation.strip(), credit_code=code,
-                                     contact=contact.strip(), email=email or "")
+                                     contact=contact.strip(),
+                                     contact_phone=contact_phone.strip(), email=email or "")
     return user

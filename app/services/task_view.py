@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Attachment, Case, User, WorkItem
-from app.services import access, case_view, cases, catalog, tasks, visibility
+from app.services import access, case_view, cases, catalog, prefill, tasks, visibility
 
 
 @dataclass
@@ -37,7 +37,7 @@ def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
     wants_precheck = "precheck_conditions" in form.show_data and visibility.shows_precheck(view)
     return TaskPage(
         item=item, case=case, form=form, choices=choices,
-        initial=current if item.status == "ready" else {},
+        initial=prefill.prefilled(form, user, current) if item.status == "ready" else {},
         from_draft=item.draft is not None, can_work=access.can_work(user, item)
         and item.status == "ready",
         sections=case_view.data_sections(case, visibility.case_data(view), list(form.show_data),

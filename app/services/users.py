@@ -91,7 +91,8 @@ def account_problems(username: str, password: str | None, policy: bool = True,
 def create_user(username: str, role: str, jurisdiction: str | None = None,
                 county: str | None = None, password: str | None = None, name: str = "",
                 credit_code: str | None = None, contact: str = "",
-                policy: bool = True, city: str | None = None, email: str = "") -> tuple[User, str]:
+                contact_phone: str | None = None, policy: bool = True,
+                city: str | None = None, email: str = "") -> tuple[User, str]:
     """Create a user; return (user, API token). Raise Rejected on bad input.
 
     `policy=False` skips the password policy: only for the demo users."""
@@ -106,7 +107,7 @@ def create_user(username: str, role: str, jurisdiction: str | None = None,
     token = secrets.token_urlsafe(32)
     user = User(username=username, role=role, jurisdiction=jurisdiction, county=county, city=city,
                 name=name or username, credit_code=credit_code, contact=contact,
-                email=email.strip(),
+                contact_phone=contact_phone, email=email.strip(),
                 password_hash=passwords.hash_password(password or secrets.token_urlsafe(16)),
                 token_hash=_token_hash(token))
     with transaction():

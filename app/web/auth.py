@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -21,7 +22,7 @@ from app.services import accounts, users
 from app.web.errors import populate_errors
 from app.web.forms import LoginForm, PasswordForm, RegisterForm, fill_scope_choices
 from app.web.i18n import LANGUAGES, current_lang
-from app.web.layout import fresh_session, now, safe_next
+from app.web.layout import fresh_session, now, safe_next, session_seconds
 
 bp = Blueprint("auth", __name__)
 
@@ -114,13 +115,21 @@ def register():
     if form.validate_on_submit():
         try:
             accounts.register_applicant(**{k: form[k].data for k in (
-                "organisation", "jurisdiction", "county", "credit_code", "contact",
+                "organisation", "jurisdiction", "county", "credit_code", "contact", "contact_phone",
                 "username", "password", "email")})
             flash(_("Your organisation is registered. Please log in."), "success")
             return redirect(url_for("auth.login"))
         except Rejected as error:
             form.form_errors = populate_errors(form, error)
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/session/renew")
+def renew():
+    """续期: the page's button; any request renews the idle timeout (layout), this one says so."""
+    if not current_user.is_authenticated:
+        return jsonify({"error": _("Your session has ended. Please log in again.")}), 401
+    return jsonify({"seconds": session_seconds()})
 
 
 @bp.get("/language/<lang>")

@@ -45,8 +45,13 @@ class RegisterForm(FlaskForm):
         _l("Unified social credit code"), validators=[_required()],
         description=_l("18 characters, as on the business licence."),
         render_kw={"maxlength": 18, "autocomplete": "off", "spellcheck": "false"})
-    contact = StringField(_l("Contact person and telephone"),
-                          validators=[_required(), Length(max=200)])
+    contact = StringField(_l("Contact person"), validators=[_required(), Length(max=50)],
+                          render_kw={"autocomplete": "name"})
+    # The service checks the number (accounts.PHONE), so the page and the service agree.
+    contact_phone = StringField(_l("Contact telephone"), validators=[_required()],
+                                description=_l("A mobile or fixed-line number."),
+                                render_kw={"autocomplete": "tel", "inputmode": "tel",
+                                           "maxlength": 20})
     email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=200), _email()],
                         description=_l("Where we send a link if you forget your password."),
                         render_kw={"autocomplete": "email", "type": "email"})

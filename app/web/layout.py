@@ -137,6 +137,11 @@ def _load_user(session_id: str):
     return users.session_user(session_id)
 
 
+def session_seconds() -> int:
+    """Return the idle timeout of a login session in seconds (SESSION_MINUTES)."""
+    return int(current_app.permanent_session_lifetime.total_seconds())
+
+
 def fresh_session(logging_in: bool) -> None:
     """Clear the session: nothing of the previous user (e.g. unread messages) reaches the
     next one; keep the language; when `logging_in`, start the absolute lifetime."""
@@ -174,6 +179,7 @@ def register(app: Flask) -> None:
     app.before_request(_keep_session_alive)
     app.context_processor(_context)
     app.jinja_env.globals.update(labels=labels, due_state=due_state,
+                                 session_seconds=session_seconds,
                                  working_days_left=working_days_left,
                                  subject_word=labels.subject_word)
     app.add_template_filter(format_date, "date")

@@ -61,7 +61,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # replays a case; the dry runs of the designer tools auditors may read (a timer preview, a
 # form check, a decision table tried on a case's data). None of them saves anything.
 # Everything under /audit/ and /api/audit/ is an auditor's tool and reads only.
-READ_POSTS = {"auth.login", "auth.logout", "auth.password", "audit.verify", "api.verify",
+READ_POSTS = {"auth.login", "auth.logout", "auth.password", "auth.renew", "audit.verify",
+              "api.verify",
               "api_calendar.preview", "api_forms.check", "api_forms.try_decision"}
 READ_PREFIXES = ("/audit/", "/api/audit/")
 

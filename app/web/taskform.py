@@ -83,3 +83,64 @@ def for_preview(form_def, choices: dict, lang: str):
                       meta={"csrf": False})
     _pad_tables(form)
     return form
+
+
+# ------------------------------------------------------------------ errors and sections
+
+
+def _cell_errors(field, spec) -> list[tuple[str, str, str]]:
+    found = []
+    for row, entry in enumerate(field.entries, start=1):
+        for column in spec.columns:
+            cell = entry.form[column.name]
+            label = gettext("%(column)s (row %(n)s)", column=column.label_for(current_lang()),
+                            n=row)
+            found += [(cell.id, label, message) for message in cell.errors]
+    return found
+
+
+def _target(field, spec) -> str:
+    # What a link of the error summary moves to: the control a person types into.
+    if spec.type == "file":
+        return f"{field.id}-picker"
+    if spec.type in ("multiselect", "table"):
+        return f"field-{spec.name}"
+    return field.id
+
+
+def error_list(form, page: TaskPage, names=None) -> list[tuple[str, str, str]]:
+    """Return (element id, label, message) of every error of the fields `names` (all by
+    default), in the order of the form."""
+    found: list[tuple[str, str, str]] = []
+    for spec in page.form.fields:
+        if names is not None and spec.name not in names:
+            continue
+        field = form[spec.name]
+        label = spec.label_for(current_lang())
+        own = [m for m in field.errors if isinstance(m, str)]
+        found += [(_target(field, spec), label, message) for message in own]
+        if spec.type == "table":
+            found += _cell_errors(field, spec)
+    return found
+
+
+def check_section(form, page: TaskPage, name: str) -> list[tuple[str, str, str]]:
+    """Validate the posted form, keep only the errors of section `name` on its fields and
+    return them (error_list); raise KeyError for an unknown section."""
+    section = page.form.section(name)
+    form.validate()
+    for spec in page.form.fields:
+        if spec.name not in section.fields:
+            form[spec.name].errors = []
+            if spec.type == "table":
+                for entry in form[spec.name].entries:
+                    for cell in entry.form:
+                        cell.errors = []
+    return error_list(form, page, section.fields)
+
+
+def next_section(page: TaskPage, name: str) -> str | None:
+    """Return the name of the section after `name`, None after the last."""
+    names = [s.name for s in page.form.sections]
+    index = names.index(name) + 1
+    return names[index] if index < len(names) else None

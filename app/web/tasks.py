@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, Rejected
 from app.services import access_log, replacement, task_view, tasks
-from app.web import taskform
+from app.web import kept, taskform
 from app.web.i18n import current_lang
-from app.web.layout import now, safe_next
+from app.web.layout import format_datetime, now, safe_next
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+bp.before_request(kept.keep_when_logged_out)
 
 
 def _page(task_id: str) -> task_view.TaskPage:
     return task_view.task_page(current_user, tasks.get_task(current_user, task_id), current_lang())
 
 
-def _render(page, form, status: int = 200, problem: str = "", seen: str | None = None):
+def _render(page, form, status: int = 200, problem: str = "", seen: str | None = None,
+            section: str | None = None):
     seen = seen or tasks.seen_digest(current_user, page.case)
     return render_template("tasks/show.html", page=page, form=form, now=now(), problem=problem,
-                           status=status, seen=seen), status
+                           status=status, seen=seen, errors=taskform.error_list(form, page),
+                           section=section or request.args.get("section"),
+                           keep=kept.token(current_user, page.item.id)), status
 
 
 @bp.get("/<task_id>")
@@ -58,14 +62,40 @@ def submit(task_id: str):
     return _after_submit(case)
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
 @bp.post("/<task_id>/draft")
 @login_required
 def draft(task_id: str):
     page = _page(task_id)
     form = taskform.from_request(page)
-    tasks.save_draft(current_user, task_id, taskform.values(form, page), now())
+    item = tasks.save_draft(current_user, task_id, taskform.values(form, page), now())
+    if _wants_json():  # the page's automatic saving
+        return jsonify({"saved_at": format_datetime(now())[-5:], "task": item.id})
     flash(_("Draft saved. You can continue later; nothing was submitted."), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<task_id>/section")
+@login_required
+def section(task_id: str):
+    """下一步: check one section, keep the whole input as the draft, go on or show the errors."""
+    name = request.form.get("next_section", "")
+    page = _page(task_id)
+    form = taskform.from_request(page)
+    tasks.save_draft(current_user, task_id, taskform.values(form, page), now())
+    try:
+        problems = taskform.check_section(form, page, name)
+    except KeyError:
+        return redirect(url_for("tasks.show", task_id=task_id))
+    if problems:
+        return _render(page, form, 422, _("Please correct this section before going on."),
+                       taskform.seen(), section=name)
+    following = taskform.next_section(page, name) or name
+    return redirect(url_for("tasks.show", task_id=task_id, section=following,
+                            _anchor=f"section-{following}"))
 
 
 def _refusal(error: Rejected | Conflict) -> str:

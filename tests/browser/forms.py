@@ -128,11 +128,22 @@ def _file(scope: Locator, field_spec: Mapping, value, pdf: Path | None) -> None:
 FILLERS = {"file": _file, "table": _table, "multiselect": _multiselect}
 
 
+def reveal(scope: Locator, name: str) -> None:
+    """Open the step (section) of a form in steps that holds field `name`, as a person clicks
+    its name in the step list; a form without steps shows every field already."""
+    section = scope.locator(f'[data-section]:has([data-field="{name}"])')
+    if section.count() and section.is_hidden():
+        step = section.get_attribute("data-section")
+        scope.locator(f'[data-form-steps] [data-step-link="{step}"]').click()
+        expect(section).to_be_visible()
+
+
 def fill_form(page: Page, form_key: str, data: Mapping, pdf: Path | None = None) -> None:
     """Fill the task form `form_key` with `data` (case-data values; a file field gets `pdf`)."""
     scope = task_form(page)
     for name, value in data.items():
         field_spec = spec(form_key, name)
+        reveal(scope, name)
         FILLERS.get(field_spec["type"], _scalar)(scope, field_spec, value, pdf)
 
 

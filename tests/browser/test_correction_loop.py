@@ -64,6 +64,7 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     expect(page.get_by_test_id("task-title")).to_contain_text("补正申请材料")
     expect(page.get_by_test_id("earlier-data")).to_contain_text(REASON)
     expect(page.get_by_test_id("earlier-data")).to_contain_text("退回补正")
+    forms.reveal(task_form(page), "small_micro_count")  # its step of the application
     count = field(task_form(page), SMALL_MICRO)
     expect(count).to_have_value("30")  # the earlier answer comes back for correction
     count.fill("50")
@@ -99,14 +100,18 @@ def test_a_bad_input_shows_a_chinese_error_at_the_field_and_keeps_what_was_typed
     expect(field(form, forms.label("km_application", "base_name"))).to_have_value(
         km.APPLICATION["base_name"])
     expect(field(form, SMALL_MICRO)).to_have_value("50")
+    forms.reveal(form, "yearly_operations")
     _, operations = forms.table_rows(form, forms.label("km_application", "yearly_operations"))
     expect(forms.cell(operations.nth(1), "年度")).to_have_value("2025")
+    forms.reveal(form, "lead_industries")
     industries = form.get_by_role("group", name=re.compile("^主导产业"))
     expect(industries.get_by_label("软件及信息技术服务", exact=True)).to_be_checked()
+    forms.reveal(form, "application_report")
     report = form.locator('[data-field="application_report"]')
     expect(report.get_by_role("listitem").filter(has_text=pdf.name)).to_have_count(1)
     expect(field(form, forms.label("km_application", "commitment"))).to_be_checked()
 
+    forms.reveal(form, "contact_phone")
     phone.fill(km.APPLICATION["contact_phone"])
     submit(page)
     expect(page.get_by_test_id("flash-success")).to_contain_text("当前环节：县级初审")

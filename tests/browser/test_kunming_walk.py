@@ -65,7 +65,8 @@ def register_organisation(page: Page) -> None:
     wrong_code = CREDIT_CODE[:-1] + "4"  # a wrong check digit
     field(page, "单位名称").fill(ORGANISATION)
     field(page, "统一社会信用代码").fill(wrong_code)
-    field(page, "联系人及联系电话").fill("李四 13800000000")
+    field(page, "联系人").fill("李四")
+    field(page, "联系电话").fill("13800000000")
     field(page, "所属市").select_option(label="昆明市")
     field(page, "县（市、区）").select_option(label="五华区")
     field(page, "用户名").fill(APPLICANT)

@@ -17,7 +17,8 @@ VALID_CODE = credit_code("91530102MA6K3B7Q2")
 
 def registration(**overrides) -> dict:
     data = {"organisation": "昆明新星孵化器有限公司", "jurisdiction": "kunming",
-            "county": "wuhua", "credit_code": VALID_CODE, "contact": "王敏 13800001111",
+            "county": "wuhua", "credit_code": VALID_CODE, "contact": "王敏",
+            "contact_phone": "138 0000 1111",
             "username": "xinxing", "password": "secret-pass1", "confirm": "secret-pass1"}
     return {**data, **overrides}
 
@@ -107,7 +108,8 @@ def test_csrf_is_enforced_when_enabled(client, app):
     accepted = client.post("/login", data={"username": "km_city", "password": "demo1234",
                                            "csrf_token": token})
 
-    assert refused.status_code == 400 and "请求有误" in text(refused)
+    assert refused.status_code == 400 and "页面已过期" in text(refused)
+    assert "没有做任何更改" in text(refused) and "重新登录" in text(refused)
     assert "Traceback" not in refused.get_data(as_text=True)
     assert accepted.status_code == 302
 

@@ -178,7 +178,8 @@ def test_registration_with_a_nul_character_is_refused_and_creates_no_user(client
 
     response = client.post("/register", data={
         "organisation": "甲\x00公司", "jurisdiction": "kunming", "county": "wuhua",
-        "credit_code": support.credit_code("91530100MA6K3XY01"), "contact": "张三 13800000000",
+        "credit_code": support.credit_code("91530100MA6K3XY01"), "contact": "张三",
+        "contact_phone": "13800000000",
         "username": "nul_user", "password": "abcdefgh1", "confirm": "abcdefgh1"})
 
     assert response.status_code == 400 and NUL_MESSAGE in support.text(response)
