@@ -19,6 +19,7 @@ from app.engine.definitions import (
 )
 from app.engine.expressions import comparisons, names_read
 from app.engine.lint import Facts, decides_on, layout_problems, read_facts, variables_of
+from app.engine.loops import reason_problems
 from app.engine.migration import OpenElement, migrate, migration_check
 from app.engine.preview import evaluate_expression
 from app.engine.runtime import (
@@ -30,13 +31,14 @@ from app.engine.runtime import (
     start,
 )
 from app.engine.sandbox import HELPER_NAMES, SAFE_BUILTIN_NAMES, check_source
-from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
+from app.engine.steps import EngineEvent, LoopBack, ReadyTask, Step, Waiting
 
 __all__ = [
-    "DecisionTrial", "EngineEvent", "Facts", "HELPER_NAMES", "OpenElement", "ParseError",
-    "ProcessDefinition", "ReadyTask", "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo", "Waiting",
-    "bpmn_changes", "check_definitions", "check_source", "comparisons", "complete",
-    "decides_on", "deliver_message", "describe", "dmn_changes", "evaluate_expression",
-    "fire_due_timers", "layout_problems", "load_definitions", "migrate", "migration_check",
-    "names_read", "read_facts", "reassign", "start", "try_decision", "variables_of",
+    "DecisionTrial", "EngineEvent", "Facts", "HELPER_NAMES", "LoopBack", "OpenElement",
+    "ParseError", "ProcessDefinition", "ReadyTask", "SAFE_BUILTIN_NAMES", "Step",
+    "UserTaskInfo", "Waiting", "bpmn_changes", "check_definitions", "check_source",
+    "comparisons", "complete", "decides_on", "deliver_message", "describe", "dmn_changes",
+    "evaluate_expression", "fire_due_timers", "layout_problems", "load_definitions", "migrate",
+    "migration_check", "names_read", "read_facts", "reason_problems", "reassign", "start",
+    "try_decision", "variables_of",
 ]

@@ -26,6 +26,7 @@ from app.services import (
     catalog,
     divisions,
     follow_ups,
+    loop_reasons,
     paging,
     replacement,
     trend,
@@ -88,6 +89,7 @@ class CasePage:
     experts: list[tuple[str, str]] = field(default_factory=list)
     end_reason: str | None = None  # why the case ended as it did, when its process says
     trend: trend.Trend | None = None  # the figures its periodic child cases reported
+    loop_reasons: list = field(default_factory=list)  # why it came back to a step
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -242,9 +244,15 @@ def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str) -> lis
     elements = element_names(case)
     return [TimelineEntry(s.event, names.get(s.event.actor, s.event.actor),
                           _subject(s.event, s.data or {}, titles, elements),
-                          _outcome(s.event, s.data or {}, forms_by_task, lang)
-                          if s.event.kind == "task_completed" else "")
+                          _with_loop_backs(_outcome(s.event, s.data or {}, forms_by_task, lang)
+                                           if s.event.kind == "task_completed" else "", s.data))
             for s in shown]
+
+
+def _with_loop_backs(outcome: str, data: dict | None) -> str:
+    """The outcome followed by why the step sent the case back (full readers' data has it)."""
+    reasons = [str(loop.get("reason") or "") for loop in (data or {}).get("loop_backs") or []]
+    return " — ".join(text for text in (outcome, *reasons) if text)
 
 
 def diagram_state(case: Case, ready: list[WorkItem]) -> dict:
@@ -290,7 +298,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         can_download=True, replaceable=replacement.replaceable(user, ready),
         experts=replacement.expert_choices(case.jurisdiction)
         if user.role == divisions.authority_level(case.jurisdiction) else [],
-        end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None))
+        end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None),
+        loop_reasons=loop_reasons.of_case(view))
 
 
 def process_title(case: Case, lang: str) -> str:
