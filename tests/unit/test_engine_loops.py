@@ -8,7 +8,6 @@ version or a designer's diagram would meet it.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from lxml import etree
 

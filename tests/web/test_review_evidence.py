@@ -14,7 +14,7 @@ from tests.web.conftest import DEMO_PASSWORD
 from tests.web.test_calls_api import KM_CITY, api, km_scored, open_call  # noqa: F401
 
 
-def page_of(api, username: str, case: CaseDriver, task: str) -> str:
+def page_of(api, username: str, case: CaseDriver, task: str) -> str:  # noqa: F811
     api.client.post("/logout")
     api.client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
     task_id = case.task(username, task)["id"]
@@ -65,3 +65,18 @@ def test_an_expert_never_reads_the_other_experts_scores(api, batch):  # noqa: F8
     assert task.status_code in (403, 404)
     assert "专家评分" not in task.get_data(as_text=True)
     assert 'data-testid="score-row"' not in case
+
+
+def test_the_applicant_reopens_the_correction_with_the_officials_reason_on_top(api):  # noqa: F811
+    case = CaseDriver(api, "kunming_recognition", "km_applicant", KM_CITY)
+    case.start("2026-03-02T09:00")
+    case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T10:00")
+    case.complete("km_county_wuhua", "county_review", km.COUNTY_RETURN, "2026-03-10T09:00")
+
+    html = page_of(api, "km_applicant", case, "correct_application")
+
+    [banner] = cells(html, "loop-reason")
+    assert banner == "退回本环节：退回补正"
+    text = re.search(r'data-testid="loop-reason-text">(.*?)</p>', html, re.S)[1]
+    assert text.startswith(km.COUNTY_RETURN["decision_reason"] + "（产品默认：")
+    assert html.index('data-testid="loop-reason"') < html.index('id="task-form"')
