@@ -28,6 +28,7 @@ from app.engine.lint import (
     read_facts,
     variables_of,
 )
+from app.engine.loops import reason_problems
 from app.engine.migration import OpenElement, migrate, migration_check
 from app.engine.preview import evaluate_expression
 from app.engine.runtime import (
@@ -41,16 +42,17 @@ from app.engine.runtime import (
     state_fingerprint,
 )
 from app.engine.sandbox import HELPER_NAMES, SAFE_BUILTIN_NAMES, check_source
-from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
+from app.engine.steps import EngineEvent, LoopBack, ReadyTask, Step, Waiting
 
 __all__ = [
-    "DecisionTrial", "EngineEvent", "FINGERPRINT_V2", "Facts", "HELPER_NAMES", "OpenElement",
-    "ParseError", "ProcessDefinition", "ReadyTask", "SAFE_BUILTIN_NAMES", "Step", "UserTaskInfo",
-    "Waiting",
+    "DecisionTrial", "EngineEvent", "FINGERPRINT_V2", "Facts", "HELPER_NAMES", "LoopBack",
+    "OpenElement", "ParseError", "ProcessDefinition", "ReadyTask", "SAFE_BUILTIN_NAMES", "Step",
+    "UserTaskInfo", "Waiting",
     "bpmn_changes", "check_definitions", "check_source", "comparisons", "complete",
     "decides_on", "deliver_message", "describe", "dmn_changes", "english_name_warnings",
     "evaluate_expression",
     "fire_due_timers", "layout_problems", "load_definitions", "migrate", "migration_check",
-    "names_read", "parse_xml", "read_facts", "reassign", "start", "state_fingerprint",
+    "names_read", "parse_xml", "read_facts", "reason_problems", "reassign", "start",
+    "state_fingerprint",
     "try_decision", "variables_of",
 ]

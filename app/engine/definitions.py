@@ -25,7 +25,7 @@ from SpiffWorkflow.dmn.specs.business_rule_task_mixin import (
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from app.engine import deadlines
+from app.engine import deadlines, loops
 from app.engine.lint import ISO_LITERAL, element_at, parse_xml
 from app.engine.sandbox import check_source
 from app.engine.serializer import SERIALIZER
@@ -212,10 +212,14 @@ def _compile(parser: SpiffBpmnParser, key: str) -> tuple[ProcessDefinition, list
         UserTaskInfo(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, ts.lane,
                      ts.extensions.get("properties", {}).get("formId"))
         for _, ts in _user_tasks(spec, subprocess_specs) if ts.manual and ts.bpmn_id)
-    serialized = json.dumps({
+    stored = {
         "spec": SERIALIZER.to_dict(spec),
         "subprocess_specs": {k: SERIALIZER.to_dict(v) for k, v in subprocess_specs.items()},
-    }, sort_keys=True, ensure_ascii=False)
+    }
+    reasons = loops.reasons_of(parser.process_parsers[key].node)
+    if reasons:  # why a loop-back flow was taken: read by runtime.loop_backs
+        stored["loop_reasons"] = reasons
+    serialized = json.dumps(stored, sort_keys=True, ensure_ascii=False)
     lanes = [task_spec.lane for task_spec in spec.start.outputs if task_spec.lane]
     decisions = tuple(ts.bpmn_id for _, ts in _user_tasks(spec, subprocess_specs)
                       if isinstance(ts, BusinessRuleTask) and ts.bpmn_id)

@@ -28,7 +28,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import clock, deadlines, sandbox
+from app.engine import clock, deadlines, loops, sandbox
 from app.engine.budget import Budget, ScriptRefused
 from app.engine.casedata import data_is_plain, data_problem
 from app.engine.serializer import dump_state, load_state, restore_specs
@@ -474,6 +474,16 @@ def _events(workflow: BpmnWorkflow, before: Mapping) -> tuple[EngineEvent, ...]:
     return tuple(events)
 
 
+def _loop_backs(workflow: BpmnWorkflow, before: Mapping) -> tuple:
+    """Return the loop-backs taken in this call (none when only describing a state)."""
+    if not getattr(workflow.spec, "loop_reasons", None):
+        return ()
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if before.get(t.id) != TaskState.COMPLETED and t.task_spec.bpmn_id
+            in workflow.spec.loop_reasons]
+    return loops.taken(done, workflow.script_engine.environment) if done else ()
+
+
 def _step(workflow: BpmnWorkflow, before: Mapping, deadlines_known: bool = True) -> Step:
     waiting = _all_waiting(workflow)
     dues = [w.due for w in waiting if w.due is not None]
@@ -486,5 +496,6 @@ def _step(workflow: BpmnWorkflow, before: Mapping, deadlines_known: bool = True)
                     for t in workflow.get_tasks(state=TaskState.READY, manual=True)),
         waiting=waiting, next_timer_at=min(dues) if dues else None,
         ended=workflow.is_completed(), events=_events(workflow, before), messages=messages,
+        loop_backs=_loop_backs(workflow, before),
         completed_elements=tuple(sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(
             state=TaskState.COMPLETED) if getattr(t.task_spec, "bpmn_id", None)})))

@@ -146,6 +146,8 @@ def restore_specs(spec_text: str):
     stored = json.loads(spec_text)
     spec = SERIALIZER.from_dict(stored["spec"])
     subprocess_specs = {k: SERIALIZER.from_dict(v) for k, v in stored["subprocess_specs"].items()}
+    # The loop-back reasons of the version (engine/loops.py), beside Spiff's own spec data.
+    spec.loop_reasons = stored.get("loop_reasons", {})
     return spec, subprocess_specs
 
 

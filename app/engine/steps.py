@@ -45,6 +45,18 @@ class EngineEvent:
 
 
 @dataclass(frozen=True)
+class LoopBack:
+    """A loop-back flow a step took (engine/loops.py), the user task it reopened and why."""
+
+    task_id: str
+    task: str
+    gateway: str
+    flow: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Step:
     """The outcome of one engine call: new state and what a person or the app must know."""
 
@@ -58,3 +70,4 @@ class Step:
     events: tuple[EngineEvent, ...] = ()
     messages: tuple[tuple[str, object], ...] = ()
     completed_elements: tuple[str, ...] = field(default=())
+    loop_backs: tuple[LoopBack, ...] = ()

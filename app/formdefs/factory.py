@@ -12,7 +12,7 @@ import wtforms
 from wtforms import BooleanField, FormField, SelectChoice, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
-from app.formdefs import bounds, text_list
+from app.formdefs import bounds, row_minimum, text_list
 from app.formdefs import fields as f_
 from app.formdefs.conditions import visible_names
 from app.formdefs.credit_code import credit_code_valid, normalise_credit_code
@@ -196,12 +196,14 @@ def _filled(bound) -> int:
 
 def _table(field: FieldDef, ctx: _Context) -> UnboundField:
     row = FormField(_row_class(field, ctx))
-    checks = [_count(field, ctx, ("min_rows", "max_rows"), _filled)]
+    checks = [_count(field, ctx, ("min_rows", "max_rows"), _filled),
+              row_minimum.ComputedRows(field, ctx.case_data, ctx.lang)]
     most = field.option("max_rows")
     # rows beyond this (blank padding included) are not built at all: a flood costs nothing
     limit = None if most is None else most + BLANK_ROWS
     return f_.TableField(row, min_entries=field.option("min_rows") or 0, validators=checks,
                          row_limit=limit, too_many=ctx.text("max_rows", max=most),
+                         minimum_text=row_minimum.shown_text(field, ctx.case_data, ctx.lang),
                          **_common(field, ctx))
 
 

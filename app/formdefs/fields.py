@@ -250,9 +250,11 @@ class TableField(FieldList):
     not even built: the table gets the message `too_many` alone.
     """
 
-    def __init__(self, *args, row_limit: int | None = None, too_many: str = "", **kwargs):
+    def __init__(self, *args, row_limit: int | None = None, too_many: str = "",
+                 minimum_text: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.row_limit, self.too_many, self.overflow = row_limit, too_many, False
+        self.minimum_text = minimum_text  # a computed row minimum, as the page shows it
 
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
         posted = set(self._extract_indices(self.name, formdata)) if formdata else set()

@@ -111,7 +111,8 @@ TYPES: dict[str, TypeRules] = {
     "list": TypeRules(_LIST, in_tables=False),
     "file": TypeRules(frozenset({"accept", "max_size_mb", "max_files"}), in_tables=False,
                       defaults={"accept": DEFAULT_ACCEPT, "max_size_mb": DEFAULT_MAX_SIZE_MB}),
-    "table": TypeRules(frozenset({"columns", "min_rows", "max_rows"}), needs=("columns",),
+    "table": TypeRules(frozenset({"columns", "min_rows", "max_rows", "min_rows_from"}),
+                       needs=("columns",),
                        in_tables=False),
 }
 
@@ -266,6 +267,28 @@ def _prefill(value, _type: str) -> str | None:
               "contact_phone")
 
 
+ROW_MINIMUM_TEXTS = ("text", "text_en", "message", "message_en")
+
+
+def _row_minimum(value, _type: str) -> str | None:
+    """min_rows_from (formdefs/row_minimum.py): a data path, a share of it and its texts."""
+    problem = N_("min_rows_from must be {path, percent, at_least, when, text, message} with a "
+                 "dotted path into the case data, a percent above 0 and a whole at_least")
+    if not isinstance(value, dict) or _data_path(value.get("path"), _type) \
+            or value.keys() - {"path", "percent", "at_least", "when", *ROW_MINIMUM_TEXTS}:
+        return problem
+    if "percent" in value and _positive_number(value["percent"], _type):
+        return problem
+    if "at_least" in value and _capped(MAX_ROWS_CAP)(value["at_least"], _type):
+        return problem
+    if "when" in value and _condition(value["when"], _type):
+        return N_("min_rows_from: when must be {field: F, in: [values]} or {field: F, equals: "
+                  "value}")
+    if any(not isinstance(value.get(k, ""), str) for k in ROW_MINIMUM_TEXTS):
+        return problem
+    return None
+
+
 def _anything(_value, _type: str) -> str | None:
     return None
 
@@ -280,7 +303,7 @@ KEY_CHECKS: dict[str, Check] = {
     "max_files": _positive, "min_rows": _capped(MAX_ROWS_CAP),
     "max_rows": _capped(MAX_ROWS_CAP), "min_items": _capped(MAX_ITEMS_CAP),
     "max_items": _capped(MAX_ITEMS_CAP), "show_if": _condition, "min_from": _data_path,
-    "max_from": _data_path, "prefill": _prefill,
+    "max_from": _data_path, "min_rows_from": _row_minimum, "prefill": _prefill,
 }
 FORM_KEYS: dict[str, Check] = {"key": _identifier, "title": _label, "title_en": _text,
                                "show_data": _names, "fields": _anything,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from app.formdefs import row_minimum
 from app.formdefs.bounds import date_bounds
 from app.formdefs.conditions import condition_holds, condition_values
 from app.formdefs.credit_code import SCHEMA_PATTERN
@@ -110,7 +111,12 @@ def _list(field: FieldDef, ctx: Context) -> Schemas:
 
 
 def _table(field: FieldDef, ctx: Context) -> Schemas:
-    return _array(field, _object(field.columns, ctx, None)[0], "min_rows", "max_rows")
+    base, presence = _array(field, _object(field.columns, ctx, None)[0], "min_rows", "max_rows")
+    least = row_minimum.required_rows(field, ctx[2])
+    if least is not None:  # computed from the case data; may hold only for some decisions
+        base.update({"x-min-rows": least,
+                     "x-min-rows-text": row_minimum.shown_text(field, ctx[2], ctx[1])})
+    return base, presence
 
 
 SCHEMAS: dict[str, Callable[[FieldDef, Context], Schemas]] = {

@@ -25,6 +25,7 @@ from app.services import (
     divisions,
     element_names,
     follow_ups,
+    loop_reasons,
     milestones,
     paging,
     replacement,
@@ -89,6 +90,7 @@ class CasePage:
     end_reason: str | None = None  # why the case ended as it did, when its process says
     trend: trend.Trend | None = None  # the figures its periodic child cases reported
     milestones: list = field(default_factory=list)  # the applicant's row instead of the diagram
+    loop_reasons: list = field(default_factory=list)  # why it came back to a step
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -235,8 +237,8 @@ def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str,
     elements = element_names_of(case, lang)
     entries = [TimelineEntry(s.event, names.get(s.event.actor, s.event.actor),
                              _subject(s.event, s.data or {}, titles, elements),
-                             _outcome(s.event, s.data or {}, forms_by_task, lang)
-                             if s.event.kind == "task_completed" else "")
+                             _with_loop_backs(_outcome(s.event, s.data or {}, forms_by_task, lang)
+                                              if s.event.kind == "task_completed" else "", s.data))
                for s in shown]
     return [e for e in entries if e.event.kind in STEP_KINDS and (
         e.subject or e.event.kind != "timers_fired")] if plain else entries
@@ -245,6 +247,12 @@ def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str,
 # What an applicant's history lists: its procedure's steps, not the handling around them.
 STEP_KINDS = ("case_started", "task_completed", "timers_fired", "child_started",
               "attachment_added")
+
+
+def _with_loop_backs(outcome: str, data: dict | None) -> str:
+    """The outcome followed by why the step sent the case back (full readers' data has it)."""
+    reasons = [str(loop.get("reason") or "") for loop in (data or {}).get("loop_backs") or []]
+    return " — ".join(text for text in (outcome, *reasons) if text)
 
 
 def diagram_state(case: Case, ready: list[WorkItem]) -> dict:
@@ -291,7 +299,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         experts=replacement.expert_choices(case.jurisdiction)
         if user.role == divisions.authority_level(case.jurisdiction) else [],
         end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None),
-        milestones=milestones.milestones(case) if user.role == "applicant" else [])
+        milestones=milestones.milestones(case) if user.role == "applicant" else [],
+        loop_reasons=loop_reasons.of_case(view))
 
 
 def process_title(case: Case, lang: str) -> str:

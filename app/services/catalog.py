@@ -80,6 +80,7 @@ def _check_package(package: Package, forms: dict) -> tuple[dict, list[Definition
     facts, roots = engine.read_facts(package.files)
     _add_lines(problems, package.folder, facts.lines)
     problems += lint.layout(package.folder, roots)
+    problems += lint.loop_reasons(package.folder, roots)
     if any(isinstance(p, engine.ParseError) for p in problems):
         return definitions, problems  # what a failed file defines is unknown: no guesses
     problems += _check_listing(package, definitions, forms)

@@ -132,6 +132,16 @@ def layout(folder: Path, roots: Mapping) -> list[DefinitionError]:
     return problems
 
 
+def loop_reasons(folder: Path, roots: Mapping) -> list[DefinitionError]:
+    """Return a problem for each loop-back flow without a reason (engine/loops.py)."""
+    problems = []
+    for name, root in roots.items():
+        for problem in engine.reason_problems(name, root):
+            problem.file = _in(folder, name)
+            problems.append(problem)
+    return problems
+
+
 def _codes(entries) -> list[str]:
     return [str(e.get("code")) for e in entries or () if isinstance(e, Mapping)]
 

@@ -16,7 +16,7 @@ from app import engine, formdefs
 from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
-from app.services import audit, calendar_days, catalog, records, subjects
+from app.services import audit, calendar_days, catalog, loop_reasons, records, subjects
 
 STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "withdrawn",
             "expired", "revoked")
@@ -119,6 +119,9 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
         _mirror(case, step)
     db.session.flush()
     _sync_work_items(case, step, now)
+    if step.loop_backs:  # why the step sent the case back (services/loop_reasons.py)
+        event["data"] = {**(event.get("data") or {}),
+                         loop_reasons.LOOP_BACKS: loop_reasons.recorded(step)}
     audit.append_event(case, kind, actor, now, calendar=calendar_days.set_in_force(), **event)
     for name, payload in step.messages:
         if name == "start_case" and isinstance(payload, Mapping):

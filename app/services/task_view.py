@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.models import Attachment, Case, User, WorkItem
-from app.services import access, case_view, cases, catalog, prefill, tasks, visibility
+from app.services import (
+    access,
+    case_view,
+    cases,
+    catalog,
+    evidence,
+    loop_reasons,
+    prefill,
+    tasks,
+    visibility,
+)
 
 
 @dataclass
@@ -22,6 +32,9 @@ class TaskPage:
     attachments: dict[str, Attachment]
     process_title: str
     county_name: str
+    loop_reason: loop_reasons.LoopReason | None = None  # why this task was reopened
+    scores: evidence.ScoreTable | None = None  # the experts' scores, for the decisions after
+    decisions: list[evidence.Decision] = field(default_factory=list)  # earlier decided steps
 
 
 def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
@@ -32,7 +45,8 @@ def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
     view = visibility.view_of(user, case)
     form, choices = tasks.form_for(item, lang)
     current = tasks.current_values(view, item)
-    shown = [s.event for s in visibility.events(view)]
+    visible = visibility.events(view)
+    shown = [s.event for s in visible]
     names = case_view.user_names({e.actor for e in shown})
     wants_precheck = "precheck_conditions" in form.show_data and visibility.shows_precheck(view)
     return TaskPage(
@@ -45,4 +59,8 @@ def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
         precheck=cases.precheck(case) if wants_precheck else None,
         attachments=visibility.case_attachments(view),
         process_title=case_view.process_title(case, lang),
-        county_name=catalog.jurisdiction(case.jurisdiction).county_name(case.county, lang))
+        county_name=catalog.jurisdiction(case.jurisdiction).county_name(case.county, lang),
+        loop_reason=loop_reasons.of_item(view, item),
+        scores=evidence.score_table(user, case, visible, access.case_items(case), lang)
+        if item.lane != "expert" else None,
+        decisions=evidence.previous_decisions(case, visible, lang))

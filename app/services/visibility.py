@@ -198,6 +198,12 @@ def item_level(view: View, item: WorkItem | None) -> str:
     return FULL if item.variable in view.own_keys else OUTCOME
 
 
+def sees_loop_reason(view: View, item: WorkItem | None) -> bool:
+    """Return whether the reader may read why `item` was reopened (services/loop_reasons.py):
+    whoever reads its form in full; the reason quotes the working papers that caused it."""
+    return item is not None and item_level(view, item) == FULL
+
+
 def tasks(view: View, items: Iterable[WorkItem]) -> list[WorkItem]:
     """Return the work items of `items` the reader may know of."""
     return [i for i in items if item_level(view, i) != HIDDEN]
@@ -250,7 +256,8 @@ def _message(data: Mapping) -> dict:
 
 def _limited_data(view: View, event: Event, items: dict, files: set) -> dict | None:
     """Return what a limited reader sees of `event`'s data, or None to hide the event."""
-    data = event.data or {}
+    # Loop-back reasons are read through sees_loop_reason, task by task.
+    data = {k: v for k, v in (event.data or {}).items() if k != "loop_backs"}
     if event.task_id is not None:
         item = items.get(event.task_id)
         if item_level(view, item) == HIDDEN:

@@ -161,9 +161,17 @@ def site_inspection(page: Page, ref: str, pdf) -> None:
     row.get_by_role("link", name="满意度抽查与推荐意见").click()
     page.get_by_role("button", name="签收").click()  # claim on the task page itself
     expect(page.get_by_test_id("flash-success")).to_contain_text("您已签收")
-    fill_form(page, "km_site_inspection", km.site_inspection(sampled=5, satisfied=5), pdf)
-    _, sample = forms.table_rows(forms.task_form(page), forms.label("km_site_inspection",
-                                                                    "satisfaction_sample"))
+    # 50 small and micro enterprises: at least 5 must be sampled (Art. 10); 2 are refused.
+    expect(page.get_by_test_id("rows-minimum-satisfaction_sample")).to_contain_text("应抽查5家")
+    fill_form(page, "km_site_inspection", km.site_inspection(sampled=2, satisfied=2), pdf)
+    task_form(page).get_by_role("button", name="提交", exact=True).click()
+    expect(page.get_by_test_id("form-problem")).to_contain_text("未提交")
+    group, sample = forms.table_rows(forms.task_form(page), forms.label(
+        "km_site_inspection", "satisfaction_sample"))
+    expect(group).to_contain_text("应抽查5家，本次2家（第十条：抽查比例不低于入驻小微企业数的10%）")
+    snap(page, "04b-sample-too-small")
+    rows = km.site_inspection(sampled=5, satisfied=5)["satisfaction_sample"]
+    fill_form(page, "km_site_inspection", {"satisfaction_sample": rows})
     expect(sample).to_have_count(5)
     submit(page)
     expect(page.get_by_test_id("flash-success")).to_contain_text("组织专家评审")
@@ -219,6 +227,14 @@ def city_decides(page: Page, ref: str) -> None:
     earlier = page.get_by_test_id("earlier-data")
     for number in (1, 2, 3):
         expect(earlier).to_contain_text(f"专家{number}号意见")
+    scores = page.get_by_test_id("score-table")  # experts scored 81, 82 and 83
+    expect(scores.get_by_test_id("score-row")).to_have_count(3)
+    for number in (1, 2, 3):
+        expect(scores.get_by_test_id("score-row").nth(number - 1)).to_contain_text(
+            f"{80 + number}")
+    expect(scores.get_by_test_id("score-average")).to_have_text("82.00")
+    expect(scores).to_contain_text("专家2号意见：服务功能完善，示范作用明显。")
+    snap(page, "06b-expert-decision")
     fill_form(page, "km_expert_decision", km.EXPERT_APPROVE)
     submit(page)
     claim_in_worklist(page, ref, "现场核查")

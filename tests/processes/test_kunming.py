@@ -219,14 +219,29 @@ def test_a_satisfaction_sample_below_eighty_percent_rejects_the_case(case):
                                               "ratio_ok": True, "satisfaction_ok": False}
 
 
-def test_a_sample_of_fewer_than_ten_percent_must_be_redone(case):
+def test_a_sample_of_fewer_than_ten_percent_is_refused_with_its_reason(case):
     at_site_inspection(case)
 
-    answer = case.complete(COUNTY, "site_inspection", km.site_inspection(4, 4), "2026-04-10T09:00")
+    refused = case.complete(COUNTY, "site_inspection", km.site_inspection(4, 4),
+                            "2026-04-10T09:00", expect=422)
 
-    assert (answer["status"], answer["ended"]) == ("in_review", False)
-    assert [t["name"] for t in answer["tasks"]] == ["site_inspection"]
-    assert answer["data"]["sample_check"]["ratio_ok"] is False
+    assert refused["errors"] == {"satisfaction_sample": [
+        "应抽查5家，本次4家（第十条：抽查比例不低于入驻小微企业数的10%）"]}
+    assert case.ready() == ["site_inspection"]
+    assert "site_inspection" not in case.case(COUNTY)["data"]
+    schema = case.task(COUNTY, "site_inspection")
+    detail = case.api.get(COUNTY, f"/api/tasks/{schema['id']}")
+    table = detail["schema"]["properties"]["satisfaction_sample"]
+    assert (table["x-min-rows"], table["x-min-rows-text"][:6]) == (5, "应抽查5家（")
+
+
+def test_a_sample_too_small_does_not_matter_when_not_recommending(case):
+    at_site_inspection(case)
+
+    answer = case.complete(COUNTY, "site_inspection", km.site_inspection(1, 1, "reject"),
+                           "2026-04-10T09:00")
+
+    assert_ended(answer, "rejected")
 
 
 def test_exactly_eighty_percent_satisfied_passes_the_spot_check(case):
