@@ -1,6 +1,6 @@
 """Compact case state: a recognised Kunming case is stored in at most 8 KB, and a state written
 in the format of before (plain JSON, every task's deltas written out) still loads, goes on,
-replays and verifies, before and after migration 0017 rewrites it."""
+replays and verifies, before and after migration 0016 rewrites it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.processes.driver import CaseDriver
 from tests.processes.test_kunming import APPLICANT, CITY, recognized
 
 LIMIT = 8 * 1024
-MIGRATION = ROOT / "migrations" / "versions" / "0017_compact_state.py"
+MIGRATION = ROOT / "migrations" / "versions" / "0016_compact_state.py"
 
 
 def recognised_case(api) -> Case:
@@ -61,7 +61,7 @@ def test_an_old_format_state_loads_goes_on_replays_and_verifies(api):
     assert audit.verify_case(case)["ok"]
 
 
-def test_migration_0017_rewrites_old_states_and_keeps_them_verifying(api):
+def test_migration_0016_rewrites_old_states_and_keeps_them_verifying(api):
     case = recognised_case(api)
     to_old_format(case)
     old = engine.describe(case.process_version.spec, case.state)

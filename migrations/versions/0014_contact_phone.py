@@ -1,7 +1,7 @@
 """applicant accounts: the contact telephone apart from the contact person
 
-Revision ID: 0015_drafts
-Revises: 0012
+Revision ID: 0014_contact_phone
+Revises: 0013_oversight_rollups
 Create Date: 2026-12-01 13:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_drafts'
-down_revision = '0012'
+revision = '0014_contact_phone'
+down_revision = '0013_oversight_rollups'
 branch_labels = None
 depends_on = None
 

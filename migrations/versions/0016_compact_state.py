@@ -1,7 +1,7 @@
 """compact state: every stored engine state rewritten in the compact format
 
-Revision ID: 0017_compact_state
-Revises: 0012
+Revision ID: 0016_compact_state
+Revises: 0015_files_accounts
 Create Date: 2026-12-01 13:00:00.000000
 
 States written before are plain JSON in which each task lists every key of its parent
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0017_compact_state'
-down_revision = '0012'
+revision = '0016_compact_state'
+down_revision = '0015_files_accounts'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """files and accounts: deleted attachments kept for the journal, users' e-mail addresses
 
-Revision ID: 0016_files_accounts
-Revises: 0012
+Revision ID: 0015_files_accounts
+Revises: 0014_contact_phone
 Create Date: 2026-12-01 13:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_files_accounts'
-down_revision = '0012'
+revision = '0015_files_accounts'
+down_revision = '0014_contact_phone'
 branch_labels = None
 depends_on = None
 
