@@ -24,6 +24,7 @@ from app.services import (
     audit,
     cases,
     catalog,
+    corrections,
     divisions,
     follow_ups,
     paging,
@@ -88,6 +89,7 @@ class CasePage:
     experts: list[tuple[str, str]] = field(default_factory=list)
     end_reason: str | None = None  # why the case ended as it did, when its process says
     trend: trend.Trend | None = None  # the figures its periodic child cases reported
+    corrections: list = field(default_factory=list)  # its returns for correction (Round)
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -290,7 +292,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         can_download=True, replaceable=replacement.replaceable(user, ready),
         experts=replacement.expert_choices(case.jurisdiction)
         if user.role == divisions.authority_level(case.jurisdiction) else [],
-        end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None))
+        end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None),
+        corrections=corrections.rounds(view, lang))
 
 
 def process_title(case: Case, lang: str) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from app.models import Attachment, Case, User, WorkItem
-from app.services import access, case_view, cases, catalog, tasks, visibility
+from app.services import access, case_view, cases, catalog, corrections, tasks, visibility
 
 
 @dataclass
@@ -22,9 +23,12 @@ class TaskPage:
     attachments: dict[str, Attachment]
     process_title: str
     county_name: str
+    notice: corrections.Notice | None = None  # 补正告知: what a return asks to correct
+    comparison: corrections.Round | None = None  # a review again: what the applicant changed
 
 
-def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
+def task_page(user: User, item: WorkItem, lang: str = "zh",
+              now: dt.datetime | None = None) -> TaskPage:
     """Return the task page of `item` for `user` (who may see its case)."""
     case = item.case
     if not access.can_work(user, item):
@@ -45,4 +49,6 @@ def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
         precheck=cases.precheck(case) if wants_precheck else None,
         attachments=visibility.case_attachments(view),
         process_title=case_view.process_title(case, lang),
-        county_name=catalog.jurisdiction(case.jurisdiction).county_name(case.county, lang))
+        county_name=catalog.jurisdiction(case.jurisdiction).county_name(case.county, lang),
+        notice=corrections.notice(view, item, now, lang) if now else None,
+        comparison=corrections.comparison(view, item, lang))
