@@ -108,9 +108,15 @@ def _item_label(spec: FieldDef, lang: str) -> str:
     return f"Material: {label}" if language(lang) == "en" else f"材料：{label}"
 
 
-def choices(case: Case, form: FormDef, lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
-    """Return {"correctable": [(field name, label)]} for a form that `corrects`, else {}."""
-    corrected = applicant_form(case, form.corrects) if form.corrects else None
+def choices(case: Case, form: FormDef | None = None,
+            lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
+    """Return {"correctable": [(field name, label)]}: the items `form` may mark, or (no form,
+    or one that corrects nothing) those of the case's reviews, to label marked items; else {}."""
+    key = form.corrects if form is not None else ""
+    if not key:
+        items = db.session.scalars(sa.select(WorkItem).where(WorkItem.case_id == case.id))
+        key = next((f.corrects for f in _review_forms(case, list(items)).values()), "")
+    corrected = applicant_form(case, key) if key else None
     if corrected is None:
         return {}
     return {"correctable": [(s.name, _item_label(s, lang)) for s in corrected.fields]}
@@ -211,7 +217,8 @@ def notice(view: visibility.View, item: WorkItem, now: dt.datetime,
         known = calendar_days.overrides()
         start = last.asked_at.astimezone(calendar.SHANGHAI).date() + dt.timedelta(days=1)
         allowed = calendar.working_days_between(start, calendar_days.last_day(due), known)
-        left = calendar_days.working_days_left(due, now, known)
+        # the period runs from the day after the return: on that day, today is not counted
+        left = min(calendar_days.working_days_left(due, now, known), allowed)
     return Notice(last, due, allowed, left, item.documentation or "")
 
 

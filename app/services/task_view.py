@@ -35,6 +35,8 @@ def task_page(user: User, item: WorkItem, lang: str = "zh",
         access.require_case(user, case)
     view = visibility.view_of(user, case)
     form, choices = tasks.form_for(item, lang)
+    if "correctable" not in choices:  # to label the items a return marked, in the case data
+        choices = {**choices, **corrections.choices(case, None, lang)}
     current = tasks.current_values(view, item)
     shown = [s.event for s in visibility.events(view)]
     names = case_view.user_names({e.actor for e in shown})

@@ -160,7 +160,7 @@ def form_for(item: WorkItem, lang: str = "zh"):
     """Return (FormDef, choices) of a work item's form."""
     form = catalog.case_form(item.case, item.form)
     return form, {**catalog.choices_for(item.jurisdiction, lang),
-                  **corrections.choices(item.case, form, lang)}
+                  **(corrections.choices(item.case, form, lang) if form.corrects else {})}
 
 
 def current_values(view: visibility.View, item: WorkItem) -> dict:
