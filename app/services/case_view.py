@@ -294,7 +294,7 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         experts=replacement.expert_choices(case.jurisdiction)
         if user.role == divisions.authority_level(case.jurisdiction) else [],
         end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None),
-        corrections=corrections.rounds(view, lang))
+        corrections=corrections.rounds(view, lang, shown))
 
 
 def process_title(case: Case, lang: str) -> str:

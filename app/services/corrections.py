@@ -175,8 +175,10 @@ def _review_forms(case: Case, items: list[WorkItem]) -> dict[str, FormDef]:
     return forms
 
 
-def rounds(view: visibility.View, lang: str = "zh") -> list[Round]:
-    """Return the case's returns for correction, oldest first, as `view`'s reader sees them."""
+def rounds(view: visibility.View, lang: str = "zh",
+           shown: list[visibility.ShownEvent] | None = None) -> list[Round]:
+    """Return the case's returns for correction, oldest first, as `view`'s reader sees them
+    (`shown`: visibility.events(view), when the caller has them already)."""
     case = view.case
     items = {i.id: i for i in db.session.scalars(sa.select(WorkItem).where(
         WorkItem.case_id == case.id))}
@@ -185,11 +187,11 @@ def rounds(view: visibility.View, lang: str = "zh") -> list[Round]:
         return []
     latest: dict[str, dict] = {}  # case-data key: the applicant's last submitted form
     found: list[Round] = []
-    for shown in visibility.events(view):
-        event, item = shown.event, items.get(shown.event.task_id)
+    for seen in visibility.events(view) if shown is None else shown:
+        event, item = seen.event, items.get(seen.event.task_id)
         if event.kind != "task_completed" or item is None:
             continue
-        data = (shown.data or {}).get("form") or {}
+        data = (seen.data or {}).get("form") or {}
         review = reviews.get(item.id)
         if review is not None and (data.get(DECISION) == RETURN or data.get(CORRECTIONS)):
             form = applicant_form(case, review.corrects)
@@ -203,14 +205,12 @@ def rounds(view: visibility.View, lang: str = "zh") -> list[Round]:
     return found
 
 
-def notice(view: visibility.View, item: WorkItem, now: dt.datetime,
-           lang: str = "zh") -> Notice | None:
-    """Return the 补正告知 of a ready task that answers the latest return, or None."""
-    if item.status != "ready":
-        return None
-    found = rounds(view, lang)
+def notice(found: list[Round], item: WorkItem, now: dt.datetime) -> Notice | None:
+    """Return the 补正告知 of a ready task that answers the latest of `found` (rounds()),
+    or None."""
     last = found[-1] if found else None
-    if last is None or last.answered_at is not None or item.variable != last.key:
+    if item.status != "ready" or last is None or last.answered_at is not None \
+            or item.variable != last.key:
         return None
     due, allowed, left = item.due_at, None, None
     if due is not None:
@@ -222,13 +222,11 @@ def notice(view: visibility.View, item: WorkItem, now: dt.datetime,
     return Notice(last, due, allowed, left, item.documentation or "")
 
 
-def comparison(view: visibility.View, item: WorkItem, lang: str = "zh") -> Round | None:
-    """Return the answered return a review task looks at again (its before/after), or None."""
-    form = _form(item.case, item.form)
-    if item.status != "ready" or form is None or not form.corrects:
-        return None
-    found = rounds(view, lang)
+def comparison(found: list[Round], item: WorkItem, form: FormDef) -> Round | None:
+    """Return the answered return of `found` (rounds()) that review task `item` (of `form`)
+    looks at again, with its before/after; or None."""
     last = found[-1] if found else None
-    if last is None or last.answered_seq is None or last.key != form.corrects:
+    if item.status != "ready" or not form.corrects or last is None \
+            or last.answered_seq is None or last.key != form.corrects:
         return None
     return last

@@ -38,8 +38,10 @@ def task_page(user: User, item: WorkItem, lang: str = "zh",
     if "correctable" not in choices:  # to label the items a return marked, in the case data
         choices = {**choices, **corrections.choices(case, None, lang)}
     current = tasks.current_values(view, item)
-    shown = [s.event for s in visibility.events(view)]
+    events = visibility.events(view)
+    shown = [s.event for s in events]
     names = case_view.user_names({e.actor for e in shown})
+    found = corrections.rounds(view, lang, events) if item.status == "ready" else []
     wants_precheck = "precheck_conditions" in form.show_data and visibility.shows_precheck(view)
     return TaskPage(
         item=item, case=case, form=form, choices=choices,
@@ -52,5 +54,5 @@ def task_page(user: User, item: WorkItem, lang: str = "zh",
         attachments=visibility.case_attachments(view),
         process_title=case_view.process_title(case, lang),
         county_name=catalog.jurisdiction(case.jurisdiction).county_name(case.county, lang),
-        notice=corrections.notice(view, item, now, lang) if now else None,
-        comparison=corrections.comparison(view, item, lang))
+        notice=corrections.notice(found, item, now) if now else None,
+        comparison=corrections.comparison(found, item, form))

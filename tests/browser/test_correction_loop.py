@@ -139,6 +139,9 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     expect(decision).to_have_value("")  # the new round decides afresh
     expect(field(task_form(page), REVIEW_REASON)).to_be_hidden()
     snap(page, "correction-changes-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    snap(page, "correction-changes-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     fill_form(page, "km_county_review", {"materials_complete": True, **km.COUNTY_APPROVE})
     submit(page)
     expect(page.get_by_test_id("flash-success")).to_contain_text(
@@ -153,6 +156,7 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     expect(story.get_by_test_id("correction-answer")).to_contain_text(
         f"修改了：{PHONE}、{SMALL_MICRO}、{AUDIT}")
     expect(page.get_by_test_id("timeline-changed")).to_have_count(1)
+    snap(page, "correction-case-page", page.get_by_test_id("case-corrections"))
 
 
 def test_a_bad_input_shows_a_chinese_error_at_the_field_and_keeps_what_was_typed(page, tmp_path):

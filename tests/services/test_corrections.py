@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import corrections, tasks, visibility
+from app.services import catalog, corrections, tasks, visibility
 from tests.processes import examples_kunming as km
 from tests.processes.driver import CaseDriver, at, find_user
 from tests.processes.test_kunming import APPLICANT, CITY, COUNTY, submitted
@@ -74,7 +74,8 @@ def test_the_applicant_reads_the_reason_the_items_and_the_working_days(case):
     returned(case)
     item = ready_item(case, APPLICANT, "correct_application")
 
-    notice = corrections.notice(view(case, APPLICANT), item, at("2026-03-11T09:00"))
+    notice = corrections.notice(corrections.rounds(view(case, APPLICANT)), item,
+                                at("2026-03-11T09:00"))
 
     assert notice.round.reason == km.COUNTY_RETURN["decision_reason"]
     assert [(m.label, m.note, m.is_file) for m in notice.round.items] == [
@@ -96,7 +97,8 @@ def test_the_next_review_compares_only_what_changed_and_decides_afresh(case):
     item = ready_item(case, COUNTY, "county_review")
     official = view(case, COUNTY)
 
-    seen = corrections.comparison(official, item)
+    seen = corrections.comparison(corrections.rounds(official), item,
+                                  catalog.case_form(item.case, item.form))
 
     assert [(c.spec.name, c.before, c.asked) for c in seen.changes] == [
         ("small_micro_count", km.APPLICATION["small_micro_count"], True),
