@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from app import calendar
+from app.errors import NotFound
 from app.extensions import db
 from app.formdefs import FieldDef, FormDef
 from app.formdefs.definition import CORRECTIONS
-from app.formdefs.messages import language
+from app.formdefs.messages import message
 from app.models import Case, WorkItem
 from app.services import calendar_days, catalog, visibility
 
@@ -89,7 +90,7 @@ class Notice:
 def _form(case: Case, key: str | None) -> FormDef | None:
     try:
         return catalog.case_form(case, key) if key else None
-    except Exception:  # a form removed since: the round is still told, without labels
+    except NotFound:  # a form removed since: the round is still told, without labels
         return None
 
 
@@ -103,9 +104,7 @@ def applicant_form(case: Case, key: str) -> FormDef | None:
 
 def _item_label(spec: FieldDef, lang: str) -> str:
     label = spec.label_for(lang)
-    if spec.type != "file":
-        return label
-    return f"Material: {label}" if language(lang) == "en" else f"材料：{label}"
+    return message("material", lang, label=label) if spec.type == "file" else label
 
 
 def choices(case: Case, form: FormDef | None = None,

@@ -62,8 +62,8 @@ def mark(page: Page, rows: list[tuple[str, str]]) -> None:
 
 def replace_file(page: Page, name: str, path) -> None:
     box = task_form(page).locator(f'[data-field="{name}"]')
-    for _ in range(box.get_by_role("button", name="移除").count()):
-        box.get_by_role("button", name="移除").first.click()
+    box.get_by_role("button", name="删除").click()  # the one file submitted before
+    expect(box.get_by_role("listitem")).to_have_count(0)
     forms.upload(task_form(page), forms.spec("km_application", name), path)
 
 
@@ -134,6 +134,7 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     audit_row = changes.filter(has_text=AUDIT).locator("td")
     expect(audit_row.first).to_contain_text(pdf.name)
     expect(audit_row.last).to_contain_text("审计报告全文.pdf")
+    expect(audit_row.last).not_to_contain_text(pdf.name)
     expect(page.get_by_test_id("asked-unchanged")).to_have_count(0)
     decision = field(task_form(page), forms.label("km_county_review", "decision"))
     expect(decision).to_have_value("")  # the new round decides afresh

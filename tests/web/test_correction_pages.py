@@ -41,3 +41,18 @@ def test_the_applicant_reads_each_return_on_the_case_page_without_the_assessment
     assert "修改了：联系电话（手机）。" in shown
     assert f"要求补正但未修改：{AUDIT}。" in shown
     assert "审计报告缺页" not in shown  # the county's assessment stays internal
+
+
+def test_the_notice_reads_in_english_for_an_english_user(client, login_as, submitted_case):
+    support.complete(submitted_case, "county_review", "km_county_wuhua", support.COUNTY_RETURN,
+                     NOW)
+    login_as("km_applicant")
+    client.get("/language/en")
+    item = support.ready_item(submitted_case, "correct_application")
+
+    shown = text(client.get(f"/tasks/{item.id}"))
+
+    assert "Notice of correction" in shown and "Please correct within 30 working days" in shown
+    assert "Operator's audited financial report of last year" in shown
+    assert "To correct: 上传审计报告全文。" in shown  # the official's note, as written
+    assert "审计报告缺页" not in shown
