@@ -198,7 +198,7 @@ def test_falsified_material_is_a_one_vote_veto(case, decision):
     submitted(case)
     veto = {**km.COUNTY_FALSIFIED, "decision": decision}
     if decision != "approve":
-        veto["decision_reason"] = "材料虚假。"
+        veto.update(decision_reason="材料虚假。", corrections=km.COUNTY_RETURN["corrections"])
 
     answer = case.complete(COUNTY, "county_review", veto, "2026-03-10T09:00")
 

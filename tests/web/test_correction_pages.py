@@ -53,6 +53,6 @@ def test_the_notice_reads_in_english_for_an_english_user(client, login_as, submi
     shown = text(client.get(f"/tasks/{item.id}"))
 
     assert "Notice of correction" in shown and "Please correct within 30 working days" in shown
-    assert "Operator's audited financial report of last year" in shown
+    assert "audited financial report of last year" in shown
     assert "To correct: 上传审计报告全文。" in shown  # the official's note, as written
     assert "审计报告缺页" not in shown
