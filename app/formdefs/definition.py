@@ -57,6 +57,7 @@ class FormDef:
     show_data: tuple[str, ...] = ()
     fields: tuple[FieldDef, ...] = ()
     sections: tuple[SectionDef, ...] = ()
+    corrects: str = ""  # the case-data key a return for correction asks the applicant to fix
 
     def title_for(self, lang: str = "zh") -> str:
         """Return the title in `lang`, falling back to the Chinese one."""
@@ -119,11 +120,13 @@ def _parse(raw, file: str) -> tuple[FormDef | None, list[DefinitionError]]:
     if "sections" in raw and not problems.found:
         for element, message, params in section_problems(raw["sections"], names):
             problems.add(element, message, **params)
+    _check_correction(raw.get("corrects"), fields, problems)
     if problems.found:
         return None, problems.found
     return FormDef(key=raw["key"], title=raw["title"], title_en=raw.get("title_en", ""),
                    show_data=tuple(raw.get("show_data") or ()), fields=fields,
-                   sections=parse_sections(raw.get("sections"), names)), []
+                   sections=parse_sections(raw.get("sections"), names),
+                   corrects=raw.get("corrects") or ""), []
 
 
 def _check_form_keys(raw: dict, problems: _Problems) -> None:
@@ -241,6 +244,25 @@ def _check_conditions(fields: tuple[FieldDef, ...], problems: _Problems) -> None
             if problem:
                 problems.add(item.name, problem, field=item.show_if["field"])
         earlier[item.name] = item
+
+
+# A form that `corrects` a key lists the marked items in this table: which field or material
+# (`item`, choices_from: correctable) and what to correct (`note`).
+CORRECTIONS = "corrections"
+
+
+def _check_correction(corrects, fields: tuple[FieldDef, ...], problems: _Problems) -> None:
+    table = next((f for f in fields if f.name == CORRECTIONS and f.type == "table"), None)
+    columns = {c.name: c for c in table.columns} if table else {}
+    item = columns.get("item")
+    marks = item is not None and item.option("choices_from") == "correctable"
+    uses = [c.name for f in fields for c in (f, *f.columns)
+            if c.option("choices_from") == "correctable"]
+    if corrects and not (marks and "note" in columns):
+        problems.add("corrects", N_("a form with corrects needs a table field corrections with "
+                                    "the columns item (choices_from: correctable) and note"))
+    elif uses and not corrects:
+        problems.add(uses[0], N_("choices_from: correctable needs corrects on the form"))
 
 
 # ------------------------------------------------------------------------------ files

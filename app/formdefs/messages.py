@@ -48,6 +48,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_rows": {"zh": "应为对象（行）的列表。", "en": "Must be a list of objects (rows)."},
     "not_row": {"zh": "每一行应为 JSON 对象。", "en": "Each row must be a JSON object."},
     "choose": {"zh": "请选择", "en": "Please choose"},
+    # a file field offered as an item a return for correction may mark (choices_from: correctable)
+    "material": {"zh": "材料：%(label)s", "en": "Material: %(label)s"},
     "bad_text": {"zh": "不能包含空字符（NUL）或无效的 Unicode 字符，请删除后重试。",
                  "en": "Must not contain NUL characters or invalid Unicode; remove them and try "
                        "again."},

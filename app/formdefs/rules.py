@@ -52,7 +52,9 @@ NAME_RULES: tuple[tuple[Callable[[str], bool], str], ...] = (
      N_("the field name %(name)s is reserved by the form library")),
 )
 
-CHOICE_SOURCES = frozenset({"counties", "experts"})
+# correctable: the fields and materials of the applicant's form a review may mark for
+# correction (a form with `corrects`, docs/FORMS.md "Correction")
+CHOICE_SOURCES = frozenset({"counties", "experts", "correctable"})
 FORMATS = frozenset({"credit_code"})
 # docs/FORMS.md: the file types and size an attachment may have unless the form says otherwise.
 DEFAULT_ACCEPT = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"]
@@ -195,7 +197,8 @@ def _format(value, _type: str) -> str | None:
 
 
 def _choice_source(value, _type: str) -> str | None:
-    return None if value in CHOICE_SOURCES else N_("%(key)s must be counties or experts")
+    return None if value in CHOICE_SOURCES else N_("%(key)s must be counties, experts or "
+                                                   "correctable")
 
 
 def as_date(value) -> dt.date | None:
@@ -306,7 +309,7 @@ KEY_CHECKS: dict[str, Check] = {
     "max_from": _data_path, "min_rows_from": _row_minimum, "prefill": _prefill,
 }
 FORM_KEYS: dict[str, Check] = {"key": _identifier, "title": _label, "title_en": _text,
-                               "show_data": _names, "fields": _anything,
+                               "show_data": _names, "fields": _anything, "corrects": _identifier,
                                "sections": _anything}  # checked by formdefs.sections
 REQUIRED_FORM_KEYS = ("key", "title")  # a missing `fields` is reported by the field parser
 

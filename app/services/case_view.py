@@ -22,6 +22,7 @@ from app.services import (
     audit,
     cases,
     catalog,
+    corrections,
     divisions,
     element_names,
     follow_ups,
@@ -91,6 +92,7 @@ class CasePage:
     trend: trend.Trend | None = None  # the figures its periodic child cases reported
     milestones: list = field(default_factory=list)  # the applicant's row instead of the diagram
     loop_reasons: list = field(default_factory=list)  # why it came back to a step
+    corrections: list = field(default_factory=list)  # its returns for correction (Round)
 
 
 def _text(obj, name: str, lang: str) -> str:
@@ -287,7 +289,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         county_name=jurisdiction.county_name(case.county, lang),
         sections=data_sections(case, data, None, lang,
                                [s.event for s in shown], names),
-        choices=catalog.choices_for(case.jurisdiction, lang),
+        choices={**catalog.choices_for(case.jurisdiction, lang),
+                 **corrections.choices(case, None, lang)},
         attachments=visibility.case_attachments(view),
         timeline=timeline(case, shown, names, lang, user.role == "applicant"), ready=ready,
         workable=[i for i in ready if access.can_work(user, i)],
@@ -300,7 +303,8 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         if user.role == divisions.authority_level(case.jurisdiction) else [],
         end_reason=next((str(data[k]) for k in END_REASON_KEYS if data.get(k)), None),
         milestones=milestones.milestones(case) if user.role == "applicant" else [],
-        loop_reasons=loop_reasons.of_case(view))
+        loop_reasons=loop_reasons.of_case(view),
+        corrections=corrections.rounds(view, lang, shown))
 
 
 def process_title(case: Case, lang: str) -> str:

@@ -4,11 +4,11 @@ services/history.py), the diagrams of the versions it ran on and labels for its 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.extensions import db
 from app.models import Case, User
-from app.services import access, audit, case_view, cases, history, visibility
+from app.services import access, audit, case_view, cases, corrections, history, visibility
 from app.services.visibility import ShownEvent
 
 
@@ -34,6 +34,7 @@ class HistoryPage:
     files: dict[str, str]  # attachment id: file name, of the files the reader may see
     parent: Case | None
     children: list[Case]
+    corrections: list = field(default_factory=list)  # its returns for correction (Round)
 
 
 def _field(form, names: list[str]):
@@ -93,11 +94,12 @@ def history_page(user: User, case: Case, lang: str = "zh") -> HistoryPage:
     versions = history.versions_used(case, audit.case_events(case))
     parent = db.session.get(Case, case.parent_id) if case.parent_id else None
     labels, choices = data_labels(case, _paths(found), last, lang)
+    view = visibility.view_of(user, case)
     return HistoryPage(
         case=case, process_title=case_view.process_title(case, lang), entries=entries,
         diagrams={n: v.bpmn for n, v in versions.items()},
         labels=labels, choices=choices,
-        files={key: record.name for key, record in visibility.case_attachments(
-            visibility.view_of(user, case)).items()},
+        files={key: record.name for key, record in visibility.case_attachments(view).items()},
         parent=parent if parent is not None and access.can_see_case(user, parent) else None,
-        children=[c for c in cases.children_of(case) if access.can_see_case(user, c)])
+        children=[c for c in cases.children_of(case) if access.can_see_case(user, c)],
+        corrections=corrections.rounds(view, lang))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from app.models import Attachment, Case, User, WorkItem
@@ -10,6 +11,7 @@ from app.services import (
     case_view,
     cases,
     catalog,
+    corrections,
     evidence,
     loop_reasons,
     prefill,
@@ -35,19 +37,25 @@ class TaskPage:
     loop_reason: loop_reasons.LoopReason | None = None  # why this task was reopened
     scores: evidence.ScoreTable | None = None  # the experts' scores, for the decisions after
     decisions: list[evidence.Decision] = field(default_factory=list)  # earlier decided steps
+    notice: corrections.Notice | None = None  # 补正告知: what a return asks to correct
+    comparison: corrections.Round | None = None  # a review again: what the applicant changed
 
 
-def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
+def task_page(user: User, item: WorkItem, lang: str = "zh",
+              now: dt.datetime | None = None) -> TaskPage:
     """Return the task page of `item` for `user` (who may see its case)."""
     case = item.case
     if not access.can_work(user, item):
         access.require_case(user, case)
     view = visibility.view_of(user, case)
     form, choices = tasks.form_for(item, lang)
+    if "correctable" not in choices:  # to label the items a return marked, in the case data
+        choices = {**choices, **corrections.choices(case, None, lang)}
     current = tasks.current_values(view, item)
     visible = visibility.events(view)
     shown = [s.event for s in visible]
     names = case_view.user_names({e.actor for e in shown})
+    found = corrections.rounds(view, lang, visible) if item.status == "ready" else []
     wants_precheck = "precheck_conditions" in form.show_data and visibility.shows_precheck(view)
     return TaskPage(
         item=item, case=case, form=form, choices=choices,
@@ -63,4 +71,6 @@ def task_page(user: User, item: WorkItem, lang: str = "zh") -> TaskPage:
         loop_reason=loop_reasons.of_item(view, item),
         scores=evidence.score_table(user, case, visible, access.case_items(case), lang)
         if item.lane != "expert" else None,
-        decisions=evidence.previous_decisions(case, visible, lang))
+        decisions=evidence.previous_decisions(case, visible, lang),
+        notice=corrections.notice(found, item, now) if now else None,
+        comparison=corrections.comparison(found, item, form))

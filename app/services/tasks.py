@@ -20,6 +20,7 @@ from app.services import (
     calendar_days,
     calls,
     catalog,
+    corrections,
     lock_case,
     paging,
     precheck,
@@ -157,7 +158,9 @@ def get_task(user: User, task_id: str) -> WorkItem:
 
 def form_for(item: WorkItem, lang: str = "zh"):
     """Return (FormDef, choices) of a work item's form."""
-    return catalog.case_form(item.case, item.form), catalog.choices_for(item.jurisdiction, lang)
+    form = catalog.case_form(item.case, item.form)
+    return form, {**catalog.choices_for(item.jurisdiction, lang),
+                  **(corrections.choices(item.case, form, lang) if form.corrects else {})}
 
 
 def current_values(view: visibility.View, item: WorkItem) -> dict:
@@ -174,7 +177,9 @@ def current_values(view: visibility.View, item: WorkItem) -> dict:
             Event.kind == "task_completed").order_by(Event.seq.desc()).limit(1)).first()
         return visibility.item_values(view, item, event.data.get("form") if event else None)
     current = visibility.case_data(view).get(item.variable)
-    return dict(current) if isinstance(current, Mapping) else {}
+    if not isinstance(current, Mapping) or not item.form:
+        return dict(current) if isinstance(current, Mapping) else {}
+    return corrections.fresh_decision(catalog.case_form(item.case, item.form), current)
 
 
 def task_detail(user: User, item: WorkItem, lang: str = "zh") -> dict:

@@ -23,9 +23,10 @@ from app.services import access, audit, catalog
 
 FULL_ROLES = ("county", "city", "province", "auditor", "admin")
 # An official's form shows a limited reader only its outcome, the recognition facts and
-# what was published anyway (the public notice is addressed to everyone).
-OUTCOME_KEYS = ("decision", "decision_reason", "recognized_on", "certificate_no", "valid_from",
-                "valid_until", "notice_start", "notice_url", "notice_title",
+# what was published anyway (the public notice is addressed to everyone). A return's
+# marked items (corrections) are its notice to the applicant.
+OUTCOME_KEYS = ("decision", "decision_reason", "corrections", "recognized_on", "certificate_no",
+                "valid_from", "valid_until", "notice_start", "notice_url", "notice_title",
                 # a revocation or cancellation is addressed to the base it concerns
                 "revocation_ground", "decision_document_no", "decision_date", "plaque_recalled",
                 "announcement_url", "announcement_date", "late")

@@ -17,7 +17,8 @@ bp.before_request(kept.keep_when_logged_out)
 
 
 def _page(task_id: str) -> task_view.TaskPage:
-    return task_view.task_page(current_user, tasks.get_task(current_user, task_id), current_lang())
+    return task_view.task_page(current_user, tasks.get_task(current_user, task_id), current_lang(),
+                               now())
 
 
 def _render(page, form, status: int = 200, problem: str = "", seen: str | None = None,

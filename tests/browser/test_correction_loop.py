@@ -12,13 +12,23 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import forms
 from tests.browser.forms import fill_form, submit, task_form
-from tests.browser.support import claim_in_worklist, field, login, open_application
+from tests.browser.support import (
+    claim_in_worklist,
+    field,
+    login,
+    open_application,
+    open_case,
+    snap,
+)
 from tests.processes import examples_kunming as km
 
 pytestmark = pytest.mark.browser
 
 SMALL_MICRO = forms.label("km_application", "small_micro_count")  # 其中入驻小微企业户数
 PHONE = forms.label("km_application", "contact_phone")  # 联系电话（手机）
+AUDIT = forms.label("km_application", "audit_report")  # 基地运营主体上一年度财务审计报告复印件
+REVIEW_REASON = forms.label("km_county_review", "decision_reason")
+CORRECTIONS = forms.label("km_county_review", "corrections")  # 需补正的字段和材料
 REASON = "入驻小微企业仅30家，不足40家（第六条第三项），请核实后补正。"
 
 
@@ -40,6 +50,23 @@ def precheck_row(page: Page, condition: str):
     return page.get_by_test_id("precheck-table").get_by_role("row").filter(has_text=condition)
 
 
+def mark(page: Page, rows: list[tuple[str, str]]) -> None:
+    """Fill the county review's table of items to correct: (item label, note) per row."""
+    group, body = forms.table_rows(task_form(page), CORRECTIONS)
+    for index, (item, note) in enumerate(rows):
+        if index:
+            group.get_by_role("button", name="添加一行").click()
+        forms.cell(body.nth(index), "字段或材料").select_option(label=item)
+        forms.cell(body.nth(index), "补正要求").fill(note)
+
+
+def replace_file(page: Page, name: str, path) -> None:
+    box = task_form(page).locator(f'[data-field="{name}"]')
+    box.get_by_role("button", name="删除").click()  # the one file submitted before
+    expect(box.get_by_role("listitem")).to_have_count(0)
+    forms.upload(task_form(page), forms.spec("km_application", name), path)
+
+
 def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     pdf = forms.write_pdf(tmp_path)
     ref = submit_application(page, pdf, small_micro_count=30)
@@ -47,12 +74,17 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     county_opens_review(page, ref)
     expect(page.get_by_test_id("precheck-verdict")).to_contain_text("有条件不符合")
     expect(precheck_row(page, "入驻小微企业户数")).to_contain_text("不符合")
-    reason = field(task_form(page), forms.label("km_county_review", "decision_reason"))
+    reason = field(task_form(page), REVIEW_REASON)
     expect(reason).to_be_hidden()  # show_if: only for a return or a rejection
     fill_form(page, "km_county_review", {"assessment": "入驻小微企业户数不足。",
                                          "decision": "return"})
     expect(reason).to_be_visible()
     reason.fill(REASON)
+    task_form(page).get_by_role("button", name="提交", exact=True).click()
+    expect(page.get_by_test_id("form-problem")).to_contain_text("未提交")  # no item marked
+    mark(page, [(SMALL_MICRO, "按实际入驻情况填写，不少于40家。"),
+                (PHONE, "请填写能接通的手机号码。"),
+                (f"材料：{AUDIT}", "上传审计报告全文（含附注）。")])
     submit(page)
     expect(page.get_by_test_id("flash-success")).to_contain_text(
         f"案卷 {ref} 当前环节：补正申请材料")
@@ -62,12 +94,31 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     expect(asked).to_contain_text("补正申请材料")
     asked.get_by_role("link", name="填写").click()
     expect(page.get_by_test_id("task-title")).to_contain_text("补正申请材料")
-    expect(page.get_by_test_id("earlier-data")).to_contain_text(REASON)
-    expect(page.get_by_test_id("earlier-data")).to_contain_text("退回补正")
-    forms.reveal(task_form(page), "small_micro_count")  # its step of the application
-    count = field(task_form(page), SMALL_MICRO)
+    notice = page.get_by_test_id("correction-notice")
+    expect(notice).to_contain_text("补正告知")
+    expect(notice.get_by_test_id("correction-reason")).to_contain_text(REASON)
+    expect(notice.get_by_test_id("correction-deadline")).to_contain_text(
+        re.compile(r"请在 30 个工作日内补正\s*（截止 \d{4}-\d{2}-\d{2}，剩余 \d+ 个工作日）"))
+    items = notice.get_by_test_id("correction-items").get_by_role("listitem")
+    expect(items).to_have_text([f"{SMALL_MICRO}：按实际入驻情况填写，不少于40家。",
+                                f"{PHONE}：请填写能接通的手机号码。",
+                                f"{AUDIT}：上传审计报告全文（含附注）。"])
+    expect(page.get_by_test_id("marked-field")).to_have_count(3)
+    expect(page.get_by_test_id("folded-fields").first).not_to_have_attribute("open", "")
+    snap(page, "correction-notice-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    box = page.get_by_test_id("correction-notice").bounding_box()
+    assert box is not None and box["y"] < 400, box  # the first thing seen on a phone
+    snap(page, "correction-notice-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    items.filter(has_text=PHONE).get_by_role("link").click()
+    form = task_form(page)
+    count = field(form, SMALL_MICRO)
     expect(count).to_have_value("30")  # the earlier answer comes back for correction
     count.fill("50")
+    field(form, PHONE).fill("13912345678")
+    replace_file(page, "audit_report", forms.write_pdf(tmp_path, "审计报告全文.pdf"))
     submit(page)
     expect(page.get_by_test_id("flash-success")).to_contain_text(f"案卷 {ref} 当前环节：县级初审")
     expect(page.get_by_test_id("asked-now")).not_to_contain_text(ref)
@@ -75,10 +126,38 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     county_opens_review(page, ref)
     expect(page.get_by_test_id("precheck-verdict")).to_contain_text("各项条件均符合")
     expect(precheck_row(page, "入驻小微企业户数")).to_contain_text("50")
+    changes = page.get_by_test_id("changes-table").locator("tbody tr")
+    expect(changes).to_have_count(3)  # only what changed: no other field or file
+    expect(changes.filter(has_text=PHONE)).to_contain_text("13800000000")
+    expect(changes.filter(has_text=PHONE)).to_contain_text("13912345678")
+    expect(changes.filter(has_text=SMALL_MICRO).locator("td")).to_have_text(["30", "50"])
+    audit_row = changes.filter(has_text=AUDIT).locator("td")
+    expect(audit_row.first).to_contain_text(pdf.name)
+    expect(audit_row.last).to_contain_text("审计报告全文.pdf")
+    expect(audit_row.last).not_to_contain_text(pdf.name)
+    expect(page.get_by_test_id("asked-unchanged")).to_have_count(0)
+    decision = field(task_form(page), forms.label("km_county_review", "decision"))
+    expect(decision).to_have_value("")  # the new round decides afresh
+    expect(field(task_form(page), REVIEW_REASON)).to_be_hidden()
+    snap(page, "correction-changes-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    snap(page, "correction-changes-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     fill_form(page, "km_county_review", {"materials_complete": True, **km.COUNTY_APPROVE})
     submit(page)
     expect(page.get_by_test_id("flash-success")).to_contain_text(
         f"案卷 {ref} 当前环节：满意度抽查与推荐意见")
+
+    open_case(page, ref)
+    story = page.get_by_test_id("correction-round")
+    expect(story).to_contain_text("要求补正")
+    expect(story.get_by_role("listitem")).to_have_text([
+        f"{SMALL_MICRO}：按实际入驻情况填写，不少于40家。", f"{PHONE}：请填写能接通的手机号码。",
+        f"{AUDIT}：上传审计报告全文（含附注）。"])
+    expect(story.get_by_test_id("correction-answer")).to_contain_text(
+        f"修改了：{PHONE}、{SMALL_MICRO}、{AUDIT}")
+    expect(page.get_by_test_id("timeline-changed")).to_have_count(1)
+    snap(page, "correction-case-page", page.get_by_test_id("case-corrections"))
 
 
 def test_a_bad_input_shows_a_chinese_error_at_the_field_and_keeps_what_was_typed(page, tmp_path):

@@ -85,7 +85,8 @@ INSTITUTION_APPLICATION = {
 COUNTY_APPROVE = {"materials_complete": True, "materials_authentic": True,
                   "review_opinion": "材料真实、完整，符合第二部分申报条件。", "decision": "approve"}
 COUNTY_RETURN = {"review_opinion": "缺审计报告。", "decision": "return",
-                 "decision_reason": "请补充经审计的上年度会计报表。"}
+                 "decision_reason": "请补充经审计的上年度会计报表。",
+                 "corrections": [{"item": "audit_report", "note": "上传经审计的会计报表。"}]}
 COUNTY_REJECT = {"review_opinion": "不符合条件。", "decision": "reject",
                  "decision_reason": "自持面积不足20%。"}
 RECOMMENDATION = {"recommendation_opinion": "审核合格，同意推荐。",

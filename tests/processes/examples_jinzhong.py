@@ -98,7 +98,8 @@ def county_review(decision: str = "approve", reason: str | None = None, **extra)
 
 
 COUNTY_APPROVE = county_review()
-COUNTY_RETURN = county_review("return", "请补充专项审计报告的二维码页。")
+COUNTY_RETURN = county_review("return", "请补充专项审计报告的二维码页。", corrections=[
+    {"item": "audit_report", "note": "补充二维码页。"}])
 COUNTY_REJECT = county_review("reject", "入驻企业实际入驻率低。")
 COUNTY_VETO = county_review("veto", "入驻企业名单中12家企业经核实从未入驻，资料弄虚作假。")
 COUNTY_OVERRIDE = county_review(

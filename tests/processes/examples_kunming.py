@@ -51,7 +51,8 @@ APPLICATION_FEW_EMPLOYEES = {**APPLICATION, "employee_count": 450}
 
 COUNTY_APPROVE = {"assessment": "对照第六条、第七条逐项测评，符合条件。", "decision": "approve"}
 COUNTY_RETURN = {"assessment": "审计报告缺页。", "decision": "return",
-                 "decision_reason": "请补充上一年度财务审计报告全文。"}
+                 "decision_reason": "请补充上一年度财务审计报告全文。",
+                 "corrections": [{"item": "audit_report", "note": "上传审计报告全文。"}]}
 COUNTY_REJECT = {"assessment": "不符合条件。", "decision": "reject",
                  "decision_reason": "入驻小微企业不足40家。"}
 COUNTY_FALSIFIED = {"assessment": "材料存疑。", "falsified": True,

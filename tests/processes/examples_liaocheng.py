@@ -35,7 +35,8 @@ APPLICATION_FEW_ENTERPRISES = {**APPLICATION, "small_micro_count": 10}
 
 COUNTY_APPROVE = {"review_opinion": "材料齐全，符合第五条至第八条。", "decision": "approve"}
 COUNTY_RETURN = {"review_opinion": "缺审计报告。", "decision": "return",
-                 "decision_reason": "请补充上年度专项审计报告。"}
+                 "decision_reason": "请补充上年度专项审计报告。",
+                 "corrections": [{"item": "audit_report", "note": "上传专项审计报告。"}]}
 COUNTY_REJECT = {"review_opinion": "不符合条件。", "decision": "reject",
                  "decision_reason": "入驻小微企业不足25家。"}
 COUNTY_FALSIFIED = {"review_opinion": "入驻企业名单与实际不符。", "falsified": True,

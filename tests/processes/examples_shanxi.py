@@ -47,7 +47,8 @@ ALL_MET = {item: "yes" for item in CHECKLIST}
 COUNTY_APPROVE = {**ALL_MET, "have_site_remark": "租赁协议第3页，期限8年。",
                   "assessment": "对照“3个三、8个有、6个要”逐项审核，符合。", "decision": "approve"}
 COUNTY_RETURN = {**ALL_MET, "assessment": "审计报告缺少二维码。", "decision": "return",
-                 "decision_reason": "请补充带可查询二维码的专项审计报告。"}
+                 "decision_reason": "请补充带可查询二维码的专项审计报告。",
+                 "corrections": [{"item": "audit_report", "note": "上传带二维码的审计报告。"}]}
 COUNTY_REJECT = {**ALL_MET, "must_performance": "no", "assessment": "经营业绩差。",
                  "decision": "reject", "decision_reason": "不符合“6个要”第3项。"}
 # The county records the finding and does not approve: the case ends with the finding's outcome.

@@ -160,7 +160,8 @@ def test_return_for_correction_and_resubmission_runs_the_precheck_again(case):
     assert [(t["name"], t["lane"]) for t in returned["tasks"]] == [
         ("correct_application", "applicant")]
     assert case.case(APPLICANT)["data"]["county_review"] == {
-        "decision": "return", "decision_reason": jz.COUNTY_RETURN["decision_reason"]}
+        "decision": "return", "decision_reason": jz.COUNTY_RETURN["decision_reason"],
+        "corrections": jz.COUNTY_RETURN["corrections"]}
     corrected = case.complete(APPLICANT, "correct_application",
                               {**jz.APPLICATION, "enterprise_count": 45}, "2026-03-12T09:00")
 

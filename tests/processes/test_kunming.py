@@ -141,8 +141,9 @@ def test_the_applicant_sees_neither_the_precheck_nor_the_officials_notes(case):
     mine = case.case(APPLICANT)
 
     assert mine["precheck"] is None
-    assert mine["data"]["county_review"] == {"decision": "return",
-                                             "decision_reason": km.COUNTY_RETURN["decision_reason"]}
+    assert mine["data"]["county_review"] == {
+        "decision": "return", "decision_reason": km.COUNTY_RETURN["decision_reason"],
+        "corrections": km.COUNTY_RETURN["corrections"]}  # the notice, not the assessment
     assert "precheck_conditions" not in mine["data"]
 
 
@@ -197,7 +198,7 @@ def test_falsified_material_is_a_one_vote_veto(case, decision):
     submitted(case)
     veto = {**km.COUNTY_FALSIFIED, "decision": decision}
     if decision != "approve":
-        veto["decision_reason"] = "材料虚假。"
+        veto.update(decision_reason="材料虚假。", corrections=km.COUNTY_RETURN["corrections"])
 
     answer = case.complete(COUNTY, "county_review", veto, "2026-03-10T09:00")
 
@@ -384,7 +385,8 @@ def test_the_applicant_reads_officials_outcomes_but_not_their_internal_notes(cas
     [review] = [e for e in events if e["task"] == "county_review"]
     assert review["redacted"] is True
     assert review["data"]["form"] == {"decision": "return",
-                                      "decision_reason": km.COUNTY_RETURN["decision_reason"]}
+                                      "decision_reason": km.COUNTY_RETURN["decision_reason"],
+                                      "corrections": km.COUNTY_RETURN["corrections"]}
     [own] = [e for e in events if e["task"] == "submit_application"]
     assert own["redacted"] is False and own["data"]["form"]["base_name"] == "昆明示例创业园"
     city_view = case.api.get(CITY, f"/api/cases/{case.id}/events")

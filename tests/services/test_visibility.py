@@ -148,7 +148,9 @@ def _to_expert_review(case: CaseDriver, api: Api) -> dict:
     case.complete("km_applicant", "submit_application", application, "2026-03-02T09:00")
     case.complete("km_county_wuhua", "county_review",
                   {"assessment": RETURN_NOTES, "decision": "return",
-                   "decision_reason": RETURN_REASON}, "2026-03-05T09:00")
+                   "decision_reason": RETURN_REASON,
+                   "corrections": [{"item": "employee_count", "note": "核实从业人员数。"}]},
+                  "2026-03-05T09:00")
     case.complete("km_applicant", "correct_application", application, "2026-03-06T09:00")
     case.complete("km_county_wuhua", "county_review",
                   {**km.COUNTY_OVERRIDE, "assessment": ASSESSMENT,

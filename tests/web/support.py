@@ -86,7 +86,8 @@ def application(attachment_id: str, county: str = "wuhua") -> dict:
 COUNTY_APPROVE = {"materials_complete": True, "assessment": "逐项测评，符合条件。",
                   "decision": "approve"}
 COUNTY_RETURN = {"assessment": "审计报告缺页。", "decision": "return",
-                 "decision_reason": "请补充上一年度财务审计报告全文。"}
+                 "decision_reason": "请补充上一年度财务审计报告全文。",
+                 "corrections": [{"item": "audit_report", "note": "上传审计报告全文。"}]}
 
 
 # ---------------------------------------------------------------- moving a case on (services)
