@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from app.models import User, WorkItem
-from app.services import catalog, divisions, overdue, paging, tasks
+from app.services import catalog, divisions, overdue, paging, task_deadlines, tasks
 
-SOON = dt.timedelta(days=3)
 PAGE_SIZE = 50
 OVERDUE_SHOWN = 50
 
@@ -46,8 +45,8 @@ class Worklist:
 def _due_clause(due: str | None, now: dt.datetime):
     if due == "overdue":
         return WorkItem.due_at < now
-    if due == "soon":
-        return sa.and_(WorkItem.due_at >= now, WorkItem.due_at <= now + SOON)
+    if due == "soon":  # within task_deadlines.SOON_WORKING_DAYS working days, today counted
+        return sa.and_(WorkItem.due_at > now, WorkItem.due_at <= task_deadlines.soon_until(now))
     if due == "none":
         return WorkItem.due_at.is_(None)
     return None

@@ -19,7 +19,7 @@ PROPERTIES = {
     "name": N_("Name"), "documentation": N_("Clause cited"), "script": N_("Script"),
     "condition": N_("Condition"), "timer": N_("Timer"), "lane": N_("Lane"),
     "formId": N_("Form"), "dueWorkingDays": N_("Due in working days"),
-    "dueDate": N_("Due date"), "notBefore": N_("Not before"),
+    "dueDate": N_("Due date"), "notBefore": N_("Not before"), "dueRule": N_("Deadline rule"),
     "calledDecisionId": N_("Decision table"), "variableName": N_("Data variable"),
     "incoming": N_("Incoming flows"), "outgoing": N_("Outgoing flows"),
     "sourceRef": N_("From"), "targetRef": N_("To"), "default": N_("Default flow"),

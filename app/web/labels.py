@@ -43,7 +43,7 @@ WORK_STATUSES = {
     "ready": _l("To do"), "completed": _l("Done"), "cancelled": _l("Cancelled"),
 }
 
-DUE_FILTERS = {"overdue": _l("Overdue"), "soon": _l("Due within 3 days"),
+DUE_FILTERS = {"overdue": _l("Overdue"), "soon": _l("Due within 3 working days"),
                "none": _l("No deadline")}
 
 SORTS = {"due": _l("Due date"), "created": _l("Newest first"), "case": _l("Case number")}

@@ -14,11 +14,9 @@ from flask_login import current_user
 from app.calendar import SHANGHAI
 from app.errors import N_
 from app.extensions import login
-from app.services import accounts, calendar_days, paging, users
+from app.services import accounts, calendar_days, paging, task_deadlines, users
 from app.web import labels
 from app.web.i18n import current_lang
-
-SOON = dt.timedelta(days=3)
 
 # (endpoint, label, roles that see it)
 NAV = [
@@ -87,22 +85,28 @@ def format_size(size) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def _known():
+    """The calendar overrides, read once per request."""
+    if "calendar_overrides" not in g:
+        g.calendar_overrides = calendar_days.overrides()
+    return g.calendar_overrides
+
+
 def due_state(due_at, at: dt.datetime | None = None) -> str:
-    """Return "overdue", "soon" (within 3 days) or "" for a deadline."""
-    if due_at is None:
-        return ""
-    at = at or now()
-    if due_at < at:
-        return "overdue"
-    return "soon" if due_at - at <= SOON else ""
+    """Return "overdue", "soon" (within 3 working days) or "" for a deadline."""
+    state = deadline(due_at, at).state
+    return state if state in ("overdue", "soon") else ""
 
 
 def working_days_left(due_at, at: dt.datetime | None = None) -> int:
     """Return the working days left until a deadline, negative once overdue (see
-    calendar_days.working_days_left); the calendar overrides are read once per request."""
-    if "calendar_overrides" not in g:
-        g.calendar_overrides = calendar_days.overrides()
-    return calendar_days.working_days_left(due_at, at or now(), g.calendar_overrides)
+    calendar_days.working_days_left)."""
+    return calendar_days.working_days_left(due_at, at or now(), _known())
+
+
+def deadline(due_at, at: dt.datetime | None = None, rule: str = "") -> task_deadlines.Deadline:
+    """Return a deadline as the pages show it (task_deadlines.deadline)."""
+    return task_deadlines.deadline(due_at, at or now(), rule, _known())
 
 
 def safe_next(target: str | None) -> str | None:
@@ -181,6 +185,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(labels=labels, due_state=due_state,
                                  session_seconds=session_seconds,
                                  working_days_left=working_days_left,
+                                 deadline=deadline, due_rule=task_deadlines.rule_of,
                                  subject_word=labels.subject_word)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")

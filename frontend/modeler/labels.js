@@ -8,6 +8,7 @@ const ZH = {
   variable: '数据键（variableName）', variableHelp: '提交的表单数据存入案件数据的这个键；留空则用任务编号。',
   due: '办理时限（工作日，dueWorkingDays）', dueHelp: '从任务到达次日起算的工作日数，按真实日历（法定节假日、调休）。',
   wholeDays: '须为正整数。',
+  dueRule: '期限依据（dueRule）', dueRuleHelp: '显示在期限下方：引用设定期限的条款，或以“产品默认：”开头。',
   timerKind: '定时类型', timeDate: '到期时刻（timeDate）', timeDuration: '持续时间（timeDuration）',
   timer: '定时表达式', timerHelp: '受限 Python 表达式，文字须加引号。可用的工作日函数：',
   helpers: [
@@ -32,6 +33,7 @@ const EN = {
   variable: 'Data key (variableName)', variableHelp: 'The submitted form lands in the case data under this key; empty: the task id.',
   due: 'Due (working days, dueWorkingDays)', dueHelp: 'Working days counted from the day after the task arrives, on the real calendar.',
   wholeDays: 'Must be a positive whole number.',
+  dueRule: 'Deadline rule (dueRule)', dueRuleHelp: 'Shown under the deadline: the clause that sets it, or “产品默认：” first.',
   timerKind: 'Timer type', timeDate: 'Due instant (timeDate)', timeDuration: 'Duration (timeDuration)',
   timer: 'Timer expression', timerHelp: 'A restricted Python expression; quote text. Working-day helpers:',
   helpers: [

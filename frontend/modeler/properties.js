@@ -132,6 +132,9 @@ function entries(element, context) {
     add('product-variable', VariableEntry);
     add('product-due', (props) => h(PropertyField, { ...props, name: 'dueWorkingDays',
       label: text.due, description: text.dueHelp, validate: positiveWhole }));
+    add('product-due-rule', (props) => h(PropertyField, { ...props, name: 'dueRule',
+      label: text.dueRule, description: text.dueRuleHelp,
+      validate: (value) => (!value || CITES.test(value) ? null : text.clauseMissing) }));
   }
   if (is(element, 'bpmn:BusinessRuleTask')) add('product-decision', DecisionEntry);
   if (is(element, 'bpmn:Event') && timerDefinition(element)) add('product-timer', TimerEntry);

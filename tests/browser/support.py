@@ -16,6 +16,8 @@ from tests.processes.test_kunming import APPLICANT, CITY, recognized
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 PASSWORD = "demo1234"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # npm devDependency
+BLOCKING = ("serious", "critical")
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -90,6 +92,25 @@ def snap(page: Page, name: str, part: Locator | None = None) -> None:
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     else:
         part.screenshot(path=str(folder / f"{name}.png"))
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Run axe-core on the page as it is now; return its serious and critical violations, one
+    line each: rule, impact, what it asks and the first offending elements."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol: the page's Content-Security-Policy, which
+        # forbids inline scripts, does not apply.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} — "
+            + ", ".join(" ".join(map(str, node["target"])) for node in v["nodes"][:4])
+            for v in result["violations"] if v["impact"] in BLOCKING]
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail with the list of axe-core's serious and critical violations of the current page."""
+    found = axe_violations(page)
+    assert not found, f"{page.url}:\n" + "\n".join(found)
 
 
 def failure_screenshot(page: Page, test_name: str) -> Path:

@@ -8,6 +8,7 @@ is done in the browser.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.browser
 
 NOW = dt.datetime.now(dt.timezone.utc)
 WIDTHS = (1280, 390)
+LATE, LEFT = re.compile(r"已超期 \d+ 个工作日"), re.compile(r"剩余 \d+ 个工作日")
 
 
 def _applicant(username: str):
@@ -75,7 +77,7 @@ def test_the_county_sees_the_overdue_applicant_task_in_its_panel(page, scene):
         row = panel.get_by_role("row").filter(has_text=scene["late"])
         expect(row).to_contain_text("填报申请材料")
         expect(row).to_contain_text("申报主体")
-        expect(row.get_by_test_id("overdue-days")).to_contain_text("个工作日")
+        expect(row.get_by_test_id("overdue-days")).to_contain_text(LATE)
         snap(page, f"deadlines_worklist_county_{width}")
 
 
@@ -86,7 +88,10 @@ def test_a_task_waiting_for_its_instant_says_from_when_at_both_widths(page, scen
         page.goto(f"/tasks/{scene['review']}")
         expect(page.get_by_test_id("task-not-before")).to_contain_text("方可提交")
         expect(page.locator("#submit-task")).to_be_disabled()
-        expect(page.get_by_text("剩余").first).to_be_visible()
+        deadline = page.get_by_test_id("task-deadline")
+        expect(deadline.get_by_test_id("due-days")).to_contain_text(LEFT)
+        expect(deadline.get_by_test_id("due-rule")).to_have_text(
+            "依据： 产品默认：收到后 15 个工作日内办理")
         snap(page, f"deadlines_task_waiting_{width}")
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import WorkItem
+from app.services import calendar_days
 from tests.web import support
 from tests.web.support import text
 
@@ -34,7 +35,7 @@ def test_an_overdue_applicant_task_shows_in_the_officials_overdue_panel(client, 
 
     assert "逾期事项" in page and support.case(started_case).ref in panel
     assert "填报申请材料" in panel and "申报主体" in panel  # the task and its lane
-    assert 'data-testid="overdue-days">逾期 ' in panel and "个工作日" in panel
+    assert 'data-testid="overdue-days">已超期 ' in panel and "个工作日" in panel
 
 
 def test_another_countys_official_has_an_empty_overdue_panel(client, login_as, started_case):
@@ -63,7 +64,9 @@ def test_a_due_date_shows_working_days_left_on_worklist_task_and_case_pages(clie
              ("/worklist", f"/tasks/{item.id}", f"/cases/{submitted_case}")]
 
     assert item.due_at is not None
-    assert all("剩余 " in page and "个工作日" in page for page in pages)
+    left = f"剩余 {calendar_days.working_days_left(item.due_at, NOW)} 个工作日"
+    assert all(left in page and "依据： 产品默认：收到后 15 个工作日内办理" in page
+               for page in pages)
 
 
 def test_an_overdue_task_shows_working_days_late_on_its_task_page(client, login_as,
@@ -73,7 +76,20 @@ def test_an_overdue_task_shows_working_days_late_on_its_task_page(client, login_
 
     page = text(client.get(f"/tasks/{item.id}"))
 
-    assert "已超期" in page and "逾期 " in page
+    late = -calendar_days.working_days_left(item.due_at, NOW)
+    assert f"已超期 {late} 个工作日" in page
+
+
+def test_the_worklist_filters_and_an_undated_task_speak_of_working_days(client, login_as,
+                                                                       started_case):
+    login_as("km_applicant")
+    item = support.ready_item(started_case)
+
+    worklist = text(client.get("/worklist"))
+    task = text(client.get(f"/tasks/{item.id}"))
+
+    assert "3 个工作日内到期" in worklist and "3日内到期" not in worklist
+    assert item.due_at is None and "办理期限： 无期限" in task
 
 
 def test_a_task_that_waits_says_from_when_and_refuses_a_submission(client, login_as,

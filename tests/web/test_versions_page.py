@@ -96,7 +96,7 @@ def test_publishing_a_broken_draft_lists_its_problems_with_file_line_and_element
     assert response.status_code == 422
     page = text(response)
     assert "草稿存在问题，不能发布" in page
-    assert "recognition.bpmn:382" in page and "notice_period_ends" in page
+    assert "recognition.bpmn:394" in page and "notice_period_ends" in page
     assert catalog.latest_process(KEY).version != number
 
 
