@@ -248,7 +248,7 @@ def timeline(case: Case, shown: list[ShownEvent], names: dict, lang: str,
 
 # What an applicant's history lists: its procedure's steps, not the handling around them.
 STEP_KINDS = ("case_started", "task_completed", "timers_fired", "child_started",
-              "attachment_added")
+              "attachment_added", "attachment_deleted")
 
 
 def _with_loop_backs(outcome: str, data: dict | None) -> str:

@@ -132,6 +132,8 @@ def reveal(scope: Locator, name: str) -> None:
     """Open the step (section) of a form in steps that holds field `name`, as a person clicks
     its name in the step list; a form without steps shows every field already."""
     section = scope.locator(f'[data-section]:has([data-field="{name}"])')
+    if section.count():  # the page script shows one step at a time once it has run
+        expect(scope).to_have_class(re.compile(r"\bjs-steps\b"))
     if section.count() and section.is_hidden():
         step = section.get_attribute("data-section")
         scope.locator(f'[data-form-steps] [data-step-link="{step}"]').click()

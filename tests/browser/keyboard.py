@@ -1,6 +1,7 @@
 """Fill a generated task form with the keyboard alone: Tab from the top of the page to
 提交, typing into fields, arrowing through selects, Space on check boxes and file pickers,
-Enter on “添加一行”. No click and no locator fill: what a keyboard user can do, only."""
+Enter on “添加一行” and on “下一步” in a form in steps. No click and no locator fill:
+what a keyboard user can do, only."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 FOCUSED = """() => { const e = document.activeElement; return {
   tag: e.tagName, type: e.type || '', name: e.name || '', id: e.id || '',
   value: e.value, checked: !!e.checked, add: e.getAttribute('data-add-row'),
+  next: e.hasAttribute('data-next-section') ? e.value : '',
   rows: e.getAttribute('data-add-row') ? document.querySelectorAll('[data-rows-for="'
     + e.getAttribute('data-add-row') + '"] tbody tr[data-row]').length : 0 }; }"""
 PICKER = "-picker"
@@ -102,6 +104,10 @@ def fill_by_keyboard(page: Page, data: Mapping, pdf: Path, submit_id: str = "sub
     for step in range(MOST_STEPS):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
+        if focused["next"]:  # a form in steps: 下一步 checks this step and opens the next
+            page.keyboard.press("Enter")
+            expect(page.locator(f'[data-section="{focused["next"]}"]')).to_be_hidden()
+            continue
         if focused["id"] == submit_id:
             page.keyboard.press("Enter")
             return step + 1

@@ -56,14 +56,15 @@ def pages(scene: dict) -> list[tuple[str | None, str]]:
     case, call, key = scene["case"], scene["call"], "kunming_recognition"
     return [
         (None, "/login"), (None, "/register"), (None, f"/notice/calls/{call}"),
+        (None, "/password/forgot"), (None, "/titles/verify?code=KM-0000"),
         ("km_applicant", "/applicant/"), ("km_applicant", f"/tasks/{scene['application']}"),
-        ("km_applicant", "/password"),
+        ("km_applicant", "/password"), ("km_applicant", f"/cases/{case}"),
         ("km_county_wuhua", "/worklist"), ("km_county_wuhua", f"/cases/{case}"),
         ("km_county_wuhua", "/cases"), ("km_county_wuhua", "/titles"),
         ("km_expert1", "/worklist"), ("km_expert1", f"/tasks/{scene['review']}"),
         ("km_city", "/calls"), ("km_city", f"/calls/{call}/edit"),
         ("km_city", f"/calls/{call}/batch"), ("km_city", f"/calls/{call}/ranking"),
-        ("km_city", "/oversight"),
+        ("km_city", "/oversight"), ("km_city", "/worklist"),
         ("km_auditor", f"/cases/{case}/history"), ("km_auditor", "/audit/verify"),
         ("km_auditor", "/audit/access"),
         ("km_designer", "/processes/"), ("km_designer", f"/processes/{key}/versions"),
@@ -71,7 +72,7 @@ def pages(scene: dict) -> list[tuple[str | None, str]]:
         ("km_designer", f"/processes/{key}/migrations"),
         ("km_designer", f"/processes/{key}/forms/km_notice/edit"),
         ("km_designer", f"/processes/{key}/decisions/precheck.dmn/edit"),
-        ("admin", "/admin/users"), ("admin", "/admin/calendar"),
+        ("admin", "/admin/users"), ("admin", "/admin/users/new"), ("admin", "/admin/calendar"),
     ]
 
 

@@ -109,7 +109,10 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     box = page.get_by_test_id("correction-notice").bounding_box()
-    assert box is not None and box["y"] < 400, box  # the first thing seen on a phone
+    # Right under the page's title: on a phone's first screen, above every other block.
+    assert box is not None and box["y"] + 200 < 844, box
+    first = page.locator("main .card, main section, main form").first
+    expect(first).to_have_attribute("data-testid", "correction-notice")
     snap(page, "correction-notice-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
     items.filter(has_text=PHONE).get_by_role("link").click()

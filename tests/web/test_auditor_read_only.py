@@ -37,7 +37,8 @@ def known(app, submitted_case) -> dict:
             "version_id": case.process_version_id, "call_id": calls[0].id if calls else
             db.session.scalars(sa.select(Call.id)).first(),
             "user_id": support.user("km_city").id, "day": "2026-10-01", "lang": "zh",
-            "file": "kunming.dmn", "form": "km_application", "filename": "app.css"}
+            "file": "kunming.dmn", "form": "km_application", "filename": "app.css",
+            "token": "not-a-reset-token"}
 
 
 def _url(rule: str, known: dict) -> str:

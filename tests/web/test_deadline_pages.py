@@ -82,10 +82,10 @@ def test_an_overdue_task_shows_working_days_late_on_its_task_page(client, login_
 
 def test_the_worklist_filters_and_an_undated_task_speak_of_working_days(client, login_as,
                                                                        started_case):
+    login_as("km_county_wuhua")
+    worklist = text(client.get("/worklist"))
     login_as("km_applicant")
     item = support.ready_item(started_case)
-
-    worklist = text(client.get("/worklist"))
     task = text(client.get(f"/tasks/{item.id}"))
 
     assert "3 个工作日内到期" in worklist and "3日内到期" not in worklist

@@ -75,8 +75,8 @@ def test_the_applicant_reopens_the_correction_with_the_officials_reason_on_top(a
 
     html = page_of(api, "km_applicant", case, "correct_application")
 
-    [banner] = cells(html, "loop-reason")
-    assert banner == "退回本环节：退回补正"
-    text = re.search(r'data-testid="loop-reason-text">(.*?)</p>', html, re.S)[1]
-    assert text.startswith(km.COUNTY_RETURN["decision_reason"] + "（产品默认：")
-    assert html.index('data-testid="loop-reason"') < html.index('id="task-form"')
+    # The 补正告知 carries the official's reason; no second banner repeats it.
+    reason = re.search(r'data-testid="correction-reason">(.*?)</p>', html, re.S)[1]
+    assert km.COUNTY_RETURN["decision_reason"] in reason
+    assert 'data-testid="loop-reason"' not in html
+    assert html.index('data-testid="correction-notice"') < html.index('id="task-form"')
