@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from app.engine import serializer
 from app.extensions import db
 from app.models import Case, WorkItem
 
@@ -40,7 +41,9 @@ def _renamed(state: str) -> tuple[str, dict[str, str]]:
     """The engine state with fresh task ids (the engine names the tasks it will create in
     it), and the mapping old → new."""
     names: dict[str, str] = {}
-    return UUID.sub(lambda m: names.setdefault(m.group(0), str(uuid.uuid4())), state), names
+    renamed = UUID.sub(lambda m: names.setdefault(m.group(0), str(uuid.uuid4())),
+                       serializer.state_json(state))  # a compact state is packed
+    return (serializer.pack(renamed) if state.startswith(serializer.PACKED) else renamed), names
 
 
 def clone_cases(case: Case, count: int, start: dt.datetime,
