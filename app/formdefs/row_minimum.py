@@ -5,13 +5,14 @@
       percent: 10                            # of it, rounded up (default 100)
       at_least: 1                            # never fewer (default 0)
       when: {field: decision, in: [approve]} # only while this holds (as show_if)
-      text: 应抽查{min}家（第十条）             # shown above the table
-      message: 应抽查{min}家，本次{count}家（第十条）   # the refusal
+      text: 应抽查{min}家             # shown above the table
+      message: 应抽查{min}家，本次{count}家   # the refusal
       text_en: ...   message_en: ...
 
-So Kunming's sample of ⌈10 % × small and micro enterprises⌉ (Art. 10) is refused before
-submission with the reason, instead of silently coming back. A path that names no number
-sets no minimum (as `min_from` for dates); `min_rows` still holds beside it.
+So a sample that a procedure sizes from the case data (e.g. ⌈10 % of the resident
+enterprises⌉) is refused before submission with the reason, instead of silently coming back.
+A path that names no number sets no minimum (as `min_from` for dates); `min_rows` still
+holds beside it.
 """
 
 from __future__ import annotations

@@ -28,6 +28,19 @@ def _email():
     return Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid e-mail address."))
 
 
+def _new_password(label) -> PasswordField:
+    # Length, username and common passwords: the service's policy (app/services/passwords.py).
+    return PasswordField(label, validators=[_required()],
+                         description=_l("At least 10 characters; not a common password."),
+                         render_kw={"autocomplete": "new-password"})
+
+
+def _repeated() -> PasswordField:
+    return PasswordField(_l("Repeat the password"), validators=[_required(), EqualTo(
+        "password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[_required()],
                            render_kw={"autocomplete": "username", "autofocus": True})
@@ -60,24 +73,15 @@ class RegisterForm(FlaskForm):
             r"^[A-Za-z0-9_]+$",
             message=_l("A username may contain only letters, digits and underscores."))],
         render_kw={"autocomplete": "username"})
-    # Length, username and common passwords: the service's policy (app/services/passwords.py).
-    password = PasswordField(_l("Password"), validators=[_required()],
-                             description=_l("At least 10 characters; not a common password."),
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the password"), validators=[_required(), EqualTo(
-        "password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"})
+    password = _new_password(_l("Password"))
+    confirm = _repeated()
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[_required()],
                             render_kw={"autocomplete": "current-password"})
-    password = PasswordField(_l("New password"), validators=[_required()],
-                             description=_l("At least 10 characters; not a common password."),
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the password"), validators=[_required(), EqualTo(
-        "password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"})
+    password = _new_password(_l("New password"))
+    confirm = _repeated()
 
 
 class UserForm(FlaskForm):
@@ -110,12 +114,8 @@ class ForgotForm(FlaskForm):
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[_required()],
-                             description=_l("At least 10 characters; not a common password."),
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the password"), validators=[_required(), EqualTo(
-        "password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"})
+    password = _new_password(_l("New password"))
+    confirm = _repeated()
 
 
 class OverrideForm(FlaskForm):
