@@ -24,6 +24,9 @@ CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess", "collab
 READ = ("documentation", "incoming", "outgoing", "extensionElements", "script",
         "conditionExpression", "flowNodeRef", "laneSet", "childLaneSet")
 TIMERS = ("timeDate", "timeDuration", "timeCycle")
+# English texts beside the Chinese ones (docs/PROCESSES.md "English names"), shown as "en:…".
+LANGUAGE = "urn:process-language:en"
+ENGLISH_LABEL = f"{{{LANGUAGE}}}label"
 
 
 def _local(element) -> str:
@@ -109,7 +112,9 @@ def properties(element, lanes: Mapping[str, str]) -> dict[str, str | None]:
     }
     for key, value in element.attrib.items():
         name = etree.QName(key).localname
-        if name not in ("id", "name"):
+        if etree.QName(key).namespace == LANGUAGE:
+            found[f"en:{name}"] = value
+        elif name not in ("id", "name"):
             found[name] = value
     found.update(_extensions(element))
     found.update(_nested(element))
@@ -182,6 +187,8 @@ def _rules(table) -> dict[str, dict[str, str]]:
     rules = {}
     for number, rule in enumerate((r for r in table if _local(r) == "rule"), start=1):
         cells = {"description": next((_text(d) for d in rule if _local(d) == "description"), "")}
+        if rule.get(ENGLISH_LABEL):
+            cells["en:label"] = rule.get(ENGLISH_LABEL)
         entries = [e for e in rule if _local(e) == "inputEntry"]
         cells.update(zip(inputs, (_cell(e) for e in entries), strict=False))
         entries = [e for e in rule if _local(e) == "outputEntry"]
@@ -209,13 +216,16 @@ def _row(rule_id: str, cells: dict) -> dict:
 def _table_changes(old, new) -> dict:
     old_rules, new_rules = _rules(old) if old is not None else {}, _rules(new) if new is not None \
         else {}
-    header = {"hitPolicy": None, "inputs": None, "outputs": None}
+    header = {"hitPolicy": None, "inputs": None, "outputs": None, "en:label": None}
     before, after = dict(header), dict(header)
     for values, table in ((before, old), (after, new)):
         if table is not None:
             values.update(hitPolicy=table.get("hitPolicy") or "UNIQUE",
                           inputs=" | ".join(_columns(table)[0]),
                           outputs=" | ".join(_columns(table)[1]))
+            values["en:label"] = " | ".join(c.get(ENGLISH_LABEL) for c in table
+                                            if _local(c) in ("input", "output")
+                                            and c.get(ENGLISH_LABEL)) or None
     return {
         "properties": _changed_properties(before, after),
         "added": [_row(k, new_rules[k]) for k in sorted(new_rules.keys() - old_rules.keys())],

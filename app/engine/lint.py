@@ -284,6 +284,69 @@ def english_name_warnings(file: str, root) -> list[DefinitionError]:
             and CJK.search(element.get("name") or "") and not element.get(ENGLISH_NAME)]
 
 
+# The English texts beside other Chinese texts the interface shows (docs/PROCESSES.md
+# "English names"): a user task's en:dueRule, a decision column's or rule's en:label.
+ENGLISH_RULE = "{urn:process-language:en}dueRule"
+ENGLISH_LABEL = "{urn:process-language:en}label"
+
+
+def _warning(file: str, element, what: str, attribute: str, text: str) -> DefinitionError:
+    return DefinitionError(N_("%(what)s %(text)s has no English text (%(attribute)s), so the "
+                              "English interface shows it in Chinese"), file,
+                           _owner_id(element), line=element.sourceline or 0, what=what,
+                           attribute=attribute, text=text)
+
+
+def _owner(element):
+    """`element`, or the nearest element holding it that has an id."""
+    return next((e for e in (element, *element.iterancestors()) if e.get("id")), element)
+
+
+def _owner_id(element) -> str:
+    return _owner(element).get("id") or ""
+
+
+def _rule_labels(table) -> Iterator[tuple[object, str]]:
+    """(rule, its cell in the table's label column) for each rule of a decision table."""
+    outputs = [o.get("name") or "" for o in table if _local(o) == "output"]
+    column = next((i for i, name in enumerate(outputs) if name.split(".")[-1] == "label"), None)
+    for rule in (r for r in table if _local(r) == "rule"):
+        cells = [e for e in rule if _local(e) == "outputEntry"]
+        if column is not None and column < len(cells):
+            yield rule, _text(next((t for t in cells[column] if _local(t) == "text"), None))
+
+
+def english_text_warnings(file: str, root) -> list[DefinitionError]:
+    """Return a warning for each user task whose Chinese deadline rule has no en:dueRule, and
+    each Chinese decision column label or rule label without en:label."""
+    found = [_warning(file, p, "dueRule", "en:dueRule", p.get("value"))
+             for p in root.iter(f"{{{SPIFF}}}property")
+             if p.get("name") == "dueRule" and CJK.search(p.get("value") or "")
+             and not _owner(p).get(ENGLISH_RULE)]
+    for element in root.iter():
+        if _local(element) in ("input", "output") and CJK.search(element.get("label") or "") \
+                and not element.get(ENGLISH_LABEL):
+            found.append(_warning(file, element, _local(element), "en:label",
+                                  element.get("label")))
+        if _local(element) == "decisionTable":
+            found += [_warning(file, rule, "rule", "en:label", label)
+                      for rule, label in _rule_labels(element)
+                      if CJK.search(label) and not rule.get(ENGLISH_LABEL)]
+    return sorted(found, key=lambda w: w.line)
+
+
+def english_labels(root) -> dict[str, str]:
+    """Return {Chinese text: English text} of a DMN's column labels and rule labels (a
+    rule's label cell holds a quoted text; a computed one is not translated)."""
+    found = {e.get("label"): e.get(ENGLISH_LABEL) for e in root.iter()
+             if _local(e) in ("input", "output") and e.get("label") and e.get(ENGLISH_LABEL)}
+    for table in (t for t in root.iter() if _local(t) == "decisionTable"):
+        for rule, label in _rule_labels(table):
+            if rule.get(ENGLISH_LABEL) and re.fullmatch(r'"[^"\\]*"', label):
+                found[label[1:-1]] = rule.get(ENGLISH_LABEL)
+    return found
+
+
 def _graph(root) -> tuple[dict[str, list], dict[str, object]]:
     """Outgoing sequence flows by source id, and every element by id."""
     outgoing: dict[str, list] = {}

@@ -297,7 +297,7 @@ def case_page(user: User, case: Case, lang: str = "zh") -> CasePage:
         parent=db.session.get(Case, case.parent_id) if case.parent_id else None,
         children=children, trend=trend.trend_of(case, children, lang),
         follow_ups=follow_ups.startable_on(user, case), diagram=diagram_state(case, ready),
-        precheck=cases.precheck(case) if visibility.shows_precheck(view) else None,
+        precheck=cases.precheck(case, lang) if visibility.shows_precheck(view) else None,
         can_download=True, replaceable=replacement.replaceable(user, ready),
         experts=replacement.expert_choices(case.jurisdiction)
         if user.role == divisions.authority_level(case.jurisdiction) else [],

@@ -212,8 +212,9 @@ def across_problems(metas: Mapping[Path, Mapping]) -> list[DefinitionError]:
 
 
 def english_warnings(packages) -> list[DefinitionError]:
-    """Return a warning for each named element of `packages` without an English name: not
-    a problem (a process runs without), but the English interface would show Chinese."""
+    """Return a warning for each named element, deadline rule and decision label of
+    `packages` without English: not a problem (a process runs without), but the English
+    interface would show Chinese."""
     warnings = []
     for package in packages:
         for name, content in sorted(package.files.items()):
@@ -222,4 +223,5 @@ def english_warnings(packages) -> list[DefinitionError]:
             except DefinitionError:
                 continue  # check_definitions reports it
             warnings += engine.english_name_warnings(_in(package.folder, name), root)
+            warnings += engine.english_text_warnings(_in(package.folder, name), root)
     return warnings

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from app.models import Case
+from app.services import decision_labels
 
 
-def summary(case: Case) -> dict | None:
-    """Return the pre-check as the API shows it ({"passed", "conditions"}), or None."""
+def summary(case: Case, lang: str = "zh") -> dict | None:
+    """Return the pre-check as the API shows it ({"passed", "conditions"}), or None; in
+    English, each condition's label is its rule's English label where the table gives one."""
     conditions = case.data.get("precheck_conditions")
     if not isinstance(conditions, list):
         return None
+    if lang == "en":
+        conditions = [{**c, "label": decision_labels.translate(case.process_version,
+                                                               c.get("label"), lang)}
+                      if isinstance(c, dict) else c for c in conditions]
     return {"passed": all(bool(c.get("passed")) for c in conditions), "conditions": conditions}
 
 

@@ -2,7 +2,8 @@
 and the rule that sets it.
 
 The rule is the user task's `dueRule` property in the process file: the clause that sets
-the deadline, or a deadline the product adds, labelled 产品默认 (docs/PROCESSES.md). The
+the deadline, or a deadline the product adds, labelled 产品默认 (docs/PROCESSES.md); its
+English text is the task's attribute `en:dueRule`, beside its `en:name`. The
 count is calendar_days.working_days_left, the one working-day computation.
 """
 
@@ -21,6 +22,7 @@ from app.services import calendar_days
 # "Due soon": within this many working days, today counted (the worklist's filter and badge).
 SOON_WORKING_DAYS = 3
 RULE_PROPERTY = "dueRule"
+ENGLISH_RULE = "{urn:process-language:en}dueRule"
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,18 @@ def soon_until(now: dt.datetime, known: calendar.Overrides | None = None) -> dt.
     return calendar.working_period_end(today, SOON_WORKING_DAYS, known)
 
 
-def rule_of(item: WorkItem) -> str:
-    """Return the rule that sets `item`'s deadline, "" when its process names none."""
+def rule_of(item: WorkItem, lang: str = "zh") -> str:
+    """Return the rule that sets `item`'s deadline in `lang` (the Chinese one when it has no
+    English text), "" when its process names none."""
     version = item.case.process_version
-    return _rules(version.id, version.bpmn).get(item.name, "")
+    zh, en = _rules(version.id, version.bpmn).get(item.name, ("", ""))
+    return (en if lang == "en" else "") or zh
 
 
 @lru_cache(maxsize=64)
-def _rules(version_id: int, bpmn: str) -> dict[str, str]:
-    """{user task id: its dueRule} of a BPMN text (a published version never changes)."""
+def _rules(version_id: int, bpmn: str) -> dict[str, tuple[str, str]]:
+    """{user task id: its dueRule and the rule's English text} of a BPMN text (a published
+    version never changes)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:  # a parser per call: lxml parsers are not to be shared between threads
         root = etree.fromstring(bpmn.encode("utf-8"), parser)
@@ -88,5 +93,6 @@ def _rules(version_id: int, bpmn: str) -> dict[str, str]:
     for task in root.iter("{*}userTask"):
         for prop in task.iter("{*}property"):
             if prop.get("name") == RULE_PROPERTY and prop.get("value", "").strip():
-                rules[task.get("id")] = prop.get("value").strip()
+                rules[task.get("id")] = (prop.get("value").strip(),
+                                         (task.get(ENGLISH_RULE) or "").strip())
     return rules

@@ -26,7 +26,8 @@ PROPERTIES = {
     "type": N_("Element type"), "description": N_("Description"),
     "label": N_("Label"), "required": N_("Required"), "choices": N_("Choices"),
     "title": N_("Title"), "hitPolicy": N_("Hit policy"), "inputs": N_("Inputs"),
-    "outputs": N_("Outputs"),
+    "outputs": N_("Outputs"), "en:name": N_("English name"),
+    "en:dueRule": N_("Deadline rule in English"), "en:label": N_("English label"),
 }
 TYPES = {
     "userTask": N_("User task"), "scriptTask": N_("Script task"),

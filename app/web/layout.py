@@ -109,6 +109,11 @@ def deadline(due_at, at: dt.datetime | None = None, rule: str = "") -> task_dead
     return task_deadlines.deadline(due_at, at or now(), rule, _known())
 
 
+def due_rule(item) -> str:
+    """Return the rule that sets a work item's deadline, in the page's language."""
+    return task_deadlines.rule_of(item, current_lang())
+
+
 def safe_next(target: str | None) -> str | None:
     """Return `target` when it is a local path (no open redirects), else None."""
     if not target:
@@ -185,7 +190,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(labels=labels, due_state=due_state,
                                  session_seconds=session_seconds,
                                  working_days_left=working_days_left,
-                                 deadline=deadline, due_rule=task_deadlines.rule_of,
+                                 deadline=deadline, due_rule=due_rule,
                                  subject_word=labels.subject_word)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
