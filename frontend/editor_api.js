@@ -13,8 +13,9 @@ export async function requestJson(url, body) {
   try {
     response = await fetch(url, {
       method: body === undefined ? 'GET' : 'POST', credentials: 'same-origin',
+      // The API answers in the page's language (texts, and labels from the process files).
       headers: { 'X-CSRFToken': csrfToken(), 'Content-Type': 'application/json',
-        Accept: 'application/json' },
+        Accept: 'application/json', 'Accept-Language': document.documentElement.lang || 'zh' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {

@@ -347,6 +347,12 @@ def english_labels(root) -> dict[str, str]:
     return found
 
 
+def english_rule_labels(root) -> dict[str, str]:
+    """Return {rule id: en:label} of a DMN's rules."""
+    return {r.get("id"): r.get(ENGLISH_LABEL) for r in root.iter()
+            if _local(r) == "rule" and r.get("id") and r.get(ENGLISH_LABEL)}
+
+
 def _graph(root) -> tuple[dict[str, list], dict[str, object]]:
     """Outgoing sequence flows by source id, and every element by id."""
     outgoing: dict[str, list] = {}

@@ -18,7 +18,7 @@ from app import engine
 from app.errors import N_, DefinitionError, NotAllowed, NotFound, Rejected
 from app.extensions import db
 from app.models import Case, User
-from app.services import access, calendar_days, catalog
+from app.services import access, calendar_days, catalog, element_names
 
 DESIGNERS = ("designer", "admin")
 MAX_TEXT = 1024 * 1024  # bytes of DMN XML, as for a package file
@@ -65,9 +65,25 @@ def _rule_json(rule: engine.decisions.RuleTrial) -> dict:
                             "value": c.value, "error": c.error} for c in rule.conditions]}
 
 
-def try_table(user: User, key: str, file, text, case_id, now: dt.datetime) -> dict:
+def _in_english(file: str, content: bytes, trial: dict) -> dict:
+    """`trial` with its name, rule descriptions and condition labels in English where the
+    table gives them (en:name, en:label)."""
+    root = engine.parse_xml(file, content).getroot()
+    labels, described = engine.english_labels(root), engine.english_rule_labels(root)
+    trial["name"] = element_names.read(content.decode("utf-8")).of(trial["decision"], "en") \
+        or trial["name"]
+    for rule in trial["rules"]:
+        rule["description"] = described.get(rule["id"]) or rule["description"]
+        for condition in rule["conditions"]:
+            condition["input"] = labels.get(condition["input"], condition["input"])
+    return trial
+
+
+def try_table(user: User, key: str, file, text, case_id, now: dt.datetime,
+              lang: str = "zh") -> dict:
     """Return `{"decision","result","rules",...}` of DMN `file` (the draft `text`, else the
-    published one) run on the data of case `case_id`; raise NotFound / Rejected."""
+    published one) run on the data of case `case_id`, its labels in `lang`; raise NotFound /
+    Rejected."""
     if user.role not in (*DESIGNERS, *access.READ_ONLY_ROLES, *access.LEVEL_ROLES):
         raise NotAllowed(N_("Only designers and readers of the case may try a decision table."))
     content = _text(key, file, text)
@@ -78,9 +94,10 @@ def try_table(user: User, key: str, file, text, case_id, now: dt.datetime) -> di
     except DefinitionError as error:
         raise Rejected(N_("The decision table cannot be run: %(problem)s"),
                        [("text", error.message, error.params)], problem=error.text()) from None
-    return {"decision": trial.decision, "name": trial.name, "hit_policy": trial.hit_policy,
-            "result": trial.result, "error": trial.error, "case_id": case.id,
-            "case_ref": case.ref, "rules": [_rule_json(r) for r in trial.rules]}
+    found = {"decision": trial.decision, "name": trial.name, "hit_policy": trial.hit_policy,
+             "result": trial.result, "error": trial.error, "case_id": case.id,
+             "case_ref": case.ref, "rules": [_rule_json(r) for r in trial.rules]}
+    return _in_english(file, content, found) if lang == "en" else found
 
 
 def recent_cases(user: User, key: str) -> list[dict]:

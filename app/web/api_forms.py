@@ -57,7 +57,7 @@ def check():
 def try_decision(key: str):
     body = inputs.json_body()
     result = decision_try.try_table(g.api_user, key, body.get("file"), body.get("text"),
-                                    body.get("case_id"), api._now())
+                                    body.get("case_id"), api._now(), current_lang())
     access_log.record_case(g.api_user, "case", result["case_id"],
                            f"decision table {body.get('file')} tried")
     return jsonify(result)

@@ -62,10 +62,20 @@ Object.assign(ZH, {
   byLint: '编辑时检查', byServer: '服务器检查',
   checking: '正在检查…', saving: '正在保存…', saved: '已保存为草稿 v{n}。',
   versionsLink: '查看版本与发布', leave: '有未保存的修改，确定离开？', failed: '失败：',
+  englishName: '英文名称 / English name（en:name）',
+  englishNameHelp: '英文界面显示的名称；留空则英文界面显示中文名称，检查时提示。',
+  dueRuleEnglish: '期限依据英文 / Deadline rule in English（en:dueRule）',
+  dueRuleEnglishHelp: '英文界面在期限下方显示：以“Product default:”开头，或引用条款（Art. …）。',
+  notEnglish: '此处填写英文，不含中文。',
 });
 Object.assign(EN, {
   noProblems: 'No problems found ({by})', problemCount: '{n} problem(s) ({by})',
   byLint: 'rules while drawing', byServer: 'server check',
   checking: 'Checking…', saving: 'Saving…', saved: 'Saved as draft v{n}.',
   versionsLink: 'Versions and publishing', leave: 'Unsaved changes: leave anyway?', failed: 'Failed: ',
+  englishName: 'English name (en:name)',
+  englishNameHelp: 'The name the English interface shows; empty: it shows the Chinese name, and the check warns.',
+  dueRuleEnglish: 'Deadline rule in English (en:dueRule)',
+  dueRuleEnglishHelp: 'Shown under the deadline in English: “Product default:” first, or the clause (Art. …).',
+  notEnglish: 'Write English here, without Chinese.',
 });

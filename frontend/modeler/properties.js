@@ -1,19 +1,20 @@
 // The properties panel group for what this product reads from a BPMN element
 // (docs/PROCESSES.md): lane and level, form, decision table, timer, due working days,
-// script and the clause cited.
+// script, the clause cited, and the English name and deadline rule the English interface shows.
 import { h } from '@bpmn-io/properties-panel/preact';
 import { useState } from '@bpmn-io/properties-panel/preact/hooks';
 import { SelectEntry, TextAreaEntry, TextFieldEntry } from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
 import { is } from 'bpmn-js/lib/util/ModelUtil';
 import {
-  documentationText, laneOf, setDocumentation, setSpiffProperty, setSpiffText, setTimer,
-  spiffProperty, spiffText, timerDefinition, timerKind,
+  documentationText, englishText, laneOf, setDocumentation, setEnglishText, setSpiffProperty,
+  setSpiffText, setTimer, spiffProperty, spiffText, timerDefinition, timerKind,
 } from './spiff.js';
 import { fill, text } from './labels.js';
 import { FormPreview, TimerPreview } from './previews.js';
 
 const CITES = /第[一二三四五六七八九十百零〇两\d]+条|产品默认/;
+const CHINESE = /[\u3400-\u9fff]/;
 
 function useWriters() {
   return { bpmnFactory: useService('bpmnFactory'), commandStack: useService('commandStack'),
@@ -120,21 +121,44 @@ function ClauseEntry({ element, id }) {
     setValue: (value) => setDocumentation(element, value || '', bpmnFactory, commandStack) });
 }
 
+// An English text (en:name, en:dueRule) read and written as an attribute of the element.
+function EnglishEntry({ element, id, name, label, description }) {
+  const commandStack = useService('commandStack');
+  const debounce = useService('debounceInput');
+  return h(TextFieldEntry, { element, id, label, description, debounce,
+    validate: (value) => (CHINESE.test(value || '') ? text.notEnglish : null),
+    getValue: () => englishText(element.businessObject, name),
+    setValue: (value) => setEnglishText(element, name, (value || '').trim(), commandStack) });
+}
+
 const positiveWhole = (value) => (!value || /^[1-9]\d*$/.test(value.trim()) ? null : text.wholeDays);
+
+// Named components, not arrows made per render: the panel re-renders after every change, and
+// a new component type would remount the field a designer is typing in.
+const DueEntry = (props) => h(PropertyField, { ...props, name: 'dueWorkingDays',
+  label: text.due, description: text.dueHelp, validate: positiveWhole });
+const DueRuleEntry = (props) => h(PropertyField, { ...props, name: 'dueRule',
+  label: text.dueRule, description: text.dueRuleHelp,
+  validate: (value) => (!value || CITES.test(value) ? null : text.clauseMissing) });
+const EnglishNameEntry = (props) => h(EnglishEntry, { ...props, name: 'name',
+  label: text.englishName, description: text.englishNameHelp });
+const DueRuleEnglishEntry = (props) => h(EnglishEntry, { ...props, name: 'dueRule',
+  label: text.dueRuleEnglish, description: text.dueRuleEnglishHelp });
 
 function entries(element, context) {
   const list = [];
   const add = (id, component, extra = {}) => list.push({ id, component, element, context, ...extra,
     isEdited: () => false });
   if (is(element, 'bpmn:FlowNode')) add('product-lane', LaneEntry);
+  if (is(element, 'bpmn:FlowElement') || is(element, 'bpmn:Participant')) {
+    add('product-english-name', EnglishNameEntry);
+  }
   if (is(element, 'bpmn:UserTask')) {
     add('product-form', FormEntry);
     add('product-variable', VariableEntry);
-    add('product-due', (props) => h(PropertyField, { ...props, name: 'dueWorkingDays',
-      label: text.due, description: text.dueHelp, validate: positiveWhole }));
-    add('product-due-rule', (props) => h(PropertyField, { ...props, name: 'dueRule',
-      label: text.dueRule, description: text.dueRuleHelp,
-      validate: (value) => (!value || CITES.test(value) ? null : text.clauseMissing) }));
+    add('product-due', DueEntry);
+    add('product-due-rule', DueRuleEntry);
+    add('product-due-rule-english', DueRuleEnglishEntry);
   }
   if (is(element, 'bpmn:BusinessRuleTask')) add('product-decision', DecisionEntry);
   if (is(element, 'bpmn:Event') && timerDefinition(element)) add('product-timer', TimerEntry);

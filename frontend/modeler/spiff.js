@@ -109,3 +109,28 @@ export function laneOf(element) {
   while (parent && !is(parent, 'bpmn:Lane')) parent = parent.parent;
   return parent ? parent.businessObject : null;
 }
+
+// English texts sit beside the Chinese ones as attributes of the namespace below
+// (docs/PROCESSES.md "English names"): en:name on any element, en:dueRule on a user task.
+const LANGUAGE_NS = 'urn:process-language:en';
+
+function definitionsOf(bo) {
+  let node = bo;
+  while (node && node.$parent) node = node.$parent;
+  return node;
+}
+
+export function englishText(bo, name) {
+  return (bo.get && bo.get(`en:${name}`)) || '';
+}
+
+export function setEnglishText(element, name, value, commandStack) {
+  const bo = element.businessObject;
+  const definitions = definitionsOf(bo);
+  // declared once on the root, so that the saved XML names the namespace of en:*
+  if (definitions && definitions.$attrs && !definitions.$attrs['xmlns:en']) {
+    definitions.$attrs['xmlns:en'] = LANGUAGE_NS;
+  }
+  commandStack.execute(UPDATE, { element, moddleElement: bo,
+    properties: { [`en:${name}`]: value || undefined } });
+}

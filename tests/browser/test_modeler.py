@@ -55,6 +55,16 @@ def _add_user_task_on_flow(page: Page, flow: str, name: str) -> str:
     return page.evaluate("() => window.modeler.get('selection').get()[0].id")
 
 
+def _type(page: Page, entry: str, element: str, attribute: str | None, value: str) -> None:
+    """Fill a panel field and wait until the diagram holds the value (the panel writes it
+    after a pause in typing)."""
+    page.locator(f"#bio-properties-panel-{entry}").fill(value)
+    if attribute:
+        page.wait_for_function("([id, name, value]) => window.modeler.get('elementRegistry')"
+                               ".get(id).businessObject.get(name) === value",
+                               arg=[element, attribute, value])
+
+
 def _check(page: Page) -> None:
     page.get_by_test_id("check").click()
     expect(page.get_by_test_id("problems-summary")).to_contain_text("服务器检查",
@@ -79,6 +89,11 @@ def test_designer_changes_the_notice_period_adds_a_task_and_a_second_designer_pu
     page.get_by_test_id("form-preview-button").click()
     expect(page.get_by_test_id("form-preview")).to_contain_text("公示发布日期")
     page.locator("#bio-properties-panel-product-clause").fill("产品默认：公示材料归档备查。")
+    # the English interface's texts, written in the panel (docs/PROCESSES.md "English names")
+    _type(page, "product-english-name", task, "en:name", "Archive the notice")
+    _type(page, "product-due-rule", task, None, "产品默认：收到后 5 个工作日内办理")
+    _type(page, "product-due-rule-english", task, "en:dueRule",
+          "Product default: handle within 5 working days of receipt")
     snap(page, "modeler-form-picker")
     page.get_by_test_id("note").fill("公示期改为15个工作日，增加公示材料归档")
     page.get_by_test_id("save-draft").click()
@@ -110,6 +125,9 @@ def test_designer_changes_the_notice_period_adds_a_task_and_a_second_designer_pu
     # the editor keeps the English names (docs/PROCESSES.md "English names")
     assert 'xmlns:en="urn:process-language:en"' in bpmn
     assert 'en:name="County first review"' in bpmn
+    [tag] = re.findall(rf'<bpmn:userTask id="{task}"[^>]*>', bpmn)
+    assert 'en:name="Archive the notice"' in tag
+    assert 'en:dueRule="Product default: handle within 5 working days of receipt"' in tag
 
 
 def test_a_broken_draft_is_marked_on_its_elements_and_cannot_be_published(

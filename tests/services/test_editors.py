@@ -100,6 +100,17 @@ def test_the_trial_agrees_with_the_precheck_the_case_got(api):
     assert verdicts["employee_count"] is False and verdicts["small_micro_count"] is True
 
 
+def test_the_trial_in_english_names_rules_and_columns_by_their_english_labels(api):
+    case_id = _few_employees_case(api)
+    trial = decision_try.try_table(_user("km_designer"), "kunming_recognition", "precheck.dmn",
+                                   None, case_id, NOW, "en")
+    employees = next(r for r in trial["rules"] if r["id"] == "rule_employee_count")
+    assert trial["name"] == "Kunming demonstration bases: pre-check of the conditions"
+    assert employees["description"] == "Employees (Art. 6(3))"
+    assert [c["input"] for c in employees["conditions"]] == ["Passed"]
+    assert employees["conditions"][-1]["passed"] is False
+
+
 def test_a_case_can_be_named_by_its_reference(api):
     case_id = _few_employees_case(api)
     ref = api.get("km_city", f"/api/cases/{case_id}")["ref"]
