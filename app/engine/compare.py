@@ -187,8 +187,8 @@ def _rules(table) -> dict[str, dict[str, str]]:
     rules = {}
     for number, rule in enumerate((r for r in table if _local(r) == "rule"), start=1):
         cells = {"description": next((_text(d) for d in rule if _local(d) == "description"), "")}
-        if rule.get(ENGLISH_LABEL):
-            cells["en:label"] = rule.get(ENGLISH_LABEL)
+        cells.update((f"en:{etree.QName(k).localname}", v) for k, v in rule.attrib.items()
+                     if etree.QName(k).namespace == LANGUAGE)
         entries = [e for e in rule if _local(e) == "inputEntry"]
         cells.update(zip(inputs, (_cell(e) for e in entries), strict=False))
         entries = [e for e in rule if _local(e) == "outputEntry"]

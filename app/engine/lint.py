@@ -287,7 +287,8 @@ def english_name_warnings(file: str, root) -> list[DefinitionError]:
 # The English texts beside other Chinese texts the interface shows (docs/PROCESSES.md
 # "English names"): a user task's en:dueRule, a decision column's or rule's en:label.
 ENGLISH_RULE = "{urn:process-language:en}dueRule"
-ENGLISH_LABEL = "{urn:process-language:en}label"
+LANGUAGE = "urn:process-language:en"
+ENGLISH_LABEL = f"{{{LANGUAGE}}}label"
 
 
 def _warning(file: str, element, what: str, attribute: str, text: str) -> DefinitionError:
@@ -306,19 +307,35 @@ def _owner_id(element) -> str:
     return _owner(element).get("id") or ""
 
 
-def _rule_labels(table) -> Iterator[tuple[object, str]]:
-    """(rule, its cell in the table's label column) for each rule of a decision table."""
+# The columns whose texts the pre-check shows: a rule gives their English in en:<column>.
+SHOWN_COLUMNS = ("label", "required")
+QUOTED = re.compile(r'"[^"\\]*"')
+
+
+def _rule_cells(table, column: str) -> Iterator[tuple[object, str]]:
+    """(rule, its cell in the table's `column` output) for each rule of a decision table."""
     outputs = [o.get("name") or "" for o in table if _local(o) == "output"]
-    column = next((i for i, name in enumerate(outputs) if name.split(".")[-1] == "label"), None)
+    index = next((i for i, name in enumerate(outputs) if name.split(".")[-1] == column), None)
     for rule in (r for r in table if _local(r) == "rule"):
         cells = [e for e in rule if _local(e) == "outputEntry"]
-        if column is not None and column < len(cells):
-            yield rule, _text(next((t for t in cells[column] if _local(t) == "text"), None))
+        if index is not None and index < len(cells):
+            yield rule, _text(next((t for t in cells[index] if _local(t) == "text"), None))
+
+
+def _untranslated(table) -> Iterator[tuple[object, str, str]]:
+    """(rule, column, quoted Chinese text) for each shown text without its English; a
+    computed text has none to give."""
+    for column in SHOWN_COLUMNS:
+        for rule, cell in _rule_cells(table, column):
+            if QUOTED.fullmatch(cell) and CJK.search(cell) \
+                    and not rule.get(f"{{{LANGUAGE}}}{column}"):
+                yield rule, column, cell
 
 
 def english_text_warnings(file: str, root) -> list[DefinitionError]:
     """Return a warning for each user task whose Chinese deadline rule has no en:dueRule, and
-    each Chinese decision column label or rule label without en:label."""
+    each Chinese decision column label without en:label, and each quoted Chinese label or
+    requirement of a rule without en:label / en:required."""
     found = [_warning(file, p, "dueRule", "en:dueRule", p.get("value"))
              for p in root.iter(f"{{{SPIFF}}}property")
              if p.get("name") == "dueRule" and CJK.search(p.get("value") or "")
@@ -329,21 +346,22 @@ def english_text_warnings(file: str, root) -> list[DefinitionError]:
             found.append(_warning(file, element, _local(element), "en:label",
                                   element.get("label")))
         if _local(element) == "decisionTable":
-            found += [_warning(file, rule, "rule", "en:label", label)
-                      for rule, label in _rule_labels(element)
-                      if CJK.search(label) and not rule.get(ENGLISH_LABEL)]
+            found += [_warning(file, rule, "rule", f"en:{column}", cell)
+                      for rule, column, cell in _untranslated(element)]
     return sorted(found, key=lambda w: w.line)
 
 
 def english_labels(root) -> dict[str, str]:
-    """Return {Chinese text: English text} of a DMN's column labels and rule labels (a
-    rule's label cell holds a quoted text; a computed one is not translated)."""
+    """Return {Chinese text: English text} of a DMN's column labels and of its rules' quoted
+    labels and requirements (a computed text is not translated)."""
     found = {e.get("label"): e.get(ENGLISH_LABEL) for e in root.iter()
              if _local(e) in ("input", "output") and e.get("label") and e.get(ENGLISH_LABEL)}
     for table in (t for t in root.iter() if _local(t) == "decisionTable"):
-        for rule, label in _rule_labels(table):
-            if rule.get(ENGLISH_LABEL) and re.fullmatch(r'"[^"\\]*"', label):
-                found[label[1:-1]] = rule.get(ENGLISH_LABEL)
+        for column in SHOWN_COLUMNS:
+            for rule, cell in _rule_cells(table, column):
+                english = rule.get(f"{{{LANGUAGE}}}{column}")
+                if english and QUOTED.fullmatch(cell):
+                    found[cell[1:-1]] = english
     return found
 
 

@@ -8,13 +8,15 @@ from app.services import decision_labels
 
 def summary(case: Case, lang: str = "zh") -> dict | None:
     """Return the pre-check as the API shows it ({"passed", "conditions"}), or None; in
-    English, each condition's label is its rule's English label where the table gives one."""
+    English, each condition's label and requirement are its rule's English ones where the
+    table gives them."""
     conditions = case.data.get("precheck_conditions")
     if not isinstance(conditions, list):
         return None
     if lang == "en":
-        conditions = [{**c, "label": decision_labels.translate(case.process_version,
-                                                               c.get("label"), lang)}
+        version = case.process_version
+        conditions = [{**c, **{key: decision_labels.translate(version, c.get(key), lang)
+                               for key in ("label", "required")}}
                       if isinstance(c, dict) else c for c in conditions]
     return {"passed": all(bool(c.get("passed")) for c in conditions), "conditions": conditions}
 

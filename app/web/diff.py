@@ -28,6 +28,7 @@ PROPERTIES = {
     "title": N_("Title"), "hitPolicy": N_("Hit policy"), "inputs": N_("Inputs"),
     "outputs": N_("Outputs"), "en:name": N_("English name"),
     "en:dueRule": N_("Deadline rule in English"), "en:label": N_("English label"),
+    "en:required": N_("Requirement in English"),
 }
 TYPES = {
     "userTask": N_("User task"), "scriptTask": N_("Script task"),

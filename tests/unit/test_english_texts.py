@@ -37,13 +37,17 @@ DMN = """<?xml version="1.0" encoding="UTF-8"?>
       <input id="i" label="申报数据" en:label="Application data">
         <inputExpression id="ie"><text>application</text></inputExpression></input>
       <output id="o_label" label="条件" name="precheck_conditions.label" />
-      <rule id="r1" en:label="Resident enterprises">
+      <output id="o_required" label="要求" en:label="Required"
+              name="precheck_conditions.required" />
+      <rule id="r1" en:label="Resident enterprises" en:required="≥ 40">
         <inputEntry id="r1_in"><text>-</text></inputEntry>
         <outputEntry id="r1_label"><text>"入驻企业"</text></outputEntry>
+        <outputEntry id="r1_required"><text>"≥ 40 家"</text></outputEntry>
       </rule>
       <rule id="r2">
         <inputEntry id="r2_in"><text>-</text></inputEntry>
         <outputEntry id="r2_label"><text>"服务人员"</text></outputEntry>
+        <outputEntry id="r2_required"><text>"≥ " + str(n) + " 人"</text></outputEntry>
       </rule>
     </decisionTable>
   </decision>
@@ -90,13 +94,15 @@ def test_the_lint_warns_about_a_deadline_rule_without_english():
 def test_the_lint_warns_about_decision_labels_without_english():
     warnings = engine.english_text_warnings("t.dmn", _root("t.dmn", DMN))
 
-    assert [(w.element, w.params["what"], w.params["text"]) for w in warnings] == [
-        ("o_label", "output", "条件"), ("r2", "rule", '"服务人员"')]
+    # a computed requirement has no single English text to give: no warning
+    assert [(w.element, w.params["attribute"], w.params["text"]) for w in warnings] == [
+        ("o_label", "en:label", "条件"), ("r2", "en:label", '"服务人员"')]
 
 
 def test_english_labels_map_column_and_rule_labels():
     assert engine.english_labels(_root("t.dmn", DMN)) == {
-        "申报数据": "Application data", "入驻企业": "Resident enterprises"}
+        "申报数据": "Application data", "要求": "Required", "入驻企业": "Resident enterprises",
+        "≥ 40 家": "≥ 40"}
 
 
 def test_the_diff_lists_a_changed_english_rule_and_name():

@@ -1,5 +1,6 @@
 """The English reader gets the process files' English texts: a task's deadline rule
-(en:dueRule) and the pre-check's condition labels (a rule's en:label)."""
+(en:dueRule) and the pre-check's condition labels and requirements (a rule's en:label and
+en:required)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def test_the_deadline_rule_and_the_precheck_labels_come_in_english(app, user):
     assert english[0]["label"] == "Base established on (Art. 6(2))"
     assert chinese[0]["label"] == "基地成立时间（第六条第二项）"
     assert [c["label"] for c in english if CJK.search(c["label"])] == []
+    assert (english[0]["required"], english[1]["required"]) == (
+        "Established more than two years", "≥ 40")
+    assert [c["required"] for c in english if CJK.search(c["required"])] == []
     assert [c["passed"] for c in english] == [c["passed"] for c in chinese]
     # the case data keeps what the table computed
     assert review.case.data["precheck_conditions"][0]["label"] == "基地成立时间（第六条第二项）"
