@@ -18,14 +18,12 @@ from app.engine.definitions import (
     check_definitions,
     load_definitions,
 )
+from app.engine.english import english_labels, english_rule_labels, english_text_warnings
 from app.engine.expressions import comparisons, names_read
 from app.engine.lint import (
     Facts,
     decides_on,
-    english_labels,
     english_name_warnings,
-    english_rule_labels,
-    english_text_warnings,
     layout_problems,
     parse_xml,
     read_facts,
