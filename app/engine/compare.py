@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 
 from lxml import etree
 
+from app.engine.english import ENGLISH_LABEL, LANGUAGE  # English texts, listed as "en:…"
 from app.engine.lint import BPMNDI, NS, SPIFF, parse_xml
 
 BPMN = NS["bpmn"]
@@ -24,9 +25,6 @@ CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess", "collab
 READ = ("documentation", "incoming", "outgoing", "extensionElements", "script",
         "conditionExpression", "flowNodeRef", "laneSet", "childLaneSet")
 TIMERS = ("timeDate", "timeDuration", "timeCycle")
-# English texts beside the Chinese ones (docs/PROCESSES.md "English names"), shown as "en:…".
-LANGUAGE = "urn:process-language:en"
-ENGLISH_LABEL = f"{{{LANGUAGE}}}label"
 
 
 def _local(element) -> str:

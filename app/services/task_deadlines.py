@@ -17,12 +17,12 @@ from lxml import etree
 
 from app import calendar
 from app.models import WorkItem
-from app.services import calendar_days
+from app.services import calendar_days, element_names
 
 # "Due soon": within this many working days, today counted (the worklist's filter and badge).
 SOON_WORKING_DAYS = 3
 RULE_PROPERTY = "dueRule"
-ENGLISH_RULE = "{urn:process-language:en}dueRule"
+ENGLISH_RULE = f"{{{element_names.LANGUAGE_NS}}}dueRule"
 
 
 @dataclass(frozen=True)
