@@ -75,6 +75,13 @@ class Round:
         """Return the marked items the resubmission left as they were."""
         return [m for m in self.items if m.changed is False]
 
+    @property
+    def marks(self) -> dict[str, str]:
+        """Return {field name: "changed" or "asked"}: what the resubmission changed, and what
+        was asked but is not changed (yet), to mark in the case data."""
+        found = {m.name: "asked" for m in self.items if not m.changed}
+        return found | {c.spec.name: "changed" for c in self.changes}
+
 
 @dataclass
 class Notice:
