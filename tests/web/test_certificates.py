@@ -77,8 +77,8 @@ def _modules(image, size: int) -> list[list[bool]]:
     return [[image.getpixel((x, y)) < 128 for x in centre] for y in centre]
 
 
-def test_the_certificate_carries_the_qr_code_of_its_check_link(  # noqa: F811
-        app, api, title, client, tmp_path):
+def test_the_certificate_carries_the_qr_code_of_its_check_link(
+        app, api, title, client, tmp_path):  # noqa: F811
     response = api.client.get(f"/api/cases/{title.id}/certificate",
                               headers=api.headers(APPLICANT))
     code = _code(app, title.id)
