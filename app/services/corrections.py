@@ -77,10 +77,12 @@ class Round:
 
     @property
     def marks(self) -> dict[str, str]:
-        """Return {field name: "changed" or "asked"}: what the resubmission changed, and what
-        was asked but is not changed (yet), to mark in the case data."""
-        found = {m.name: "asked" for m in self.items if not m.changed}
-        return found | {c.spec.name: "changed" for c in self.changes}
+        """Return {field name: "changed", "asked" or "unchanged"} to mark in the case data:
+        what the resubmission changed, what is asked (no resubmission yet), and what was asked
+        but the resubmission left as it was."""
+        kept = "asked" if self.answered_at is None else "unchanged"
+        return {m.name: kept for m in self.items if not m.changed} \
+            | {c.spec.name: "changed" for c in self.changes}
 
 
 @dataclass

@@ -85,15 +85,11 @@ class FieldGroup:
 
     title: str
     fields: list
-    marks: dict = field(default_factory=dict)  # field name: "changed" or "asked"
+    marks: dict = field(default_factory=dict)  # field name: corrections.Round.marks kind
 
-    @property
-    def changed(self) -> int:
-        return list(self.marks.values()).count("changed")
-
-    @property
-    def asked(self) -> int:
-        return list(self.marks.values()).count("asked")
+    def count(self, kind: str) -> int:
+        """Return how many of the fields are marked `kind`."""
+        return list(self.marks.values()).count(kind)
 
 
 def field_groups(form, values: Mapping, marks: Mapping | None = None) -> list[FieldGroup]:
