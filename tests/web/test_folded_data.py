@@ -76,3 +76,13 @@ def test_while_the_applicant_corrects_the_case_page_opens_what_is_to_correct(
 
     assert [summary(g) for g in found if "open" in g.attrib] == [
         "基本情况 16 项", "申报材料 10 项 需补正 1 项"]
+
+
+def test_an_english_user_reads_the_sections_in_english(client, login_as, submitted_case):
+    login_as("km_county_wuhua")
+    client.get("/language/en")
+    item = support.ready_item(submitted_case, "county_review")
+
+    found = groups(client.get(f"/tasks/{item.id}"), "earlier-data")
+
+    assert [summary(g) for g in found][:2] == ["Basic information 16 items", "Operations 16 items"]
