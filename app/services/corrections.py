@@ -75,6 +75,15 @@ class Round:
         """Return the marked items the resubmission left as they were."""
         return [m for m in self.items if m.changed is False]
 
+    @property
+    def marks(self) -> dict[str, str]:
+        """Return {field name: "changed", "asked" or "unchanged"} to mark in the case data:
+        what the resubmission changed, what is asked (no resubmission yet), and what was asked
+        but the resubmission left as it was."""
+        kept = "asked" if self.answered_at is None else "unchanged"
+        return {m.name: kept for m in self.items if not m.changed} \
+            | {c.spec.name: "changed" for c in self.changes}
+
 
 @dataclass
 class Notice:

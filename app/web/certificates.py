@@ -33,6 +33,7 @@ def pdf_response(user, case_id: int):
                                               current_lang())
     link = url_for("certificates.verify", code=certificate.code, _external=True)
     html = render_template("certificates/certificate.html", cert=certificate, link=link,
+                           qr=certificates.qr_image(link),
                            programme=case_view.process_title(case, current_lang()))
     access_log.record(user, "certificate", case)
     return send_file(io.BytesIO(dossier.pdf_of(html)), mimetype="application/pdf",

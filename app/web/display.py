@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from flask import Flask
 from flask_babel import gettext as _
@@ -78,6 +79,36 @@ def visible_fields(form, values: Mapping) -> list:
     return [f for f in form.fields if f.name in names and f.name in values]
 
 
+@dataclass
+class FieldGroup:
+    """The shown fields of one section of a form, and the correction marks among them."""
+
+    title: str
+    fields: list
+    marks: dict = field(default_factory=dict)  # field name: corrections.Round.marks kind
+
+    def count(self, kind: str) -> int:
+        """Return how many of the fields are marked `kind`."""
+        return list(self.marks.values()).count(kind)
+
+
+def field_groups(form, values: Mapping, marks: Mapping | None = None) -> list[FieldGroup]:
+    """Return the shown fields of `form` in `values` grouped by the form's sections (one
+    untitled group when it declares none), each with the `marks` of its fields."""
+    shown = visible_fields(form, values)
+    sections = getattr(form, "sections", ()) or ()
+    if not sections:
+        return [FieldGroup("", shown, _marks_of(shown, marks))]
+    by_name = {f.name: f for f in shown}
+    groups = [[by_name[n] for n in s.fields if n in by_name] for s in sections]
+    return [FieldGroup(text_of(s, "title"), specs, _marks_of(specs, marks))
+            for s, specs in zip(sections, groups, strict=True) if specs]
+
+
+def _marks_of(specs: list, marks: Mapping | None) -> dict:
+    return {f.name: marks[f.name] for f in specs if marks and f.name in marks}
+
+
 def script_xml(text: str) -> Markup:
     """Return XML to embed raw in a <script type="text/xml">: only "</script" must not occur."""
     return Markup(re.sub(r"</(script)", r"&lt;/\1", text or "", flags=re.IGNORECASE))
@@ -100,6 +131,7 @@ def register(app: Flask) -> None:
     """Make the helpers available to every template."""
     app.jinja_env.globals.update(text_of=text_of, choice_options=choice_options,
                                  choice_label=choice_label, scalar=scalar,
-                                 visible_fields=visible_fields)
+                                 visible_fields=visible_fields,
+                                 field_groups=field_groups)
     app.add_template_filter(script_xml, "script_xml")
     app.add_template_filter(version_note, "version_note")

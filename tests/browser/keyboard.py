@@ -15,7 +15,11 @@ FOCUSED = """() => { const e = document.activeElement; return {
   value: e.value, checked: !!e.checked, add: e.getAttribute('data-add-row'),
   next: e.hasAttribute('data-next-section') ? e.value : '',
   rows: e.getAttribute('data-add-row') ? document.querySelectorAll('[data-rows-for="'
-    + e.getAttribute('data-add-row') + '"] tbody tr[data-row]').length : 0 }; }"""
+    + e.getAttribute('data-add-row') + '"] tbody tr[data-row]').length : 0,
+  covered: (() => { const bar = document.querySelector('.form-actions');
+    if (!bar || bar.contains(e)) return false;
+    const r = e.getBoundingClientRect(), b = bar.getBoundingClientRect();
+    return r.height > 0 && r.bottom > b.top + 1 && r.top < b.bottom; })() }; }"""
 PICKER = "-picker"
 MOST_STEPS = 800
 
@@ -104,6 +108,8 @@ def fill_by_keyboard(page: Page, data: Mapping, pdf: Path, submit_id: str = "sub
     for step in range(MOST_STEPS):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
+        # the form's sticky action bar never hides the control the keyboard is on
+        assert not focused["covered"], f"{focused['id']} is under the form's action bar"
         if focused["next"]:  # a form in steps: 下一步 checks this step and opens the next
             page.keyboard.press("Enter")
             expect(page.locator(f'[data-section="{focused["next"]}"]')).to_be_hidden()

@@ -101,6 +101,10 @@ def test_the_applicant_downloads_the_certificate_and_the_public_checks_it(page, 
     assert title["certificate_no"] in text and "认定证书" in text
     assert "2026-11-20 至 2029-11-19" in text and "昆明示例创业园" in text
     code = re.search(r"核验码[:：]\s*(\d+-[A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})", text).group(1)
+    assert "也可扫描左侧二维码打开核验页面。" in text
+    images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True,
+                            check=True).stdout.splitlines()[2:]
+    assert len(images) == 1  # the QR code (checked module by module in tests/web)
 
     page.get_by_role("button", name="退出").click()
     page.goto("/titles")

@@ -139,6 +139,12 @@ def test_returned_application_is_corrected_and_then_approved(page, tmp_path):
     expect(audit_row.last).to_contain_text("审计报告全文.pdf")
     expect(audit_row.last).not_to_contain_text(pdf.name)
     expect(page.get_by_test_id("asked-unchanged")).to_have_count(0)
+    # the application below opens at the three parts that changed, each marked
+    opened = page.get_by_test_id("earlier-data").locator("details.data-group[open] > summary")
+    expect(opened).to_have_text([re.compile(rf"^\s*{part}\s*\d+ 项\s*已修改 1 项\s*$")
+                                 for part in ("基本情况", "入驻企业", "申报材料")])
+    expect(page.get_by_test_id("earlier-data").locator("dt", has_text=PHONE)).to_contain_text(
+        "已修改")
     decision = field(task_form(page), forms.label("km_county_review", "decision"))
     expect(decision).to_have_value("")  # the new round decides afresh
     expect(field(task_form(page), REVIEW_REASON)).to_be_hidden()

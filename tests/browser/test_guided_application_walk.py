@@ -48,6 +48,10 @@ def test_applicant_fills_in_steps_loses_the_session_and_keeps_every_input(phone,
     form.get_by_role("button", name="下一步：运营情况").click()
     summary = page.get_by_test_id("error-summary")
     expect(summary).to_be_focused()
+    # On a phone 提交/保存草稿 follow the step being filled: no bar over fields or summary.
+    actions = form.locator(".form-actions").bounding_box()
+    step_end = form.get_by_role("button", name="下一步：运营情况").bounding_box()
+    assert actions["y"] > step_end["y"] + step_end["height"], (actions, step_end)
     heading = summary.get_by_role("heading")
     count = int(re.search(r"有 (\d+) 处", heading.inner_text())[1])
     expect(summary.get_by_role("link")).to_have_count(count)

@@ -149,10 +149,32 @@ def county_review(page: Page, ref: str) -> None:
     expect(rows.filter(has_text="符合")).to_have_count(rows.count())
     expect(rows.filter(has_text="不符合")).to_have_count(0)
     expect(page.get_by_test_id("earlier-data")).to_contain_text(BASE_NAME)
+    application_folded(page)
     snap(page, "04-county-review")
     fill_form(page, "km_county_review", {"materials_complete": True, **km.COUNTY_APPROVE})
     submit(page)
     expect(page.get_by_test_id("flash-success")).to_contain_text("满意度抽查与推荐意见")
+
+
+def application_folded(page: Page) -> None:
+    """The application reads in the six parts of its form, the first open; 全部展开 opens all."""
+    earlier = page.get_by_test_id("earlier-data")
+    groups = earlier.locator("details.data-group")
+    expect(groups.locator("summary")).to_have_text([
+        re.compile(rf"^\s*{title}\s*{count} 项\s*$") for title, count in (
+            ("基本情况", 16), ("运营情况", 16), ("服务功能", 15), ("入驻企业", 7),
+            ("申报材料", 10), ("承诺", 1))])
+    expect(groups.first).to_have_attribute("open", "")
+    expect(earlier.get_by_text(CREDIT_CODE)).to_be_visible()
+    expect(earlier.locator("details.data-group[open]")).to_have_count(1)
+    # one screen of evidence above the form instead of seven (7,100 px before the folding)
+    assert page.evaluate("document.documentElement.scrollHeight") < 2500
+    earlier.get_by_role("button", name="全部展开").click()
+    expect(earlier.locator("details.data-group[open]")).to_have_count(6)
+    expect(earlier.get_by_role("button", name="全部收起")).to_be_visible()
+    expect(earlier.get_by_role("link", name="申报材料.pdf").first).to_be_visible()
+    earlier.get_by_role("button", name="全部收起").click()
+    expect(earlier.locator("details.data-group[open]")).to_have_count(0)
 
 
 def site_inspection(page: Page, ref: str, pdf) -> None:

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image  # WeasyPrint's own dependency
 
 from app.extensions import db, limiter
 from app.models import Case
@@ -54,6 +55,43 @@ def test_the_applicant_downloads_a_certificate_with_number_validity_and_code(
     assert "昆明示例创业园" in text
     assert "昆明市中小企业主管部门" in text
     assert _code(app, title.id) in text
+
+
+def _embedded_images(content: bytes, tmp_path) -> list:
+    """Return the images a PDF embeds, as Pillow images (poppler's pdfimages)."""
+    (tmp_path / "c.pdf").write_bytes(content)
+    subprocess.run(["pdfimages", "-png", str(tmp_path / "c.pdf"), str(tmp_path / "img")],
+                   check=True)
+    images = []
+    for path in sorted(tmp_path.glob("img-*.png")):
+        with Image.open(path) as image:
+            images.append(image.convert("L"))
+    return images
+
+
+def _modules(image, size: int) -> list[list[bool]]:
+    """Return the dark modules of a QR image drawn at QR_SCALE with a QR_BORDER quiet zone."""
+    scale, border = certificates.QR_SCALE, certificates.QR_BORDER
+    assert image.size == ((size + 2 * border) * scale,) * 2
+    centre = [(i + border) * scale + scale // 2 for i in range(size)]
+    return [[image.getpixel((x, y)) < 128 for x in centre] for y in centre]
+
+
+def test_the_certificate_carries_the_qr_code_of_its_check_link(
+        app, api, title, client, tmp_path):  # noqa: F811
+    response = api.client.get(f"/api/cases/{title.id}/certificate",
+                              headers=api.headers(APPLICANT))
+    code = _code(app, title.id)
+    link = f"http://localhost/titles/verify?code={code}"
+    assert link in pdf_text(response.data, tmp_path).replace("\n", "").replace(" ", "")
+
+    [image] = _embedded_images(response.data, tmp_path)
+    expected = certificates.qr_code(link)
+    assert _modules(image, len(expected.matrix)) == [[bool(m) for m in row]
+                                                     for row in expected.matrix]
+    assert expected.designator.endswith("-M")  # error correction M, as printed
+    checked = support.text(client.get(link.removeprefix("http://localhost")))
+    assert "证书真实，称号在有效期内" in checked
 
 
 def test_an_expert_and_another_applicant_get_no_certificate(api, title):  # noqa: F811
