@@ -25,6 +25,7 @@ from app.services import (
     lock_case,
     lock_cases,
     oversight_rollups,
+    preloaded,
     progress,
     retried,
     transaction,
@@ -69,6 +70,7 @@ def _fire_together(case_ids: list[int], now: dt.datetime) -> int:
         cases = lock_cases(case_ids, Case.next_timer_at <= now, Case.ended.is_(False),
                            skip_locked=True)
         oversight_rollups.remember(db.session, [case.id for case in cases])
+        preloaded.load([case.id for case in cases])
         # Held for the batch, so that each step finds its jurisdiction in the session.
         _jurisdictions = [catalog.jurisdiction(key) for key in {c.jurisdiction for c in cases}]
         for case in cases:
