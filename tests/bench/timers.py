@@ -78,9 +78,25 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _server_cpu(url: str) -> float | None:
+    """Return the CPU seconds of a local PostgreSQL server's ended backends (its
+    postmaster's reaped children), or None when that cannot be read."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            folder = connection.exec_driver_sql("SHOW data_directory").scalar()
+        pid = (Path(folder) / "postmaster.pid").read_text().split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+    except (OSError, IndexError, ValueError, sa.exc.SQLAlchemyError):
+        return None
+    finally:
+        engine.dispose()
+
+
 def run_workers(url: str, workers: int, tmp: Path) -> tuple[float, float, list[str]]:
-    """Return (wall s, the workers' CPU s, the last line each printed) of `workers`
-    concurrent `flask timers run` processes."""
+    """Return (wall s, the workers' CPU s, the last line each printed, or why it failed)
+    of `workers` concurrent `flask timers run` processes."""
     env = {**os.environ, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp / "uploads"),
            "PROCESS_DIR": str(ROOT / "tests" / "data" / "processes"),
            "FORM_DIR": str(ROOT / "tests" / "data" / "forms"), "PYTHONUTF8": "1"}
@@ -90,7 +106,9 @@ def run_workers(url: str, workers: int, tmp: Path) -> tuple[float, float, list[s
                                 stderr=subprocess.PIPE, text=True) for _ in range(workers)]
     outputs = [p.communicate() for p in running]
     seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu
-    lines = [(out.strip().splitlines() or [err.strip()[-300:]])[-1] for out, err in outputs]
+    lines = [(out.strip().splitlines() or [""])[-1] if process.returncode == 0 else
+             f"failed ({(err.strip().splitlines() or ['?'])[-1][:200]})"
+             for process, (out, err) in zip(running, outputs, strict=True)]
     return seconds, cpu, lines
 
 
@@ -128,8 +146,10 @@ def bench_timers(count: int, url: str | None, name: str,
             due_cases(count)
             db.session.remove()
             db.engine.dispose()
-        load = os.getloadavg()[0]
+        load, server = os.getloadavg()[0], _server_cpu(database) if url else None
         seconds, cpu, moved = run_workers(database, workers, tmp)
+        if server is not None:  # the workers' backends have ended with them
+            server = (_server_cpu(database) or server) - server
         with app.app_context():
             after = _after(count)
             db.session.remove()
@@ -138,7 +158,9 @@ def bench_timers(count: int, url: str | None, name: str,
         clean = (after["left"] == after["twice"] == after["unfired"] == after["rollups"]
                  == after["failing"] == 0)
         figure = (f"{seconds:.1f} s, {count / seconds:.0f} fires/s, "
-                  f"{cpu * 1000 / max(total, 1):.1f} CPU ms per fire (load {load:.1f})")
+                  f"{cpu * 1000 / max(total, 1):.1f} CPU ms per fire"
+                  + (f" + {server * 1000 / max(total, 1):.1f} in the server" if server else "")
+                  + f" (load {load:.1f})")
         print(f"timer batch, {name}, {count} due cases, {workers} worker(s): {figure}; "
               f"moved {'+'.join(moved)} = {total}, left due {after['left']}, fired twice "
               f"{after['twice']}, never {after['unfired']}, rollups off {after['rollups']}, "
