@@ -27,7 +27,7 @@ from app.engine.replay import Replay
 from app.errors import N_, AppError
 from app.extensions import db
 from app.models import Case, Event, ProcessVersion
-from app.services import calendar_days, hold_case
+from app.services import calendar_days, hold_case, preloaded
 
 GENESIS = "0" * 64
 STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received",
@@ -59,12 +59,14 @@ def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: st
     """Append an event to `case`'s log, chained to the previous one; return it. A state
     change names the `calendar` set (calendar_days.set_in_force) its step was computed with."""
     hold_case(case)  # one writer at a time extends a case's chain
-    last = db.session.scalars(sa.select(Event).where(Event.case_id == case.id)
-                              .order_by(Event.seq.desc()).limit(1)).first()
-    event = Event(case_id=case.id, seq=(last.seq + 1) if last else 1, at=at, actor=actor,
+    tail = preloaded.take(preloaded.TAIL, case.id)  # (seq, hash) of the last event, or None
+    if tail is preloaded.MISSING:
+        tail = db.session.execute(sa.select(Event.seq, Event.hash).where(
+            Event.case_id == case.id).order_by(Event.seq.desc()).limit(1)).first()
+    seq, prev_hash = tail if tail is not None else (0, GENESIS)
+    event = Event(case_id=case.id, seq=seq + 1, at=at, actor=actor,
                   kind=kind, task=task, task_id=task_id, data=data or {},
-                  state_hash=case.state_hash, prev_hash=last.hash if last else GENESIS,
-                  calendar=calendar)
+                  state_hash=case.state_hash, prev_hash=prev_hash, calendar=calendar)
     event.hash = chain_hash(event.prev_hash, case.ref, event)
     db.session.add(event)
     return event

@@ -16,7 +16,15 @@ from app import engine, formdefs
 from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
-from app.services import audit, calendar_days, catalog, loop_reasons, records, subjects
+from app.services import (
+    audit,
+    calendar_days,
+    catalog,
+    loop_reasons,
+    preloaded,
+    records,
+    subjects,
+)
 
 STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "withdrawn",
             "expired", "revoked")
@@ -86,8 +94,12 @@ def _due_at(task: engine.ReadyTask, now: dt.datetime) -> dt.datetime | None:
 
 def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime) -> None:
     ready = {t.id: t for t in step.ready}
-    open_items = db.session.scalars(sa.select(WorkItem).where(
-        WorkItem.case_id == case.id, WorkItem.status == "ready")).all()
+    open_items = preloaded.take(preloaded.ITEMS, case.id)
+    if open_items is preloaded.MISSING:
+        open_items = db.session.scalars(sa.select(WorkItem).where(
+            WorkItem.case_id == case.id, WorkItem.status == "ready")).all()
+    else:  # read for the batch: as the query would find them now
+        open_items = [item for item in open_items if item.status == "ready"]
     for item in open_items:
         if item.id not in ready:
             item.status, item.completed_at = "cancelled", now
@@ -117,7 +129,8 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
     case.updated_at = now
     with db.session.no_autoflush:  # one UPDATE of the case, not one before a lookup and one after
         _mirror(case, step)
-    db.session.flush()
+    # No flush here: the next query flushes the case; a batch whose reads were preloaded
+    # writes all its cases at commit, each table's rows in one statement.
     _sync_work_items(case, step, now)
     if step.loop_backs:  # why the step sent the case back (services/loop_reasons.py)
         event["data"] = {**(event.get("data") or {}),
@@ -176,6 +189,8 @@ def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, 
                 state_hash=step.fingerprint, created_at=now)
     db.session.add(case)
     db.session.flush()
+    if parent is not None:  # a parent preloaded as childless has a child now
+        preloaded.forget(preloaded.CHILDLESS, parent.id)
     apply_step(case, step, now, actor, "case_started", data={
         "process": version.key, "version": version.version, "initial": initial,
         "parent": parent.ref if parent else None})
@@ -227,6 +242,8 @@ WITHDRAWN_WITH_PARENT = N_("The case %(parent)s this case belongs to has ended (
 def _close_open_children(parent: Case, now: dt.datetime) -> None:
     """Withdraw, with the reason recorded, the open children whose purpose ended with the
     parent; a child whose process says `survives_parent` runs its own course."""
+    if preloaded.take(preloaded.CHILDLESS, parent.id) is True:
+        return  # none when its batch was read, and none started since
     children = db.session.scalars(sa.select(Case).where(
         Case.parent_id == parent.id, Case.ended.is_(False))).all()
     for child in children:

@@ -3,8 +3,11 @@
 Cases are found by the indexed `next_timer_at`, in batches, until none is due: a run
 fires everything due, however much that is. The cases of a batch are fired a few at a
 time (FIRE_TOGETHER) in one transaction under their row locks, read with one query, with
-one commit; should one of them fail, that transaction is rolled back and its cases fired
-again one per transaction, so that one failing case holds back no other. On PostgreSQL
+one commit; what their steps read besides (work items, chain tails, open children:
+services/preloaded.py) is read for all of them at once, and their rows are written at
+commit, each table's in as few statements as the database allows. Should one of them
+fail, that transaction is rolled back and its cases fired again one per transaction, so
+that one failing case holds back no other. On PostgreSQL
 `SKIP LOCKED` lets several workers share the queue without waiting on each other; on
 SQLite they take turns at the write lock and re-check that the timer is still due. No one
 fires a timer twice.
@@ -25,13 +28,17 @@ from app.services import (
     lock_case,
     lock_cases,
     oversight_rollups,
+    preloaded,
     progress,
     retried,
     transaction,
 )
 
 BATCH = 200
-FIRE_TOGETHER = 20  # cases per transaction: commits and reads shared, little lost on a failure
+# Cases per transaction: its reads (locks, work items, chain tails, rollups), its statements
+# (an INSERT of all its events) and its commit are shared; a failure costs a retry of these
+# one by one. 50 rather than 20 saves about a quarter of the CPU per fire.
+FIRE_TOGETHER = 50
 
 
 def due_batch(now: dt.datetime, after: tuple | None = None,
@@ -69,6 +76,7 @@ def _fire_together(case_ids: list[int], now: dt.datetime) -> int:
         cases = lock_cases(case_ids, Case.next_timer_at <= now, Case.ended.is_(False),
                            skip_locked=True)
         oversight_rollups.remember(db.session, [case.id for case in cases])
+        preloaded.load([case.id for case in cases])
         # Held for the batch, so that each step finds its jurisdiction in the session.
         _jurisdictions = [catalog.jurisdiction(key) for key in {c.jurisdiction for c in cases}]
         for case in cases:

@@ -7,9 +7,8 @@ county, 30 % for the city, 30 % have ended. Each list is requested through the a
 medians, p95, the largest / smallest ratio and whether the list is flat (≤ 1.3), then the
 query plans (EXPLAIN QUERY PLAN) of every statement of each list at the largest size.
 
-The timer batch: 10 000 cases of the small test procedure whose public notice ends at
-once, fired by one and by two `flask timers run` processes (SQLite; PostgreSQL too when
-TEST_POSTGRES_URL is set).
+The timer batch (`--timers N`, by default 10 000 due cases fired by two workers) is
+tests/bench/timers.py's.
 
 `python -m tests.bench.lists [--sizes 1000,10000,100000] [--timers N] [--repeat R]`;
 `BENCH_100K=1 make bench` adds the 100 k level (copying 90 000 more cases takes a few
@@ -23,7 +22,6 @@ import datetime as dt
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +35,7 @@ from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import Case, User
 from app.services import catalog, demo, paging, users
+from tests.bench import timers
 from tests.bench.run import NOW, _submitted_case
 from tests.clones import clone_cases
 
@@ -210,54 +209,8 @@ def _print_plans(plans: dict, size: int) -> None:
     sys.stdout.flush()
 
 
-# --- timers -------------------------------------------------------------------------------
-
-def _due_cases(count: int) -> None:
-    """`count` cases of the small test procedure whose notice ends 2026-10-16 00:00 +08:00."""
-    from tests.services.mini_cases import in_notice
-
-    def find(name: str) -> User:
-        return db.session.scalars(sa.select(User).where(User.username == name)).one()
-    original = in_notice(find("tl_applicant"), find("tl_county_east"), find("tl_city"))
-    clone_cases(original, count - 1, original.created_at, movable=True)
-    paging.analyze()
-
-
-def _run_workers(url: str, workers: int, tmp: Path) -> tuple[float, list[str]]:
-    env = {**os.environ, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp / "uploads"),
-           "PROCESS_DIR": str(ROOT / "tests" / "data" / "processes"),
-           "FORM_DIR": str(ROOT / "tests" / "data" / "forms"), "PYTHONUTF8": "1"}
-    command = [sys.executable, "-m", "flask", "--app", "app", "timers", "run", "--now",
-               "2026-10-16T00:00:00+08:00"]
-    start = time.perf_counter()
-    running = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for _ in range(workers)]
-    outputs = [p.communicate()[0] for p in running]
-    return time.perf_counter() - start, [o.strip().splitlines()[-1] for o in outputs]
-
-
-def bench_timers(count: int, url: str | None, name: str, workers_list=(2,)) -> None:
-    for workers in workers_list:
-        tmp = Path(tempfile.mkdtemp())
-        database = url or f"sqlite:///{tmp / 'timers.sqlite'}"
-        app = _app(tmp, ROOT / "tests" / "data" / "processes", ROOT / "tests" / "data" / "forms",
-                   url=database)
-        with app.app_context():
-            _due_cases(count)
-            db.session.remove()
-            db.engine.dispose()
-        seconds, moved = _run_workers(database, workers, tmp)
-        with app.app_context():
-            left = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(
-                Case.next_timer_at.is_not(None), Case.ended.is_(False)))
-            db.engine.dispose()
-        total = sum(int(m) for m in moved)
-        print(f"timer batch, {name}, {count} due cases, {workers} worker(s): {seconds:7.1f} s  "
-              f"moved {'+'.join(moved)} = {total}, left due {left}, "
-              f"{'under' if seconds < 60 else 'OVER'} 60 s", flush=True)
-
-
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> list[tuple[str, bool, str]]:
+    """Run the lists and the timer batch; return the timer goal as (goal, holds, figure)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = "1000,10000,100000" if os.environ.get("BENCH_100K") else "1000,10000"
     parser.add_argument("--sizes", default=default)
@@ -268,12 +221,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.sizes:
         print("\nLists at scale (medians and p95 of", args.repeat, "requests each)")
         bench_lists([int(s) for s in args.sizes.split(",")], args.repeat)
-    workers = [int(w) for w in args.timer_workers.split(",")]
-    if args.timers:
+    goals = []
+    if args.timers:  # tests/bench/timers.py
         print()
-        bench_timers(args.timers, None, "SQLite", workers)
-        if os.environ.get("TEST_POSTGRES_URL"):
-            bench_timers(args.timers, os.environ["TEST_POSTGRES_URL"], "PostgreSQL", workers)
+        goals = timers.main([str(args.timers), "--workers", args.timer_workers])
+    return goals
 
 
 if __name__ == "__main__":
