@@ -129,9 +129,10 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def case_json(user: User, case: Case) -> dict:
-    """Return the case as the JSON API shows it to `user`; raise NotAllowed."""
-    return cases_json(user, [case])[0]
+def case_json(user: User, case: Case, ready: list[WorkItem] | None = None) -> dict:
+    """Return the case as the JSON API shows it to `user`; raise NotAllowed. `ready`: its
+    ready work items in order, when the caller holds them already."""
+    return cases_json(user, [case], ready={case.id: ready} if ready is not None else None)[0]
 
 
 def _ready_items(case_ids: list[int]) -> dict[int, list[WorkItem]]:
@@ -155,13 +156,15 @@ def _children(case_ids: list[int]) -> dict[int, list[int]]:
     return found
 
 
-def cases_json(user: User, found: list[Case], summary: bool = False) -> list[dict]:
+def cases_json(user: User, found: list[Case], summary: bool = False,
+               ready: dict[int, list[WorkItem]] | None = None) -> list[dict]:
     """Return `found` as the JSON API lists them to `user`: their children, ready tasks and
-    views read in one query each for the whole page; `summary` leaves out their data and
-    pre-check. Raise NotAllowed."""
+    views read in one query each for the whole page (`ready`: {case id: its ready items}
+    already held); `summary` leaves out their data and pre-check. Raise NotAllowed."""
     ids = [c.id for c in found]
     views = visibility.views_of(user, found)
-    items, children = _ready_items(ids), _children(ids)
+    items = ready or _ready_items(ids)
+    children = _children(ids)
     return [_entry(views[c.id], items[c.id], children[c.id], summary) for c in found]
 
 

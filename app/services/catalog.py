@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -368,9 +369,29 @@ def case_form(case, key: str) -> formdefs.FormDef:
     return form(key, (case.process_version.forms or {}).get(key))
 
 
+# The parsed specs are cached by the engine; their texts are kept here, by version and
+# digest (a published version's spec never changes; a new one has a new digest), so that
+# moving a case reads no spec from the database. Bounded: a process holds a few versions.
+_SPECS: OrderedDict[tuple[int, str], str] = OrderedDict()
+SPECS_KEPT = 64
+
+
+def spec_of(version: ProcessVersion) -> str:
+    """Return the engine spec of `version`, read from the database once per process."""
+    key = (version.id, version.sha256)
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = _SPECS[key] = version.spec
+        if len(_SPECS) > SPECS_KEPT:
+            _SPECS.popitem(last=False)
+    else:
+        _SPECS.move_to_end(key)
+    return spec
+
+
 def jurisdiction(key: str) -> Jurisdiction:
     """Return the jurisdiction `key`; raise NotFound."""
-    record = db.session.get(Jurisdiction, key)
+    record = divisions.jurisdictions().get(key)
     if record is None:
         raise NotFound(N_("Jurisdiction %(key)s does not exist."), key=key)
     return record

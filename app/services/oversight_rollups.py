@@ -329,3 +329,22 @@ def remember(session, case_ids: list[int]) -> None:
         found.update((case.id, (case, items)) for case, items in
                      _facts(session.connection(), unknown))
         before.update(found)
+
+
+def _revoked_on(data) -> str | None:
+    value = (data or {}).get("revoked_on") if isinstance(data, dict) else None
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def remember_loaded(session, case: Case, items: list[WorkItem]) -> None:
+    """Remember what `case` counts now from the case and every one of its work items
+    (`items`), read under its lock and not changed yet: its first flush need not read it."""
+    before = session.info.setdefault(BEFORE, {})
+    if case.id in before:
+        return
+    row = SimpleNamespace(**{column.key: getattr(case, column.key)
+                             for column in CASE_COLUMNS[:-1]},
+                          revoked_on=_revoked_on(case.data))
+    before[case.id] = (row, [SimpleNamespace(**{column.key: getattr(item, column.key)
+                                                for column in ITEM_COLUMNS})
+                             for item in items])

@@ -16,7 +16,7 @@ from app import engine, formdefs
 from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
-from app.services import audit, calendar_days, catalog, loop_reasons, records, subjects
+from app.services import TIPS, audit, calendar_days, catalog, loop_reasons, records, subjects
 
 STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "withdrawn",
             "expired", "revoked")
@@ -84,10 +84,14 @@ def _due_at(task: engine.ReadyTask, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime) -> None:
+def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime,
+                     items: list[WorkItem] | None = None) -> None:
     ready = {t.id: t for t in step.ready}
-    open_items = db.session.scalars(sa.select(WorkItem).where(
-        WorkItem.case_id == case.id, WorkItem.status == "ready")).all()
+    if items is None:
+        open_items = db.session.scalars(sa.select(WorkItem).where(
+            WorkItem.case_id == case.id, WorkItem.status == "ready")).all()
+    else:
+        open_items = [item for item in items if item.status == "ready"]
     for item in open_items:
         if item.id not in ready:
             item.status, item.completed_at = "cancelled", now
@@ -95,20 +99,27 @@ def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime) -> None:
     for task in step.ready:
         if task.id in known:
             continue
-        db.session.add(WorkItem(
+        item = WorkItem(
             id=task.id, case_id=case.id, name=task.name, title=task.title, lane=task.lane,
             jurisdiction=case.jurisdiction, county=case.county, applicant_id=case.applicant_id,
             form=task.form, variable=task.variable, assignee=task.assignee,
             documentation=task.documentation or "", status="ready", created_at=now,
-            due_at=_due_at(task, now), not_before=task.not_before))
+            due_at=_due_at(task, now), not_before=task.not_before)
+        db.session.add(item)
+        if items is not None:
+            items.append(item)
     # County may change when the application names it: keep open items in scope.
     for item in open_items:
         item.county = case.county
 
 
 def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind: str,
-               **event) -> None:
-    """Persist `step` onto `case`, append the `kind` event, then start children / notify parent."""
+               items: list[WorkItem] | None = None, **event) -> None:
+    """Persist `step` onto `case`, append the `kind` event, then start children / notify parent.
+
+    `items`: every work item of the case, when the caller read them already under the lock;
+    the new ones are added to it.
+    """
     case.state, case.state_hash = step.state, step.fingerprint
     case.next_timer_at, case.ended = step.next_timer_at, step.ended
     case.waiting = [{"element": w.element, "name": w.name, "kind": w.kind,
@@ -118,11 +129,11 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
     with db.session.no_autoflush:  # one UPDATE of the case, not one before a lookup and one after
         _mirror(case, step)
     db.session.flush()
-    _sync_work_items(case, step, now)
+    _sync_work_items(case, step, now, items)
     if step.loop_backs:  # why the step sent the case back (services/loop_reasons.py)
         event["data"] = {**(event.get("data") or {}),
                          loop_reasons.LOOP_BACKS: loop_reasons.recorded(step)}
-    audit.append_event(case, kind, actor, now, calendar=calendar_days.set_in_force(), **event)
+    audit.append_event(case, kind, actor, now, calendar=calendar_days.hash_in_force(), **event)
     for name, payload in step.messages:
         if name == "start_case" and isinstance(payload, Mapping):
             start_child(case, payload, now, actor)
@@ -167,7 +178,7 @@ def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, 
     if applicant is not None:
         initial.setdefault("applicant", {"username": applicant.username, "name": applicant.name,
                                          "credit_code": applicant.credit_code})
-    step = engine.start(version.spec, initial, now, calendar_days.overrides())
+    step = engine.start(catalog.spec_of(version), initial, now, calendar_days.overrides())
     case = Case(ref=ref, process_version=version, process_key=version.key,
                 jurisdiction=jurisdiction.key, applicant_id=applicant.id if applicant else None,
                 county=(parent.county if parent else applicant.county if applicant else None),
@@ -176,6 +187,7 @@ def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, 
                 state_hash=step.fingerprint, created_at=now)
     db.session.add(case)
     db.session.flush()
+    db.session.info.setdefault(TIPS, {})[case.id] = None  # a new case: no event yet
     apply_step(case, step, now, actor, "case_started", data={
         "process": version.key, "version": version.version, "initial": initial,
         "parent": parent.ref if parent else None})
@@ -197,7 +209,7 @@ def start_child(parent: Case, payload: Mapping, now: dt.datetime, actor: str) ->
 def fire_due_timers(case: Case, now: dt.datetime) -> None:
     """Fire the timers of `case` that are due at `now`, recorded as the timer worker does."""
     before = set(case.completed_elements)
-    step = engine.fire_due_timers(case.process_version.spec, case.state, now,
+    step = engine.fire_due_timers(catalog.spec_of(case.process_version), case.state, now,
                                   calendar_days.overrides())
     fired = sorted(set(step.completed_elements) - before)
     apply_step(case, step, now, "system", "timers_fired", data={"elements": fired})
@@ -210,8 +222,8 @@ def deliver(case: Case, name: str, payload: Mapping, now: dt.datetime, actor: st
         # event-based gateway given the message while its due timer is pending takes both
         # branches (SpiffWorkflow), and the case would run twice from there.
         fire_due_timers(case, now)
-    step = engine.deliver_message(case.process_version.spec, case.state, name, payload, now,
-                                  calendar_days.overrides())
+    step = engine.deliver_message(catalog.spec_of(case.process_version), case.state, name,
+                                  payload, now, calendar_days.overrides())
     if step is None:
         audit.append_event(case, "message_ignored", actor, now, data={"name": name})
         return False
