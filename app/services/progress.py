@@ -84,6 +84,11 @@ def _due_at(task: engine.ReadyTask, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
+def _utc(instant: dt.datetime | None) -> dt.datetime | None:
+    """As the database gives it back (an answer built from memory shows the same text)."""
+    return instant.astimezone(dt.timezone.utc) if instant is not None else None
+
+
 def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime,
                      items: list[WorkItem] | None = None) -> None:
     ready = {t.id: t for t in step.ready}
@@ -104,7 +109,7 @@ def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime,
             jurisdiction=case.jurisdiction, county=case.county, applicant_id=case.applicant_id,
             form=task.form, variable=task.variable, assignee=task.assignee,
             documentation=task.documentation or "", status="ready", created_at=now,
-            due_at=_due_at(task, now), not_before=task.not_before)
+            due_at=_utc(_due_at(task, now)), not_before=_utc(task.not_before))
         db.session.add(item)
         if items is not None:
             items.append(item)

@@ -160,7 +160,9 @@ def get_task(user: User, task_id: str) -> WorkItem:
 def form_for(item: WorkItem, lang: str = "zh", items: list[WorkItem] | None = None):
     """Return (FormDef, choices) of a work item's form (`items`: all of its case's, if read)."""
     form = catalog.case_form(item.case, item.form)
-    return form, {**catalog.choices_for(item.jurisdiction, lang),
+    sources = {f.option("choices_from") for field in form.fields
+               for f in (field, *field.columns)}
+    return form, {**catalog.choices_for(item.jurisdiction, lang, "experts" in sources),
                   **(corrections.choices(item.case, form, lang, items) if form.corrects
                      else {})}
 
