@@ -31,19 +31,25 @@ NEWEST_FIRST = (paging.Segment("newest", (Case.updated_at, Case.id), descending=
 
 
 @retried
-def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
-    """Start a case of the latest version of `process_key` for applicant `user`; return it."""
+def start_case(user: User, process_key: str, now: dt.datetime,
+               ready: list | None = None) -> Case:
+    """Start a case of the latest version of `process_key` for applicant `user`; return it,
+    kept loaded as committed. `ready`, a list, receives its ready work items."""
     if user.role != "applicant":
         raise NotAllowed(N_("Only applicants can start an application."))
-    with transaction():
+    items = []
+    with transaction(keep=True):
         version = catalog.latest_process(process_key)
         if not version.startable or version.jurisdiction not in divisions.jurisdictions_of(user):
             raise NotAllowed(N_("This procedure cannot be started in your jurisdiction."))
         legal_basis.require_open(version, now)
         titles.require_no_valid_title(user, process_key, now)
         call = calls.open_call_for(process_key, now)
-        case = progress.new_case(version, user, now, user.username)
-        case.call_id = call.id if call else None
+        case = progress.new_case(version, user, now, user.username,
+                                 call_id=call.id if call else None, items=items)
+    if ready is not None:
+        ready.extend(sorted((i for i in items if i.status == "ready"),
+                            key=lambda i: (i.created_at, i.id)))
     return case
 
 

@@ -386,3 +386,10 @@ def remember_loaded(session, case: Case, items: list[WorkItem]) -> None:
         return
     before[case.id] = _snapshot(case, items)
     session.info.setdefault(LOADED, {})[case.id] = (case, items)
+
+
+def remember_new(session, case: Case, items: list[WorkItem]) -> None:
+    """Remember that `case`, just inserted, counted nothing before and that `items` (empty
+    now) will hold all its work items: its counts at commit come from memory too."""
+    session.info.setdefault(BEFORE, {})[case.id] = None
+    session.info.setdefault(LOADED, {})[case.id] = (case, items)

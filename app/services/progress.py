@@ -16,7 +16,16 @@ from app import engine, formdefs
 from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
-from app.services import TIPS, audit, calendar_days, catalog, loop_reasons, records, subjects
+from app.services import (
+    TIPS,
+    audit,
+    calendar_days,
+    catalog,
+    loop_reasons,
+    oversight_rollups,
+    records,
+    subjects,
+)
 
 STATUSES = ("draft", "in_review", "public_notice", "recognized", "rejected", "withdrawn",
             "expired", "revoked")
@@ -174,8 +183,10 @@ def title_snapshot(case: Case) -> dict:
 
 
 def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, actor: str,
-             data: Mapping | None = None, parent: Case | None = None) -> Case:
-    """Create and start a case of `version`; return it (flushed, not committed)."""
+             data: Mapping | None = None, parent: Case | None = None,
+             call_id: int | None = None, items: list | None = None) -> Case:
+    """Create and start a case of `version` (of call `call_id`); return it (flushed, not
+    committed). `items`, a list, receives its work items."""
     jurisdiction = catalog.jurisdiction(version.jurisdiction)
     ref = _next_ref(jurisdiction.ref_prefix, now)
     initial = {"case_ref": ref, "jurisdiction": jurisdiction.key, "settings": _settings(version),
@@ -189,11 +200,14 @@ def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, 
                 county=(parent.county if parent else applicant.county if applicant else None),
                 base_name=parent.base_name if parent else "",
                 parent_id=parent.id if parent else None, status="draft", state=step.state,
-                state_hash=step.fingerprint, created_at=now)
+                state_hash=step.fingerprint, created_at=now, call_id=call_id)
     db.session.add(case)
     db.session.flush()
-    db.session.info.setdefault(TIPS, {})[case.id] = None  # a new case: no event yet
-    apply_step(case, step, now, actor, "case_started", data={
+    # A new case has no event and no work item yet: nothing to read about it.
+    db.session.info.setdefault(TIPS, {})[case.id] = None
+    items = [] if items is None else items
+    oversight_rollups.remember_new(db.session(), case, items)
+    apply_step(case, step, now, actor, "case_started", items=items, data={
         "process": version.key, "version": version.version, "initial": initial,
         "parent": parent.ref if parent else None})
     return case

@@ -146,12 +146,14 @@ def titles():
 def start_case():
     body = _body()
     parent_id = body.get("parent_id")
+    ready = None
     if parent_id is None:
-        case = cases.start_case(g.api_user, _text(body, "process"), _now())
+        ready = []
+        case = cases.start_case(g.api_user, _text(body, "process"), _now(), ready)
     else:
         case = follow_ups.start_one(g.api_user, _text(body, "process"),
                                      inputs.json_id(parent_id, "parent_id"), _now())
-    return jsonify(cases.case_json(g.api_user, case)), 201
+    return jsonify(cases.case_json(g.api_user, case, ready)), 201
 
 
 def _paged(entries: list, after: str | None):
