@@ -183,12 +183,16 @@ def _review_forms(case: Case, items: list[WorkItem]) -> dict[str, FormDef]:
 
 
 def rounds(view: visibility.View, lang: str = "zh",
-           shown: list[visibility.ShownEvent] | None = None) -> list[Round]:
+           shown: list[visibility.ShownEvent] | None = None,
+           case_items: list[WorkItem] | None = None) -> list[Round]:
     """Return the case's returns for correction, oldest first, as `view`'s reader sees them
-    (`shown`: visibility.events(view), when the caller has them already)."""
+    (`shown`: visibility.events(view), `case_items`: all the case's work items, when the
+    caller has them already)."""
     case = view.case
-    items = {i.id: i for i in db.session.scalars(sa.select(WorkItem).where(
-        WorkItem.case_id == case.id))}
+    if case_items is None:
+        case_items = list(db.session.scalars(sa.select(WorkItem).where(
+            WorkItem.case_id == case.id)))
+    items = {i.id: i for i in case_items}
     reviews = _review_forms(case, list(items.values()))
     if not reviews:
         return []
