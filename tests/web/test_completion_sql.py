@@ -1,7 +1,7 @@
 """What one task completion costs the database: counted statements, not time (issue 12).
 
 The statements are behaviour: each one a completion adds is paid by every official on every
-task, so the count is pinned where it stands (docs/ARCHITECTURE.md, "One completion in SQL").
+task, so the count is pinned (docs/OPERATIONS.md, "One completion in SQL").
 """
 
 from __future__ import annotations
