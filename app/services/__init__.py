@@ -56,7 +56,7 @@ def _end_read(session) -> None:
     read again when used, except the accounts (the requester, read once per request)."""
     session.expire_on_commit = False
     try:
-        session.commit()
+        db.session.commit()
     finally:
         session.expire_on_commit = True
     for record in list(session.identity_map.values()):
@@ -79,7 +79,7 @@ def transaction(keep: bool = False):
         session = db.session()
         session.expire_on_commit = not keep
         try:
-            session.commit()
+            db.session.commit()
         finally:
             session.expire_on_commit = True
     except StaleDataError:

@@ -190,19 +190,27 @@ def _rows(counts: dict[tuple, list]) -> list[dict]:
     return sorted(rows, key=lambda row: row["key"])  # one lock order for every writer
 
 
-def _add(connection, counts: dict[tuple, list]) -> None:
-    """Add `counts` ({key: [count, first day]}; counts may be negative) to the rollups."""
-    rows = _rows(counts)
-    if not rows:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(ROLLUP).values(rows)
+def _upsert(dialect):
+    """The one INSERT … ON CONFLICT DO UPDATE that adds a row's count (compiled once and
+    cached by SQLAlchemy: every batch runs the same text with other values)."""
+    insert = dialect.insert(ROLLUP)
     earlier = sa.and_(insert.excluded.n > 0, sa.or_(
         ROLLUP.c.n <= 0, ROLLUP.c.first_day.is_(None),
         insert.excluded.first_day < ROLLUP.c.first_day))
-    connection.execute(insert.on_conflict_do_update(index_elements=[ROLLUP.c.key], set_={
+    return insert.on_conflict_do_update(index_elements=[ROLLUP.c.key], set_={
         "n": ROLLUP.c.n + insert.excluded.n,
-        "first_day": sa.case((earlier, insert.excluded.first_day), else_=ROLLUP.c.first_day)}))
+        "first_day": sa.case((earlier, insert.excluded.first_day), else_=ROLLUP.c.first_day)})
+
+
+UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+
+def _add(connection, counts: dict[tuple, list]) -> None:
+    """Add `counts` ({key: [count, first day]}; counts may be negative) to the rollups, in
+    one execution of one statement over the changed keys (in key order: one lock order)."""
+    rows = _rows(counts)
+    if rows:
+        connection.execute(UPSERTS[connection.dialect.name], rows)
 
 
 def _changed(record, fields: frozenset[str]) -> bool:
