@@ -14,12 +14,12 @@ import time
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import N_, Conflict
 from app.extensions import db
-from app.models import Case
+from app.models import Case, Event, User
 
 ATTEMPTS = 3
 # PostgreSQL: serialization failure, deadlock (e.g. a parent and its child case moving at
@@ -45,21 +45,43 @@ def _begin_write() -> None:
     """
     if not _on_sqlite():
         return
-    if db.session().in_transaction():
-        db.session.commit()
+    session = db.session()
+    if session.in_transaction():
+        _end_read(session)
     db.session.connection(execution_options={"sqlite_immediate": True})
 
 
+def _end_read(session) -> None:
+    """End the request's read transaction; what it read may have changed meanwhile, so it is
+    read again when used, except the accounts (the requester, read once per request)."""
+    session.expire_on_commit = False
+    try:
+        db.session.commit()
+    finally:
+        session.expire_on_commit = True
+    for record in list(session.identity_map.values()):
+        if not isinstance(record, User):
+            session.expire(record)
+
+
 @contextlib.contextmanager
-def transaction():
+def transaction(keep: bool = False):
     """Commit the session when the body succeeds; roll back on any exception.
 
+    With `keep`, what the body read and wrote stays loaded after the commit (it is what the
+    database now holds: the body held the write lock), so the answer is built without
+    reading it again.
     A stale optimistic-lock version (someone changed the case meanwhile) becomes StaleCase.
     """
     try:
         _begin_write()
         yield db.session
-        db.session.commit()
+        session = db.session()
+        session.expire_on_commit = not keep
+        try:
+            db.session.commit()
+        finally:
+            session.expire_on_commit = True
     except StaleDataError:
         db.session.rollback()
         raise StaleCase(N_("Someone else updated this case meanwhile; your submission was not "
@@ -70,6 +92,9 @@ def transaction():
 
 
 HELD = "cases_held"  # Session.info: ids of the cases this transaction has locked
+# Session.info: {case id: (seq, hash, calendar) of its last event}, read with the lock on
+# SQLite (see `_locked`), so appending the next event needs no query of its own.
+TIPS = "chain_tips"
 
 
 def lock_cases(case_ids: list[int], *where, skip_locked: bool = False) -> list[Case]:
@@ -83,12 +108,27 @@ def lock_cases(case_ids: list[int], *where, skip_locked: bool = False) -> list[C
     return _locked((Case.id.in_(case_ids), *where), skip_locked)
 
 
+def _tip(column):
+    """The `column` of the case's last event, as a column of the case's row."""
+    return (sa.select(column).where(Event.case_id == Case.id).order_by(Event.seq.desc())
+            .limit(1).correlate(Case).scalar_subquery())
+
+
 def _locked(where: tuple, skip_locked: bool) -> list[Case]:
-    found = list(db.session.scalars(
-        sa.select(Case).where(*where).order_by(Case.id)
-        .options(undefer(Case.state))
-        .with_for_update(key_share=True, skip_locked=skip_locked)
-        .execution_options(populate_existing=True)))
+    """The cases with their state and process version in one statement; on SQLite (whose
+    IMMEDIATE transaction reads the newest data) with the tip of their event chains too. On
+    PostgreSQL a subquery would read the snapshot taken before the lock was granted, so
+    `audit.append_event` reads the tip after it."""
+    tips = (_tip(Event.seq), _tip(Event.hash), _tip(Event.calendar)) if _on_sqlite() else ()
+    rows = db.session.execute(
+        sa.select(Case, *tips).where(*where).order_by(Case.id)
+        .options(undefer(Case.state), joinedload(Case.process_version, innerjoin=True))
+        .with_for_update(of=Case, key_share=True, skip_locked=skip_locked)
+        .execution_options(populate_existing=True)).all()
+    found = [row[0] for row in rows]
+    if tips:
+        db.session.info.setdefault(TIPS, {}).update(
+            (row[0].id, tuple(row[1:]) if row[1] is not None else None) for row in rows)
     db.session.info.setdefault(HELD, set()).update(case.id for case in found)
     return found
 
@@ -116,6 +156,7 @@ def hold_case(case: Case) -> None:
 def _release_held(session, transaction) -> None:
     if transaction.parent is None:  # locks last until the whole transaction ends
         session.info.pop(HELD, None)
+        session.info.pop(TIPS, None)
 
 
 def _transient(error: Exception) -> bool:

@@ -27,7 +27,7 @@ from app.engine.replay import Replay
 from app.errors import N_, AppError
 from app.extensions import db
 from app.models import Case, Event, ProcessVersion
-from app.services import calendar_days, hold_case, preloaded
+from app.services import TIPS, calendar_days, hold_case
 
 GENESIS = "0" * 64
 STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received",
@@ -57,19 +57,30 @@ def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: st
                  task_id: str | None = None, data: dict | None = None,
                  calendar: str | None = None) -> Event:
     """Append an event to `case`'s log, chained to the previous one; return it. A state
-    change names the `calendar` set (calendar_days.set_in_force) its step was computed with."""
+    change names the `calendar` set (calendar_days.hash_in_force) its step was computed with;
+    it is stored here unless stored already."""
     hold_case(case)  # one writer at a time extends a case's chain
-    tail = preloaded.take(preloaded.TAIL, case.id)  # (seq, hash) of the last event, or None
-    if tail is preloaded.MISSING:
-        tail = db.session.execute(sa.select(Event.seq, Event.hash).where(
-            Event.case_id == case.id).order_by(Event.seq.desc()).limit(1)).first()
-    seq, prev_hash = tail if tail is not None else (0, GENESIS)
+    seq, prev_hash, last_calendar = chain_tip(case) or (0, GENESIS, None)
+    if calendar is not None and calendar == calendar_days.hash_in_force():
+        calendar_days.set_in_force(stored=last_calendar)  # stored unless the last event has it
     event = Event(case_id=case.id, seq=seq + 1, at=at, actor=actor,
                   kind=kind, task=task, task_id=task_id, data=data or {},
                   state_hash=case.state_hash, prev_hash=prev_hash, calendar=calendar)
     event.hash = chain_hash(event.prev_hash, case.ref, event)
     db.session.add(event)
+    db.session.info.setdefault(TIPS, {})[case.id] = (event.seq, event.hash, calendar)
     return event
+
+
+def chain_tip(case: Case) -> tuple[int, str, str | None] | None:
+    """Return (seq, hash, calendar) of `case`'s last event (None: it has none), as read with
+    its lock in this transaction (services.lock_case) or else now."""
+    tips = db.session.info.get(TIPS, {})
+    if case.id in tips:
+        return tips[case.id]
+    last = db.session.execute(sa.select(Event.seq, Event.hash, Event.calendar).where(
+        Event.case_id == case.id).order_by(Event.seq.desc()).limit(1)).first()
+    return tuple(last) if last else None
 
 
 def case_events(case: Case) -> list[Event]:

@@ -78,16 +78,24 @@ def _insert_if_absent(digest: str, days: dict[dt.date, bool]) -> None:
         created_at=dt.datetime.now(dt.timezone.utc)).on_conflict_do_nothing())
 
 
-def set_in_force() -> str:
-    """Return the hash of the override set this transaction uses, stored once as a
-    CalendarSet (a state-changing event records it)."""
+def hash_in_force() -> str:
+    """Return the hash of the override set this transaction uses (not yet stored)."""
     current = _in_force()
     if current.hash is None:
         current.hash = set_hash(current.days)
-    if not current.stored:
-        _insert_if_absent(current.hash, current.days)
-        current.stored = True
     return current.hash
+
+
+def set_in_force(stored: str | None = None) -> str:
+    """Return the hash of the override set this transaction uses, stored once as a
+    CalendarSet (a state-changing event records it). `stored`: the hash of a set known to be
+    stored (the one the case's last event recorded): the same set is not written again."""
+    current = _in_force()
+    digest = hash_in_force()
+    if not current.stored and digest != stored:
+        _insert_if_absent(digest, current.days)
+    current.stored = True
+    return digest
 
 
 def recorded_set(digest: str) -> dict[dt.date, bool]:

@@ -31,19 +31,25 @@ NEWEST_FIRST = (paging.Segment("newest", (Case.updated_at, Case.id), descending=
 
 
 @retried
-def start_case(user: User, process_key: str, now: dt.datetime) -> Case:
-    """Start a case of the latest version of `process_key` for applicant `user`; return it."""
+def start_case(user: User, process_key: str, now: dt.datetime,
+               ready: list | None = None) -> Case:
+    """Start a case of the latest version of `process_key` for applicant `user`; return it,
+    kept loaded as committed. `ready`, a list, receives its ready work items."""
     if user.role != "applicant":
         raise NotAllowed(N_("Only applicants can start an application."))
-    with transaction():
+    items = []
+    with transaction(keep=True):
         version = catalog.latest_process(process_key)
         if not version.startable or version.jurisdiction not in divisions.jurisdictions_of(user):
             raise NotAllowed(N_("This procedure cannot be started in your jurisdiction."))
         legal_basis.require_open(version, now)
         titles.require_no_valid_title(user, process_key, now)
         call = calls.open_call_for(process_key, now)
-        case = progress.new_case(version, user, now, user.username)
-        case.call_id = call.id if call else None
+        case = progress.new_case(version, user, now, user.username,
+                                 call_id=call.id if call else None, items=items)
+    if ready is not None:
+        ready.extend(sorted((i for i in items if i.status == "ready"),
+                            key=lambda i: (i.created_at, i.id)))
     return case
 
 
@@ -129,9 +135,10 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def case_json(user: User, case: Case) -> dict:
-    """Return the case as the JSON API shows it to `user`; raise NotAllowed."""
-    return cases_json(user, [case])[0]
+def case_json(user: User, case: Case, ready: list[WorkItem] | None = None) -> dict:
+    """Return the case as the JSON API shows it to `user`; raise NotAllowed. `ready`: its
+    ready work items in order, when the caller holds them already."""
+    return cases_json(user, [case], ready={case.id: ready} if ready is not None else None)[0]
 
 
 def _ready_items(case_ids: list[int]) -> dict[int, list[WorkItem]]:
@@ -155,13 +162,15 @@ def _children(case_ids: list[int]) -> dict[int, list[int]]:
     return found
 
 
-def cases_json(user: User, found: list[Case], summary: bool = False) -> list[dict]:
+def cases_json(user: User, found: list[Case], summary: bool = False,
+               ready: dict[int, list[WorkItem]] | None = None) -> list[dict]:
     """Return `found` as the JSON API lists them to `user`: their children, ready tasks and
-    views read in one query each for the whole page; `summary` leaves out their data and
-    pre-check. Raise NotAllowed."""
+    views read in one query each for the whole page (`ready`: {case id: its ready items}
+    already held); `summary` leaves out their data and pre-check. Raise NotAllowed."""
     ids = [c.id for c in found]
     views = visibility.views_of(user, found)
-    items, children = _ready_items(ids), _children(ids)
+    items = ready or _ready_items(ids)
+    children = _children(ids)
     return [_entry(views[c.id], items[c.id], children[c.id], summary) for c in found]
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
+from sqlalchemy.orm import Session
 
 from app import engine, formdefs
 from app.errors import N_, DefinitionError, NotFound
@@ -352,14 +354,37 @@ def _parse_form(key: str, source: str) -> formdefs.FormDef:
     return formdefs.parse_form(formdefs.load_yaml(source), file=f"forms/{key}.yaml")
 
 
+# A numbered form version never changes once stored: parsed ones are kept per process, by
+# database, key and version (bounded), so a task's form costs no query after the first.
+# Storing or removing any form version in this process forgets them all (tests that build
+# databases afresh under one address load their forms that way).
+_FORMS: OrderedDict[tuple[str, str, int], formdefs.FormDef] = OrderedDict()
+FORMS_KEPT = 256
+
+
 def form(key: str, version: int | None = None) -> formdefs.FormDef:
     """Return form `key` at `version` (default: its latest version); raise NotFound."""
+    kept = (str(db.engine.url), key, version)
+    if version is not None and kept in _FORMS:
+        _FORMS.move_to_end(kept)
+        return _FORMS[kept]
     record = _latest(FormVersion, key) if version is None else db.session.scalars(
         sa.select(FormVersion).where(FormVersion.key == key, FormVersion.version == version)
     ).first()
     if record is None:
         raise NotFound(N_("Form %(key)s does not exist."), key=key)
-    return _parse_form(key, record.source)
+    parsed = _parse_form(key, record.source)
+    _FORMS[(kept[0], key, record.version)] = parsed
+    if len(_FORMS) > FORMS_KEPT:
+        _FORMS.popitem(last=False)
+    return parsed
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_changed_forms(session, _context) -> None:
+    if any(isinstance(record, FormVersion)
+           for record in (*session.new, *session.dirty, *session.deleted)):
+        _FORMS.clear()
 
 
 def case_form(case, key: str) -> formdefs.FormDef:
@@ -368,20 +393,42 @@ def case_form(case, key: str) -> formdefs.FormDef:
     return form(key, (case.process_version.forms or {}).get(key))
 
 
+# The parsed specs are cached by the engine; their texts are kept here, by version and
+# digest (a published version's spec never changes; a new one has a new digest), so that
+# moving a case reads no spec from the database. Bounded: a process holds a few versions.
+_SPECS: OrderedDict[tuple[int, str], str] = OrderedDict()
+SPECS_KEPT = 64
+
+
+def spec_of(version: ProcessVersion) -> str:
+    """Return the engine spec of `version`, read from the database once per process."""
+    key = (version.id, version.sha256)
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = _SPECS[key] = version.spec
+        if len(_SPECS) > SPECS_KEPT:
+            _SPECS.popitem(last=False)
+    else:
+        _SPECS.move_to_end(key)
+    return spec
+
+
 def jurisdiction(key: str) -> Jurisdiction:
     """Return the jurisdiction `key`; raise NotFound."""
-    record = db.session.get(Jurisdiction, key)
+    record = divisions.jurisdictions().get(key)
     if record is None:
         raise NotFound(N_("Jurisdiction %(key)s does not exist."), key=key)
     return record
 
 
-def choices_for(jurisdiction_key: str, lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
-    """Return the run-time choice lists of a jurisdiction's forms (counties, experts)."""
+def choices_for(jurisdiction_key: str, lang: str = "zh",
+                experts: bool = True) -> dict[str, list[tuple[str, str]]]:
+    """Return the run-time choice lists of a jurisdiction's forms (counties, experts; the
+    experts are read only when `experts`, a form that offers none needs no query)."""
     record = jurisdiction(jurisdiction_key)
     experts = db.session.scalars(sa.select(User).where(
         User.role == "expert", User.jurisdiction == jurisdiction_key, User.active.is_(True))
-        .order_by(User.username))
+        .order_by(User.username)) if experts else ()
     return {
         "counties": [(c["code"], record.county_name(c["code"], lang)) for c in record.counties],
         "experts": [(u.username, u.name or u.username) for u in experts],

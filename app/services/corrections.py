@@ -103,8 +103,13 @@ def _form(case: Case, key: str | None) -> FormDef | None:
         return None
 
 
-def applicant_form(case: Case, key: str) -> FormDef | None:
-    """Return the form of the latest task of `case` that fills case-data `key`, or None."""
+def applicant_form(case: Case, key: str, items: list[WorkItem] | None = None) -> FormDef | None:
+    """Return the form of the latest task of `case` that fills case-data `key`, or None;
+    `items`: every work item of the case, read already."""
+    if items is not None:
+        filling = [i for i in items if i.variable == key and i.form is not None]
+        latest = max(filling, key=lambda i: i.created_at, default=None)
+        return _form(case, latest.form if latest else None)
     form_key = db.session.scalar(sa.select(WorkItem.form).where(
         WorkItem.case_id == case.id, WorkItem.variable == key, WorkItem.form.is_not(None))
         .order_by(WorkItem.created_at.desc()).limit(1))
@@ -116,15 +121,18 @@ def _item_label(spec: FieldDef, lang: str) -> str:
     return message("material", lang, label=label) if spec.type == "file" else label
 
 
-def choices(case: Case, form: FormDef | None = None,
-            lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
+def choices(case: Case, form: FormDef | None = None, lang: str = "zh",
+            items: list[WorkItem] | None = None) -> dict[str, list[tuple[str, str]]]:
     """Return {"correctable": [(field name, label)]}: the items `form` may mark, or (no form,
-    or one that corrects nothing) those of the case's reviews, to label marked items; else {}."""
+    or one that corrects nothing) those of the case's reviews, to label marked items; else {}.
+    `items`: every work item of the case, when read already."""
     key = form.corrects if form is not None else ""
     if not key:
-        items = db.session.scalars(sa.select(WorkItem).where(WorkItem.case_id == case.id))
+        if items is None:
+            items = list(db.session.scalars(sa.select(WorkItem).where(
+                WorkItem.case_id == case.id)))
         key = next((f.corrects for f in _review_forms(case, list(items)).values()), "")
-    corrected = applicant_form(case, key) if key else None
+    corrected = applicant_form(case, key, items) if key else None
     if corrected is None:
         return {}
     return {"correctable": [(s.name, _item_label(s, lang)) for s in corrected.fields]}
@@ -184,12 +192,16 @@ def _review_forms(case: Case, items: list[WorkItem]) -> dict[str, FormDef]:
 
 
 def rounds(view: visibility.View, lang: str = "zh",
-           shown: list[visibility.ShownEvent] | None = None) -> list[Round]:
+           shown: list[visibility.ShownEvent] | None = None,
+           case_items: list[WorkItem] | None = None) -> list[Round]:
     """Return the case's returns for correction, oldest first, as `view`'s reader sees them
-    (`shown`: visibility.events(view), when the caller has them already)."""
+    (`shown`: visibility.events(view), `case_items`: all the case's work items, when the
+    caller has them already)."""
     case = view.case
-    items = {i.id: i for i in db.session.scalars(sa.select(WorkItem).where(
-        WorkItem.case_id == case.id))}
+    if case_items is None:
+        case_items = list(db.session.scalars(sa.select(WorkItem).where(
+            WorkItem.case_id == case.id)))
+    items = {i.id: i for i in case_items}
     reviews = _review_forms(case, list(items.values()))
     if not reviews:
         return []

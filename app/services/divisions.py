@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from app.errors import N_, DefinitionError
 from app.extensions import db
@@ -68,6 +69,32 @@ def tree_of(record: Jurisdiction) -> Tree:
                 cities=cities)
 
 
+JURISDICTIONS = "jurisdictions"  # Session.info: {key: Jurisdiction} read in this transaction
+
+
+def jurisdictions() -> dict[str, Jurisdiction]:
+    """Return every jurisdiction by key, read once per transaction (access checks, forms and
+    the case's mirrored fields all ask for them)."""
+    found = db.session.info.get(JURISDICTIONS)
+    if found is None:
+        found = {r.key: r for r in db.session.scalars(sa.select(Jurisdiction))}
+        db.session.info[JURISDICTIONS] = found
+    return found
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_jurisdictions(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(JURISDICTIONS, None)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_changed_jurisdictions(session, _context) -> None:
+    if any(isinstance(record, Jurisdiction)
+           for record in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(JURISDICTIONS, None)
+
+
 CACHE_KEY = "division_trees"
 
 
@@ -76,7 +103,7 @@ def trees() -> dict[str, Tree]:
     # Kept for the database session (one request): access checks ask many times per page.
     cached = db.session.info.get(CACHE_KEY)
     if cached is None:
-        cached = {r.key: tree_of(r) for r in db.session.scalars(sa.select(Jurisdiction))}
+        cached = {key: tree_of(r) for key, r in jurisdictions().items()}
         db.session.info[CACHE_KEY] = cached
     return cached
 

@@ -54,10 +54,13 @@ def of_case(view: visibility.View) -> list[LoopReason]:
             if visibility.sees_loop_reason(view, items.get(r.task_id))]
 
 
-def of_item(view: visibility.View, item: WorkItem) -> LoopReason | None:
-    """Return why `item` was (re)opened, when a loop-back opened it and the reader may see it."""
+def of_item(view: visibility.View, item: WorkItem,
+            events: list | None = None) -> LoopReason | None:
+    """Return why `item` was (re)opened, when a loop-back opened it and the reader may see it
+    (`events`: all the case's, audit.case_events, when the caller has them already)."""
     if not visibility.sees_loop_reason(view, item):
         return None
-    found = [r for r in _reasons(audit.case_events(view.case), {item.id: item})
+    events = audit.case_events(view.case) if events is None else events
+    found = [r for r in _reasons(events, {item.id: item})
              if r.task_id == item.id]
     return found[-1] if found else None

@@ -38,6 +38,8 @@ from app.models import CalendarDay, Case, OversightRollup, WorkItem
 from app.services.registry import TITLE_STATUSES
 
 BEFORE = "oversight_before"  # Session.info: {case id: its facts before this transaction}
+LOADED = "oversight_loaded"  # Session.info: {case id: (case, all its work items)} in memory
+BULK = "oversight_bulk"  # Session.info: a statement updated cases or work items directly
 CASE_FIELDS = frozenset(("parent_id", "jurisdiction", "county", "process_key", "created_at",
                          "status", "stage", "ended", "valid_from", "valid_until", "updated_at",
                          "data"))
@@ -132,7 +134,9 @@ def contribution(case, items: Iterable, days: WorkingDays) -> dict[tuple, list]:
                 counts.add("step", finished.year, item.name, item.lane, item.title,
                            days.between(came, finished), first=came.isoformat())
         elif item.status == "ready" and item.due_at is not None:
-            counts.add("ready", None, item.name, item.lane, item.title, due_at=item.due_at)
+            # In UTC, however it was read or set: the key must not depend on that.
+            counts.add("ready", None, item.name, item.lane, item.title,
+                       due_at=item.due_at.astimezone(dt.timezone.utc))
     for name in sorted(done):  # an annual report is received once its task is done
         counts.add("done", opened, name)
     return dict(counts)
@@ -186,19 +190,27 @@ def _rows(counts: dict[tuple, list]) -> list[dict]:
     return sorted(rows, key=lambda row: row["key"])  # one lock order for every writer
 
 
-def _add(connection, counts: dict[tuple, list]) -> None:
-    """Add `counts` ({key: [count, first day]}; counts may be negative) to the rollups."""
-    rows = _rows(counts)
-    if not rows:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(ROLLUP).values(rows)
+def _upsert(dialect):
+    """The one INSERT … ON CONFLICT DO UPDATE that adds a row's count (compiled once and
+    cached by SQLAlchemy: every batch runs the same text with other values)."""
+    insert = dialect.insert(ROLLUP)
     earlier = sa.and_(insert.excluded.n > 0, sa.or_(
         ROLLUP.c.n <= 0, ROLLUP.c.first_day.is_(None),
         insert.excluded.first_day < ROLLUP.c.first_day))
-    connection.execute(insert.on_conflict_do_update(index_elements=[ROLLUP.c.key], set_={
+    return insert.on_conflict_do_update(index_elements=[ROLLUP.c.key], set_={
         "n": ROLLUP.c.n + insert.excluded.n,
-        "first_day": sa.case((earlier, insert.excluded.first_day), else_=ROLLUP.c.first_day)}))
+        "first_day": sa.case((earlier, insert.excluded.first_day), else_=ROLLUP.c.first_day)})
+
+
+UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+
+def _add(connection, counts: dict[tuple, list]) -> None:
+    """Add `counts` ({key: [count, first day]}; counts may be negative) to the rollups, in
+    one execution of one statement over the changed keys (in key order: one lock order)."""
+    rows = _rows(counts)
+    if rows:
+        connection.execute(UPSERTS[connection.dialect.name], rows)
 
 
 def _changed(record, fields: frozenset[str]) -> bool:
@@ -226,10 +238,29 @@ def _remember_before(session, _context, _instances) -> None:
 
 @sa.event.listens_for(Session, "after_flush")
 def _remember_new(session, _context) -> None:
-    """A case the flush inserted had nothing before."""
+    """A case the flush inserted had nothing before; a work item it inserted or deleted
+    joins or leaves its case's items when they are held in memory (`remember_loaded`)."""
+    loaded = session.info.get(LOADED, {})
     for record in session.new:
         if isinstance(record, Case):
             session.info.setdefault(BEFORE, {}).setdefault(record.id, None)
+        elif isinstance(record, WorkItem) and record.case_id in loaded:
+            items = loaded[record.case_id][1]
+            if not any(item is record for item in items):
+                items.append(record)
+    for record in session.deleted:
+        if isinstance(record, WorkItem) and record.case_id in loaded:
+            items = loaded[record.case_id][1]
+            items[:] = [item for item in items if item is not record]
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_bulk_writes(state) -> None:
+    """An UPDATE or DELETE written as a statement bypasses the objects in memory: the
+    cases' counts after the transaction are then read from the database."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None and \
+            state.bind_mapper.class_ in (Case, WorkItem):
+        state.session.info[BULK] = True
 
 
 @sa.event.listens_for(Session, "before_commit")
@@ -242,7 +273,12 @@ def _add_differences(session) -> None:
     if not before:
         return
     connection = session.connection()
-    after = {case.id: (case, items) for case, items in _facts(connection, sorted(before))}
+    loaded = {} if session.info.pop(BULK, False) else session.info.pop(LOADED, {})
+    after = {case_id: _snapshot(case, items) for case_id, (case, items) in loaded.items()
+             if case_id in before}
+    unread = sorted(set(before) - set(after))
+    if unread:
+        after.update((case.id, (case, items)) for case, items in _facts(connection, unread))
     # The overrides this transaction's steps were computed with (calendar_days), if read.
     in_force = session.info.get("calendar_in_force")
     days = WorkingDays(in_force.days if in_force else _overrides(connection))
@@ -264,6 +300,8 @@ def _forget_on_rollback(session, transaction) -> None:
     # A savepoint's end keeps what was read before it; the whole transaction's forgets it.
     if transaction.parent is None:
         session.info.pop(BEFORE, None)
+        session.info.pop(LOADED, None)
+        session.info.pop(BULK, None)
 
 
 def recount(connection) -> dict[tuple, list]:
@@ -329,3 +367,37 @@ def remember(session, case_ids: list[int]) -> None:
         found.update((case.id, (case, items)) for case, items in
                      _facts(session.connection(), unknown))
         before.update(found)
+
+
+def _revoked_on(data) -> str | None:
+    value = (data or {}).get("revoked_on") if isinstance(data, dict) else None
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _snapshot(case: Case, items: list[WorkItem]) -> tuple:
+    """(case row, [item rows]) as `_facts` reads them, taken from the objects in memory."""
+    row = SimpleNamespace(**{column.key: getattr(case, column.key)
+                             for column in CASE_COLUMNS[:-1]},
+                          revoked_on=_revoked_on(case.data))
+    return row, [SimpleNamespace(**{column.key: getattr(item, column.key)
+                                    for column in ITEM_COLUMNS}) for item in items]
+
+
+def remember_loaded(session, case: Case, items: list[WorkItem]) -> None:
+    """Remember what `case` counts now from the case and every one of its work items
+    (`items`), read under its lock and not changed yet: its first flush need not read it.
+    At commit its counts are taken from the same objects, as the transaction left them
+    (the list follows the work items the session inserts or deletes), unless a statement
+    updated or deleted cases or work items around the objects."""
+    before = session.info.setdefault(BEFORE, {})
+    if case.id in before:
+        return
+    before[case.id] = _snapshot(case, items)
+    session.info.setdefault(LOADED, {})[case.id] = (case, items)
+
+
+def remember_new(session, case: Case, items: list[WorkItem]) -> None:
+    """Remember that `case`, just inserted, counted nothing before and that `items` (empty
+    now) will hold all its work items: its counts at commit come from memory too."""
+    session.info.setdefault(BEFORE, {})[case.id] = None
+    session.info.setdefault(LOADED, {})[case.id] = (case, items)

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, lazyload
 
 from app.extensions import db
 from app.models import Case, Event, WorkItem
+from app.services import TIPS
 
 KEY = "preloaded"  # Session.info: {part: {case id: value}}
-ITEMS, TAIL, CHILDLESS = "items", "tail", "childless"
+ITEMS, CHILDLESS = "items", "childless"
 MISSING = object()
 
 
@@ -30,15 +31,21 @@ def load(case_ids: list[int]) -> None:
             WorkItem.case_id.in_(case_ids), WorkItem.status == "ready")
             .options(lazyload(WorkItem.case))):  # the cases are in the session already
         items[item.case_id].append(item)
-    last = (sa.select(Event.case_id, sa.func.max(Event.seq).label("seq"))
-            .where(Event.case_id.in_(case_ids)).group_by(Event.case_id).subquery())
-    tails: dict[int, tuple | None] = dict.fromkeys(case_ids)
-    tails.update((case_id, (seq, digest)) for case_id, seq, digest in db.session.execute(
-        sa.select(Event.case_id, Event.seq, Event.hash).join(
-            last, sa.and_(Event.case_id == last.c.case_id, Event.seq == last.c.seq))))
+    # The chain tips go where audit.chain_tip looks (on SQLite the lock read them already).
+    tips = db.session.info.setdefault(TIPS, {})
+    unread = [case_id for case_id in case_ids if case_id not in tips]
+    if unread:
+        last = (sa.select(Event.case_id, sa.func.max(Event.seq).label("seq"))
+                .where(Event.case_id.in_(unread)).group_by(Event.case_id).subquery())
+        tips.update(dict.fromkeys(unread))
+        tips.update((case_id, (seq, digest, calendar)) for case_id, seq, digest, calendar in
+                    db.session.execute(sa.select(
+                        Event.case_id, Event.seq, Event.hash, Event.calendar).join(
+                        last, sa.and_(Event.case_id == last.c.case_id,
+                                      Event.seq == last.c.seq))))
     parents = set(db.session.scalars(sa.select(Case.parent_id).distinct().where(
         Case.parent_id.in_(case_ids), Case.ended.is_(False))))
-    db.session.info[KEY] = {ITEMS: items, TAIL: tails,
+    db.session.info[KEY] = {ITEMS: items,
                             CHILDLESS: {case_id: True for case_id in case_ids
                                         if case_id not in parents}}
 

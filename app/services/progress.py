@@ -17,10 +17,12 @@ from app.errors import N_
 from app.extensions import db
 from app.models import Case, ProcessVersion, RefCounter, User, WorkItem
 from app.services import (
+    TIPS,
     audit,
     calendar_days,
     catalog,
     loop_reasons,
+    oversight_rollups,
     preloaded,
     records,
     subjects,
@@ -92,14 +94,22 @@ def _due_at(task: engine.ReadyTask, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime) -> None:
+def _utc(instant: dt.datetime | None) -> dt.datetime | None:
+    """As the database gives it back (an answer built from memory shows the same text)."""
+    return instant.astimezone(dt.timezone.utc) if instant is not None else None
+
+
+def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime,
+                     items: list[WorkItem] | None = None) -> None:
     ready = {t.id: t for t in step.ready}
-    open_items = preloaded.take(preloaded.ITEMS, case.id)
-    if open_items is preloaded.MISSING:
+    if items is None:  # read for a batch of timer fires (services/preloaded.py), or now
+        items = preloaded.take(preloaded.ITEMS, case.id)
+    if items is preloaded.MISSING or items is None:
         open_items = db.session.scalars(sa.select(WorkItem).where(
             WorkItem.case_id == case.id, WorkItem.status == "ready")).all()
-    else:  # read for the batch: as the query would find them now
-        open_items = [item for item in open_items if item.status == "ready"]
+        items = None
+    else:  # as the query would find them now
+        open_items = [item for item in items if item.status == "ready"]
     for item in open_items:
         if item.id not in ready:
             item.status, item.completed_at = "cancelled", now
@@ -107,20 +117,27 @@ def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime) -> None:
     for task in step.ready:
         if task.id in known:
             continue
-        db.session.add(WorkItem(
+        item = WorkItem(
             id=task.id, case_id=case.id, name=task.name, title=task.title, lane=task.lane,
             jurisdiction=case.jurisdiction, county=case.county, applicant_id=case.applicant_id,
             form=task.form, variable=task.variable, assignee=task.assignee,
             documentation=task.documentation or "", status="ready", created_at=now,
-            due_at=_due_at(task, now), not_before=task.not_before))
+            due_at=_utc(_due_at(task, now)), not_before=_utc(task.not_before))
+        db.session.add(item)
+        if items is not None:
+            items.append(item)
     # County may change when the application names it: keep open items in scope.
     for item in open_items:
         item.county = case.county
 
 
 def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind: str,
-               **event) -> None:
-    """Persist `step` onto `case`, append the `kind` event, then start children / notify parent."""
+               items: list[WorkItem] | None = None, **event) -> None:
+    """Persist `step` onto `case`, append the `kind` event, then start children / notify parent.
+
+    `items`: every work item of the case, when the caller read them already under the lock;
+    the new ones are added to it.
+    """
     case.state, case.state_hash = step.state, step.fingerprint
     case.next_timer_at, case.ended = step.next_timer_at, step.ended
     case.waiting = [{"element": w.element, "name": w.name, "kind": w.kind,
@@ -131,11 +148,11 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
         _mirror(case, step)
     # No flush here: the next query flushes the case; a batch whose reads were preloaded
     # writes all its cases at commit, each table's rows in one statement.
-    _sync_work_items(case, step, now)
+    _sync_work_items(case, step, now, items)
     if step.loop_backs:  # why the step sent the case back (services/loop_reasons.py)
         event["data"] = {**(event.get("data") or {}),
                          loop_reasons.LOOP_BACKS: loop_reasons.recorded(step)}
-    audit.append_event(case, kind, actor, now, calendar=calendar_days.set_in_force(), **event)
+    audit.append_event(case, kind, actor, now, calendar=calendar_days.hash_in_force(), **event)
     for name, payload in step.messages:
         if name == "start_case" and isinstance(payload, Mapping):
             start_child(case, payload, now, actor)
@@ -171,8 +188,10 @@ def title_snapshot(case: Case) -> dict:
 
 
 def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, actor: str,
-             data: Mapping | None = None, parent: Case | None = None) -> Case:
-    """Create and start a case of `version`; return it (flushed, not committed)."""
+             data: Mapping | None = None, parent: Case | None = None,
+             call_id: int | None = None, items: list | None = None) -> Case:
+    """Create and start a case of `version` (of call `call_id`); return it (flushed, not
+    committed). `items`, a list, receives its work items."""
     jurisdiction = catalog.jurisdiction(version.jurisdiction)
     ref = _next_ref(jurisdiction.ref_prefix, now)
     initial = {"case_ref": ref, "jurisdiction": jurisdiction.key, "settings": _settings(version),
@@ -180,18 +199,22 @@ def new_case(version: ProcessVersion, applicant: User | None, now: dt.datetime, 
     if applicant is not None:
         initial.setdefault("applicant", {"username": applicant.username, "name": applicant.name,
                                          "credit_code": applicant.credit_code})
-    step = engine.start(version.spec, initial, now, calendar_days.overrides())
+    step = engine.start(catalog.spec_of(version), initial, now, calendar_days.overrides())
     case = Case(ref=ref, process_version=version, process_key=version.key,
                 jurisdiction=jurisdiction.key, applicant_id=applicant.id if applicant else None,
                 county=(parent.county if parent else applicant.county if applicant else None),
                 base_name=parent.base_name if parent else "",
                 parent_id=parent.id if parent else None, status="draft", state=step.state,
-                state_hash=step.fingerprint, created_at=now)
+                state_hash=step.fingerprint, created_at=now, call_id=call_id)
     db.session.add(case)
     db.session.flush()
     if parent is not None:  # a parent preloaded as childless has a child now
         preloaded.forget(preloaded.CHILDLESS, parent.id)
-    apply_step(case, step, now, actor, "case_started", data={
+    # A new case has no event and no work item yet: nothing to read about it.
+    db.session.info.setdefault(TIPS, {})[case.id] = None
+    items = [] if items is None else items
+    oversight_rollups.remember_new(db.session(), case, items)
+    apply_step(case, step, now, actor, "case_started", items=items, data={
         "process": version.key, "version": version.version, "initial": initial,
         "parent": parent.ref if parent else None})
     return case
@@ -212,7 +235,7 @@ def start_child(parent: Case, payload: Mapping, now: dt.datetime, actor: str) ->
 def fire_due_timers(case: Case, now: dt.datetime) -> None:
     """Fire the timers of `case` that are due at `now`, recorded as the timer worker does."""
     before = set(case.completed_elements)
-    step = engine.fire_due_timers(case.process_version.spec, case.state, now,
+    step = engine.fire_due_timers(catalog.spec_of(case.process_version), case.state, now,
                                   calendar_days.overrides())
     fired = sorted(set(step.completed_elements) - before)
     apply_step(case, step, now, "system", "timers_fired", data={"elements": fired})
@@ -225,8 +248,8 @@ def deliver(case: Case, name: str, payload: Mapping, now: dt.datetime, actor: st
         # event-based gateway given the message while its due timer is pending takes both
         # branches (SpiffWorkflow), and the case would run twice from there.
         fire_due_timers(case, now)
-    step = engine.deliver_message(case.process_version.spec, case.state, name, payload, now,
-                                  calendar_days.overrides())
+    step = engine.deliver_message(catalog.spec_of(case.process_version), case.state, name,
+                                  payload, now, calendar_days.overrides())
     if step is None:
         audit.append_event(case, "message_ignored", actor, now, data={"name": name})
         return False

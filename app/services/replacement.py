@@ -116,8 +116,8 @@ def replace_expert(user: User, task_id: str, username: str, reason: str,
         item = _replaceable_item(user, task_id)
         expert, why = _new_expert(item, str(username or "")), _reason(reason)
         previous = item.assignee
-        step = engine.reassign(case.process_version.spec, case.state, item.id, expert.username,
-                               now, calendar_days.overrides())
+        step = engine.reassign(catalog.spec_of(case.process_version), case.state, item.id,
+                               expert.username, now, calendar_days.overrides())
         # The draft and the claim were the previous expert's own.
         item.assignee, item.claimed_by_id, item.draft = expert.username, None, None
         progress.apply_step(case, step, now, user.username, "expert_replaced", task=item.name,

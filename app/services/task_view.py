@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from app.models import Attachment, Case, User, WorkItem
 from app.services import (
     access,
+    audit,
     case_view,
     cases,
     catalog,
@@ -48,14 +49,16 @@ def task_page(user: User, item: WorkItem, lang: str = "zh",
     if not access.can_work(user, item):
         access.require_case(user, case)
     view = visibility.view_of(user, case)
-    form, choices = tasks.form_for(item, lang)
+    # The case's work items and events are read once here and handed to every part below.
+    items, events = access.case_items(case), audit.case_events(case)
+    form, choices = tasks.form_for(item, lang, items)
     if "correctable" not in choices:  # to label the items a return marked, in the case data
-        choices = {**choices, **corrections.choices(case, None, lang)}
+        choices = {**choices, **corrections.choices(case, None, lang, items)}
     current = tasks.current_values(view, item)
-    visible = visibility.events(view)
+    visible = visibility.events(view, events)
     shown = [s.event for s in visible]
     names = case_view.user_names({e.actor for e in shown})
-    found = corrections.rounds(view, lang, visible) if item.status == "ready" else []
+    found = corrections.rounds(view, lang, visible, items) if item.status == "ready" else []
     wants_precheck = "precheck_conditions" in form.show_data and visibility.shows_precheck(view)
     return TaskPage(
         item=item, case=case, form=form, choices=choices,
@@ -68,8 +71,8 @@ def task_page(user: User, item: WorkItem, lang: str = "zh",
         attachments=visibility.case_attachments(view),
         process_title=case_view.process_title(case, lang),
         county_name=catalog.jurisdiction(case.jurisdiction).county_name(case.county, lang),
-        loop_reason=loop_reasons.of_item(view, item),
-        scores=evidence.score_table(user, case, visible, access.case_items(case), lang)
+        loop_reason=loop_reasons.of_item(view, item, events),
+        scores=evidence.score_table(user, case, visible, items, lang)
         if item.lane != "expert" else None,
         decisions=evidence.previous_decisions(case, visible, lang),
         notice=corrections.notice(found, item, now) if now else None,

@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from app import calendar, engine, formdefs
 from app.errors import N_, Conflict, NotFound, Rejected
@@ -22,6 +22,7 @@ from app.services import (
     catalog,
     corrections,
     lock_case,
+    oversight_rollups,
     paging,
     precheck,
     progress,
@@ -156,11 +157,14 @@ def get_task(user: User, task_id: str) -> WorkItem:
     return item
 
 
-def form_for(item: WorkItem, lang: str = "zh"):
-    """Return (FormDef, choices) of a work item's form."""
+def form_for(item: WorkItem, lang: str = "zh", items: list[WorkItem] | None = None):
+    """Return (FormDef, choices) of a work item's form (`items`: all of its case's, if read)."""
     form = catalog.case_form(item.case, item.form)
-    return form, {**catalog.choices_for(item.jurisdiction, lang),
-                  **(corrections.choices(item.case, form, lang) if form.corrects else {})}
+    sources = {f.option("choices_from") for field in form.fields
+               for f in (field, *field.columns)}
+    return form, {**catalog.choices_for(item.jurisdiction, lang, "experts" in sources),
+                  **(corrections.choices(item.case, form, lang, items) if form.corrects
+                     else {})}
 
 
 def current_values(view: visibility.View, item: WorkItem) -> dict:
@@ -250,8 +254,24 @@ def _lock_case_of(task_id: str) -> Case:
     return case
 
 
-def _open_item(user: User, task_id: str) -> WorkItem:
-    item = db.session.get(WorkItem, str(task_id), populate_existing=True)
+def _items_of(case: Case) -> list[WorkItem]:
+    """Read every work item of the locked `case` once: the task itself, the open ones the
+    step will sync, the forms the case's tasks filled (corrections), and what the case
+    counts in the oversight rollups before it moves."""
+    items = list(db.session.scalars(
+        sa.select(WorkItem).where(WorkItem.case_id == case.id)
+        .options(lazyload(WorkItem.case)).execution_options(populate_existing=True)))
+    oversight_rollups.remember_loaded(db.session(), case, items)
+    return items
+
+
+def _open_item(user: User, task_id: str, items: list[WorkItem] | None = None) -> WorkItem:
+    """Return the ready work item `task_id` that `user` may work on (from `items`, its case's
+    read already, or read afresh); raise NotFound, NotAllowed or Conflict."""
+    if items is not None:
+        item = next((i for i in items if i.id == str(task_id)), None)
+    else:
+        item = db.session.get(WorkItem, str(task_id), populate_existing=True)
     if item is None:
         raise NotFound(N_("No such task."))
     access.require_work(user, item)
@@ -291,34 +311,41 @@ def _require_current(user: User, case: Case, expected_version: int | None,
 @retried
 def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
                   lang: str = "zh", expected_version: int | None = None,
-                  expected_seen: str | None = None) -> Case:
-    """Validate `data`, complete the task and move the case on; return the case.
+                  expected_seen: str | None = None, ready: list | None = None) -> Case:
+    """Validate `data`, complete the task and move the case on; return the case, kept loaded
+    as committed. `ready`, a list, receives the case's ready work items after the step (the
+    answer needs no query for them).
 
     Raises NotFound, NotAllowed, Rejected (nothing changed) or Conflict (already done,
     claimed by someone else, or the case changed since `expected_version` / the data the
     user saw, `expected_seen` from `seen_digest`).
     """
-    with transaction():
+    with transaction(keep=True):
         case = _lock_case_of(task_id)
-        item = _open_item(user, task_id)
+        items = _items_of(case)
+        item = _open_item(user, task_id, items)
         if item.claimed_by_id not in (None, user.id):
             raise _claimed_by_other(item)
         _require_open_since(item, now)
         _require_current(user, case, expected_version, expected_seen)
-        form, choices = form_for(item, lang)
+        form, choices = form_for(item, lang, items)
         clean = formdefs.validate_data(form, dict(data), choices, lang, case.data)
         _require_override(case, form, clean)
         calls.require_recommendation_in_time(case, item, form.names(), clean, now)
         titles.require_credit_code_free(case, clean, now)
         titles.require_no_related_title(case, clean, now)
         _check_files(case, form, clean)
-        step = engine.complete(case.process_version.spec, case.state, item.id, clean, now,
-                               calendar_days.overrides())
+        step = engine.complete(catalog.spec_of(case.process_version), case.state, item.id,
+                               clean, now, calendar_days.overrides())
         item.status, item.completed_by_id, item.completed_at = "completed", user.id, now
         item.draft = None
-        progress.apply_step(case, step, now, user.username, "task_completed", task=item.name,
-                            task_id=item.id, data={"form": clean, "assignee": item.assignee,
-                                                   "title": item.title})
+        progress.apply_step(case, step, now, user.username, "task_completed", items=items,
+                            task=item.name, task_id=item.id,
+                            data={"form": clean, "assignee": item.assignee,
+                                  "title": item.title})
+    if ready is not None:
+        ready.extend(sorted((i for i in items if i.status == "ready"),
+                            key=lambda i: (i.created_at, i.id)))
     return case
 
 

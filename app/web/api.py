@@ -26,10 +26,9 @@ from app.services import (
     registry,
     replacement,
     tasks,
-    users,
     verification,
 )
-from app.web import inputs
+from app.web import inputs, security
 from app.web.i18n import current_lang
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -86,7 +85,7 @@ def request_user():
 def bearer_user(header: str):
     """Return the user of an `Authorization: Bearer <token>` header; raise Unauthenticated."""
     token = header[7:].strip() if header.startswith("Bearer ") else ""
-    user = users.user_for_token(token) if token else None
+    user = security.token_user(token) if token else None
     if user is None:
         raise Unauthenticated(N_("Missing or invalid API token (Authorization: Bearer <token>)."))
     return user
@@ -147,12 +146,14 @@ def titles():
 def start_case():
     body = _body()
     parent_id = body.get("parent_id")
+    ready = None
     if parent_id is None:
-        case = cases.start_case(g.api_user, _text(body, "process"), _now())
+        ready = []
+        case = cases.start_case(g.api_user, _text(body, "process"), _now(), ready)
     else:
         case = follow_ups.start_one(g.api_user, _text(body, "process"),
                                      inputs.json_id(parent_id, "parent_id"), _now())
-    return jsonify(cases.case_json(g.api_user, case)), 201
+    return jsonify(cases.case_json(g.api_user, case, ready)), 201
 
 
 def _paged(entries: list, after: str | None):
@@ -231,9 +232,10 @@ def complete_task(task_id: str):
     if not isinstance(data, dict):
         raise Rejected(N_("data must be a JSON object."),
                        [("data", N_("data must be a JSON object."))])
+    ready = []
     case = tasks.complete_task(g.api_user, task_id, data, _now(), _lang(),
-                               expected_version=_lock_version(body))
-    return jsonify(cases.case_json(g.api_user, case))
+                               expected_version=_lock_version(body), ready=ready)
+    return jsonify(cases.case_json(g.api_user, case, ready))
 
 
 @bp.post("/tasks/<task_id>/claim")

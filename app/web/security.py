@@ -3,7 +3,7 @@ and no change of anything by a read-only role (auditors)."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -67,12 +67,21 @@ READ_POSTS = {"auth.login", "auth.logout", "auth.password", "auth.renew", "audit
 READ_PREFIXES = ("/audit/", "/api/audit/")
 
 
+def token_user(token: str):
+    """Return the active user holding API token `token`, or None: read once per request
+    (this guard and the API's authentication both ask)."""
+    known = g.setdefault("token_users", {})
+    if token not in known:
+        known[token] = users.user_for_token(token)
+    return known[token]
+
+
 def _requester():
     """Return the user making this request (token for the API, else the session), or None."""
     header = request.headers.get("Authorization", "")
     if _is_api() and header:
         token = header[7:].strip() if header.startswith("Bearer ") else ""
-        return users.user_for_token(token) if token else None
+        return token_user(token) if token else None
     return current_user if current_user.is_authenticated else None
 
 

@@ -1,0 +1,333 @@
+"""`make bench`, over real HTTP: a task completion, a task open and a case start, served by
+gunicorn (deploy/gunicorn.conf.py, one worker) next to the bare engine step measured in the
+same run; then the SQL statements and commits of one completion.
+
+The database is a fresh SQLite file set up as an operator would (tables, procedures and
+forms, demo accounts; tests/bench/run.py), with submitted Kunming cases waiting for the
+Wuhua county review; PostgreSQL too when TEST_POSTGRES_URL is set (its tables are dropped
+and made again). The client keeps one HTTP/1.1 connection alive (http.client), like a
+browser behind nginx. Each figure is the median and p95 of the wall time a request takes,
+and the worker's CPU time per request (read from /proc, steadier on a shared machine).
+
+The statements are counted in this process through the test client (the same code path as
+gunicorn's), with a `before_cursor_execute` listener: every statement but the transaction
+control (BEGIN, COMMIT), and the COMMITs of transactions that wrote; for a process whose
+caches are warm (the spec texts and form versions it has read), and for its first one.
+
+`python -m tests.bench.http [--repeat N]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app import engine
+from app.config import ROOT
+from app.extensions import db
+from app.models import Case, User, WorkItem
+from app.services import calendar_days, catalog, users
+from tests.bench import run
+
+GOAL_RATIO = 3.0  # a completion over HTTP within 3× the bare engine step (issue 12)
+GOAL_STATEMENTS = 12
+DECISION = {"assessment": "符合", "decision": "approve"}
+CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU time process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Figure:
+    """Wall times (ms) of one kind of request and the server's CPU time (ms) per request."""
+
+    def __init__(self, name: str, wall: list[float], cpu_ms: float | None):
+        self.name, self.wall, self.cpu_ms = name, wall, cpu_ms
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+
+class Server:
+    """gunicorn with the production settings file, one worker, on a free local port."""
+
+    def __init__(self, env: dict, log: Path):
+        self.port = _free_port()
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
+            cwd=ROOT, env={**os.environ, **env, "BIND": f"127.0.0.1:{self.port}",
+                           "WEB_WORKERS": "1", "WEB_MAX_REQUESTS": "0",
+                           "LOG_LEVEL": "warning"},
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.connection = self._connect()
+        self.worker = self._worker_pid()
+
+    def _connect(self) -> http.client.HTTPConnection:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                connection.request("GET", "/login")
+                connection.getresponse().read()
+                return connection
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start: see {self.log.name}") from None
+                time.sleep(0.2)
+
+    def _worker_pid(self) -> int:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return int(children.read_text().split()[0])
+
+    def request(self, method: str, path: str, headers: dict, body: bytes | None = None):
+        self.connection.request(method, path, body=body, headers=headers)
+        answer = self.connection.getresponse()
+        return answer, answer.read()
+
+    def stop(self) -> None:
+        self.connection.close()
+        self.process.terminate()
+        self.process.wait(30)
+        self.log.close()
+
+
+def _timed(server: Server, name: str, calls: list, check) -> Figure:
+    """Send every (method, path, headers, body) of `calls`, checking each answer."""
+    wall = []
+    cpu_before = _cpu_seconds(server.worker)
+    for method, path, headers, body in calls:
+        start = time.perf_counter()
+        answer, content = server.request(method, path, headers, body)
+        wall.append((time.perf_counter() - start) * 1000)
+        check(answer, content)
+    cpu_ms = (_cpu_seconds(server.worker) - cpu_before) * 1000 / len(calls)
+    return Figure(name, wall, cpu_ms)
+
+
+def _ok(status: int):
+    def check(answer, content):
+        if answer.status != status:
+            raise RuntimeError(f"HTTP {answer.status}: {content[:300]!r}")
+    return check
+
+
+def _login(server: Server, username: str, password: str) -> dict:
+    """Log in through the form, as a browser does; return the headers carrying the session."""
+    answer, content = server.request("GET", "/login", {})
+    cookie = answer.getheader("Set-Cookie", "").split(";")[0]
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', content).group(1).decode()
+    form = urllib.parse.urlencode({"csrf_token": token, "username": username,
+                                   "password": password}).encode()
+    answer, _ = server.request("POST", "/login", {
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, form)
+    if answer.status != 302:
+        raise RuntimeError(f"log-in failed: HTTP {answer.status}")
+    return {"Cookie": answer.getheader("Set-Cookie", "").split(";")[0]}
+
+
+def _prepare(url: str | None, tmp: Path, count: int) -> tuple:
+    """Fill a fresh database; return (app, county token, applicant token, ready task ids)."""
+    app = run._app(tmp) if url is None else _pg_app(tmp, url)
+    with app.app_context():
+        applicant = db.session.query(User).filter_by(username="km_applicant").one()
+        run._fill(count, applicant)
+        _, county = users.create_user("bench_county", "county", "kunming", "wuhua",
+                                      "benchpass1")
+        starter = users.issue_token(applicant)
+        db.session.commit()
+        ready = list(db.session.scalars(sa.select(WorkItem.id).where(
+            WorkItem.status == "ready", WorkItem.lane == "county").order_by(WorkItem.id)))
+    return app, county, starter, ready
+
+
+def _pg_app(tmp: Path, url: str):
+    from tests.bench import lists
+    return lists._app(tmp, url=url)
+
+
+def _bare_step(app, repeat: int) -> Figure:
+    """The engine alone on the Kunming county review: restore, complete, serialize."""
+    with app.app_context():
+        version = catalog.latest_process("kunming_recognition")
+        case = db.session.scalars(sa.select(Case).where(Case.stage != "")).first()
+        item = run.case_items_ready(case)[0]
+        spec, state, overrides = version.spec, case.state, calendar_days.overrides()
+        wall, cpu = [], []
+        for _ in range(repeat):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            engine.complete(spec, state, item.id, DECISION, run.NOW, overrides)
+            wall.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - cpu_start) * 1000)
+        db.session.rollback()
+    return Figure("bare engine step (restore, complete, serialize)", wall,
+                  statistics.median(cpu))
+
+
+def _serve(url: str | None, tmp: Path) -> dict:
+    env = {"APP_ENV": "development", "SECRET_KEY": "bench", "DATABASE_URL":
+           url or f"sqlite:///{tmp / 'bench.sqlite'}", "UPLOAD_DIR": str(tmp / "uploads"),
+           "AUDIT_ANCHOR_LOG": str(tmp / "anchors.jsonl"),
+           "AUDIT_SIGNING_KEY": str(tmp / "signing-key.pem"), "LOGIN_RATE_LIMIT": "1000/minute"}
+    return env
+
+
+def measure(label: str, url: str | None, repeat: int) -> tuple[list[Figure], dict]:
+    """Return the figures over HTTP and the statement count of one completion."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    # Two ready county reviews per measured completion: one for HTTP, some for counting.
+    app, county, starter, ready = _prepare(url, tmp, repeat * 2 + 8)
+    figures = [_bare_step(app, repeat)]
+    server = Server(_serve(url, tmp), tmp / "gunicorn.log")
+    try:
+        api = {"Authorization": f"Bearer {county}", "Content-Type": "application/json"}
+        web = _login(server, "bench_county", "benchpass1")
+        opened = ready[:repeat]
+        figures.append(_timed(server, "open a task: GET /api/tasks/<id>",
+                              [("GET", f"/api/tasks/{i}", api, None) for i in opened], _ok(200)))
+        figures.append(_timed(server, "open a task: web page /tasks/<id>",
+                              [("GET", f"/tasks/{i}", web, None) for i in opened], _ok(200)))
+        body = json.dumps({"data": DECISION}).encode()
+        figures.append(_timed(server, "complete a county review: POST …/complete",
+                              [("POST", f"/api/tasks/{i}/complete", api, body)
+                               for i in ready[:repeat]], _ok(200)))
+        start = json.dumps({"process": "kunming_recognition"}).encode()
+        starting = {"Authorization": f"Bearer {starter}", "Content-Type": "application/json"}
+        figures.append(_timed(server, "start a case: POST /api/cases",
+                              [("POST", "/api/cases", starting, start)] * repeat, _ok(201)))
+    finally:
+        server.stop()
+    counted = count_completion(app, county, ready[repeat:repeat + 5])
+    return figures, counted
+
+
+class Statements:
+    """Counts the statements and the writing COMMITs an engine executes meanwhile."""
+
+    def __init__(self, bind):
+        self.bind, self.statements, self.commits, self.empty_commits = bind, [], 0, 0
+        self._wrote = False
+
+    def __enter__(self):
+        sa.event.listen(self.bind, "before_cursor_execute", self._statement)
+        sa.event.listen(self.bind, "commit", self._commit)
+        return self
+
+    def __exit__(self, *_exc):
+        sa.event.remove(self.bind, "before_cursor_execute", self._statement)
+        sa.event.remove(self.bind, "commit", self._commit)
+
+    def _statement(self, _conn, _cursor, statement, _params, _context, _many):
+        if CONTROL.match(statement):
+            if statement.strip().upper().startswith("COMMIT"):
+                self._commit(None)
+            return
+        self._wrote = self._wrote or bool(WRITES.match(statement))
+        self.statements.append(statement)
+
+    def _commit(self, _conn):
+        if self._wrote:
+            self.commits += 1
+        else:
+            self.empty_commits += 1
+        self._wrote = False
+
+
+def count_completion(app, token: str, task_ids: list[str]) -> dict:
+    """Complete `task_ids` through the test client; return the count of the last one (the
+    process's caches warm, as in a running server) and of the first one (cold)."""
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    seen = []
+    with app.app_context():
+        bind = db.engine
+    for task_id in task_ids:
+        with Statements(bind) as counted:
+            answer = client.post(f"/api/tasks/{task_id}/complete", headers=headers,
+                                 json={"data": DECISION})
+        if answer.status_code != 200:
+            raise RuntimeError(f"HTTP {answer.status_code}: {answer.get_data(as_text=True)}")
+        seen.append(counted)
+    last = seen[-1]
+    return {"statements": len(last.statements), "commits": last.commits,
+            "empty_commits": last.empty_commits, "sql": last.statements,
+            "first": len(seen[0].statements)}
+
+
+def bench(repeat: int = 30, verbose: bool = False) -> list[tuple[str, bool, str]]:
+    """Print the figures; return [(goal, holds, figure)] for `make bench`'s summary."""
+    goals = []
+    targets = [("SQLite", None)]
+    if os.environ.get("TEST_POSTGRES_URL"):
+        targets.append(("PostgreSQL", os.environ["TEST_POSTGRES_URL"]))
+    for label, url in targets:
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        figures, counted = measure(label, url, repeat)
+        base = figures[0]
+        print(f"\nover HTTP, gunicorn 1 worker, {label} (load average {load})")
+        print(f"{'measure':<52}{'median ms':>10}{'p95 ms':>9}{'× bare':>8}"
+              f"{'CPU ms':>8}{'× bare':>8}")
+        for figure in figures:
+            print(f"{figure.name:<52}{figure.median:>10.2f}{_p95(figure.wall):>9.2f}"
+                  f"{figure.median / base.median:>8.1f}{figure.cpu_ms:>8.2f}"
+                  f"{figure.cpu_ms / base.cpu_ms:>8.1f}")
+        completion = figures[3]
+        ratio = completion.median / base.median
+        goals.append((f"completion ≤ {GOAL_RATIO:g}× bare over HTTP ({label})",
+                      ratio <= GOAL_RATIO,
+                      f"{ratio:.1f}× ({completion.median:.1f} ms / {base.median:.1f} ms; "
+                      f"CPU {completion.cpu_ms / base.cpu_ms:.1f}×)"))
+        sql_ok = counted["statements"] <= GOAL_STATEMENTS and counted["commits"] == 1
+        goals.append((f"completion ≤ {GOAL_STATEMENTS} SQL and 1 commit ({label})", sql_ok,
+                      f"{counted['statements']} statements, {counted['commits']} commit"
+                      + (f" (+{counted['empty_commits']} ending a read-only transaction)"
+                         if counted["empty_commits"] else "")
+                      + f"; the first in a fresh process: {counted['first']}"))
+        if verbose:
+            for statement in counted["sql"]:
+                print("   ", " ".join(statement.split())[:140])
+    for goal, holds, figure in goals:
+        print(f"goal: {goal}: {'holds' if holds else 'does not hold'} ({figure})")
+    sys.stdout.flush()
+    return goals
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--sql", action="store_true", help="print the statements counted")
+    args = parser.parse_args(argv)
+    bench(args.repeat, args.sql)
+
+
+if __name__ == "__main__":
+    main()
