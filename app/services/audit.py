@@ -76,6 +76,15 @@ def case_events(case: Case) -> list[Event]:
                                    .order_by(Event.seq)))
 
 
+def events_of(case_ids: list[int]) -> dict[int, list[Event]]:
+    """Return {case id: its events in order} of the cases `case_ids`, read with one query."""
+    events: dict[int, list[Event]] = {}
+    for event in db.session.scalars(sa.select(Event).where(Event.case_id.in_(case_ids))
+                                    .order_by(Event.case_id, Event.seq)):
+        events.setdefault(event.case_id, []).append(event)
+    return events
+
+
 @dataclass
 class StepCheck:
     seq: int

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.engine.replay import Replay
 from app.extensions import db
 from app.models import Case
-from app.engine.replay import Replay
 from app.services import audit, users
 from tests.bench.verify_all import sample_case
 from tests.processes import examples_kunming as km
