@@ -6,6 +6,8 @@ version. Where it does not confirm, verification names the failing event as befo
 from __future__ import annotations
 
 import pytest
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 
 from app.engine.replay import Replay
 from app.extensions import db
@@ -47,6 +49,14 @@ def test_a_case_through_recognition_and_three_years_of_its_title(loaded_app):
     quick, stepwise = quick_and_stepwise(case.id, reuse_rows=True)
     assert len(audit.case_events(case)) == 35 and len(quick) == 25
     assert quick == stepwise  # the rows of finished tasks reused: still every fingerprint
+    session = Replay()
+    list(audit.quick_fingerprints(case, audit.case_events(case), session))
+    workflow = session.workflow  # its tree grew and lost predicted tasks 25 times
+    for state in (TaskState.READY, TaskState.WAITING, TaskState.COMPLETED, TaskState.ANY_MASK,
+                  TaskState.MAYBE | TaskState.LIKELY):
+        spiff = BpmnWorkflow.get_tasks(workflow, state=state)
+        assert workflow.get_tasks(state=state) == spiff
+    assert len(workflow.get_tasks(state=TaskState.WAITING)) >= 1
     assert_quick_replay_exact(case.id)
     for child in case.children:  # summaries, change filings, the re-application
         assert_quick_replay_exact(child.id)
