@@ -54,8 +54,10 @@ def _quicken(workflow) -> None:
 class Replay:
     """The workflow of one case being replayed and the rows of its finished tasks."""
 
-    def __init__(self) -> None:
+    def __init__(self, reuse_rows: bool = False) -> None:
+        """`reuse_rows`: reuse the rule-2 fingerprint rows of finished tasks (_compact_row)."""
         self.workflow = None
+        self.reuse_rows = reuse_rows
         self.spec: str | None = None
         # task id -> (state, last state change, data, internal data, row) of a finished task.
         # Its row is written again when any of them changed: Spiff merges a task's data
@@ -66,6 +68,8 @@ class Replay:
         self._texts: dict = {}
         # (row, sha256 of the text up to that row) of each row of the last fingerprint.
         self._hashed: list = []
+        # Task -> (state, text) of a finished task's rule-2 row (_compact_row).
+        self._compact: dict = {}
         # The fingerprint the event being replayed recorded: the next step's fingerprint
         # follows its rule (runtime.fingerprint_like); None: today's rule.
         self.recorded: str | None = None
@@ -73,7 +77,8 @@ class Replay:
     def start(self, spec: str, data: Mapping, now: dt.datetime,
               overrides: Overrides = NO_OVERRIDES) -> str:
         """Start the case on `spec` with `data`; return the step's fingerprint."""
-        self.spec, self._rows, self._texts, self._hashed = spec, {}, {}, []
+        self._forget()
+        self.spec = spec
         self.workflow = runtime.new_workflow(spec, data)
         _quicken(self.workflow)
         return self._run(lambda wf: None, now, overrides)
@@ -104,10 +109,15 @@ class Replay:
                 overrides: Overrides = NO_OVERRIDES) -> str:
         """Move the case onto `new_spec` as the product does; return the fingerprint."""
         step = migration.migrate(self.spec, dump_state(self.workflow), new_spec, now, overrides)
-        self.spec, self._rows, self._texts, self._hashed = new_spec, {}, {}, []
+        self._forget()
+        self.spec = new_spec
         self.workflow = load_state(new_spec, step.state)
         _quicken(self.workflow)
         return step.fingerprint if self._today() else runtime.legacy_fingerprint(self.workflow)
+
+    def _forget(self) -> None:
+        """Drop what was kept of the tasks of the workflow being replaced."""
+        self._rows, self._texts, self._hashed, self._compact = {}, {}, [], {}
 
     def _today(self) -> bool:
         """Return whether the step's fingerprint follows today's rule (not rule 1)."""
@@ -127,12 +137,22 @@ class Replay:
 
     def _fingerprint(self, workflow, _before) -> str:
         if self._today():
-            return runtime.fingerprint(workflow)
+            tasks = runtime._tree(workflow)
+            position = runtime.Positions(tasks)
+            digest = self._hash_rows([self._compact_row(t, position) for t in tasks])
+            digest.update(b"], " + json.dumps(workflow.data, **runtime.COMPACT_JSON)
+                          .encode("utf-8") + b"]")
+            return runtime.compact_hex(digest)
         tasks = workflow.get_tasks()
         position = {str(t.id): number for number, t in enumerate(tasks)}
-        rows = [self._row(t, position) for t in tasks]
-        # The text starts with the rows: as long as they are those of the last step, the
-        # hash of that step's text up to there is taken up again, not computed anew.
+        digest = self._hash_rows([self._row(t, position) for t in tasks])
+        digest.update(runtime.fingerprint_close(workflow))
+        return digest.hexdigest()
+
+    def _hash_rows(self, rows: list[bytes]):
+        """Return the sha256 of the text's start: OPEN and the rows joined by SEPARATOR (both
+        rules begin so). As long as the rows are those of the last step, the hash of that
+        step's text up to there is taken up again, not computed anew."""
         same, previous = 0, self._hashed
         while same < min(len(rows), len(previous)) and rows[same] == previous[same][0]:
             same += 1
@@ -145,8 +165,33 @@ class Replay:
             digest.update(row)
             hashed.append((row, digest.copy()))
         self._hashed = hashed
-        digest.update(runtime.fingerprint_close(workflow))
-        return digest.hexdigest()
+        return digest
+
+    def _compact_row(self, task, position: Mapping[str, int]) -> bytes:
+        """Return the task's compact_row() as rule 2 writes it, in UTF-8. The row of a
+        finished task is, when the replay reuses rows, written once and reused while its
+        state stays: writing it again (or comparing its data with its parent's, which it
+        needs) costs more than the engine's step once a long case holds many finished tasks
+        with kilobytes of changed data. Spiff may change a finished task's data in place
+        (objects it shares with later tasks: a corrected form merged into data that tasks
+        of the first round share), which a reused row does not show: such a replay misses
+        a recorded state and is run again without reusing rows (audit.quick_replay_confirms),
+        and exact() checks the last state in full."""
+        kept = self._compact.get(task)
+        if kept is not None and kept[0] == task._state:
+            return kept[1]
+        row = runtime.compact_row(task, position)
+        text = json.dumps(row, **runtime.COMPACT_JSON).encode("utf-8")
+        # A row naming other tasks by their place (which tasks added before them move) is
+        # not kept.
+        if self.reuse_rows and task._state & _FINISHED and row[3] == task.internal_data:
+            self._compact[task] = (task._state, text)
+        return text
+
+    def exact(self) -> str:
+        """Return the fingerprint of the workflow as it is now, nothing reused, by the rule
+        of the fingerprint last recorded."""
+        return runtime.fingerprint_like(self.workflow, self.recorded)
 
     def _row(self, task, position: Mapping[str, int]) -> bytes:
         """Return the task's row_text() in UTF-8."""

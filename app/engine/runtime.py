@@ -28,12 +28,14 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import clock, deadlines, loops, sandbox
+from app.engine import clock, deadlines, loops, quiet_states, sandbox
 from app.engine.budget import Budget, ScriptRefused
 from app.engine.casedata import data_is_plain, data_problem
 from app.engine.serializer import dump_state, load_state, restore_specs
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 from app.errors import N_, Conflict, TaskError
+
+quiet_states.install()
 
 Overrides = Mapping[dt.date, bool]
 NO_OVERRIDES: Overrides = MappingProxyType({})
@@ -353,11 +355,44 @@ def fingerprint(workflow: BpmnWorkflow) -> str:
     """Return a hash of the workflow's meaning (rule 2): each task's spec, state and data
     change, in tree order (no ids, times)."""
     tasks = _tree(workflow)
-    position = {str(t.id): number for number, t in enumerate(tasks)}
+    position = Positions(tasks)
     digest = hashlib.sha256(json.dumps(
-        [[compact_row(t, position) for t in tasks], workflow.data], sort_keys=True,
-        ensure_ascii=False, default=_by_content).encode("utf-8"))
+        [[compact_row(t, position) for t in tasks], workflow.data], **COMPACT_JSON)
+        .encode("utf-8"))
+    return compact_hex(digest)
+
+
+# How rule 2 writes its text. json.dumps of a list is "[" + its items' json.dumps joined by
+# ", " + "]", so the text can also be written row by row (engine/replay.py does).
+COMPACT_JSON = MappingProxyType({"sort_keys": True, "ensure_ascii": False,
+                                 "default": _by_content})
+
+
+def compact_hex(digest) -> str:
+    """Return the rule-2 fingerprint of the sha256 `digest` of its text."""
     return FINGERPRINT_V2 + digest.hexdigest()[:64 - len(FINGERPRINT_V2)]
+
+
+class Positions(Mapping):
+    """{task id as text: its place in `tasks`}, built on the first look-up: only the rare
+    internal data that names a task asks, and writing every id as text is costly."""
+
+    def __init__(self, tasks: list) -> None:
+        self._tasks, self._places = tasks, None
+
+    def _built(self) -> dict:
+        if self._places is None:
+            self._places = {str(t.id): number for number, t in enumerate(self._tasks)}
+        return self._places
+
+    def __getitem__(self, key):
+        return self._built()[key]
+
+    def __iter__(self):
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._tasks)
 
 
 def walk_tasks(root, state: int, manual: bool | None, subprocesses) -> list:
@@ -368,16 +403,31 @@ def walk_tasks(root, state: int, manual: bool | None, subprocesses) -> list:
     lowest = (TaskState.MAYBE if state & TaskState.PREDICTED_MASK else TaskState.FUTURE
               if state & TaskState.DEFINITE_MASK else TaskState.COMPLETED)
     found, stack = [], [root]
+    pop, push, keep = stack.pop, stack.extend, found.append
     while stack:
-        task = stack.pop()
-        if task._state & state and (manual is None or task.task_spec.manual == manual):
-            found.append(task)
-        subprocess = subprocesses.get(task.id)
+        task = pop()
+        current = task._state
+        if current & state and (manual is None or task.task_spec.manual == manual):
+            keep(task)
+        subprocess = subprocesses.get(task.id) if subprocesses else None
         if subprocess is not None:
-            stack.extend(reversed([subprocess.task_tree, *task.children]))
-        elif task._children and task._state >= lowest:
-            stack.extend(reversed(task.children))
+            push(reversed([subprocess.task_tree, *task.children]))
+        elif task._children and current >= lowest:
+            push(_children_reversed(task))
     return found
+
+
+def _children_reversed(task) -> list:
+    """Return `task`'s children, last first. Spiff's `children` looks each child up by id
+    (a UUID hashed in Python) at every call; the tasks found are kept on the task while its
+    list of child ids holds the same ids (compared by identity: C speed)."""
+    kept = task.__dict__.get("_walk_children")
+    if kept is not None and kept[0] == task._children:
+        return kept[1]
+    children = task.children
+    children.reverse()
+    task._walk_children = (list(task._children), children)
+    return children
 
 
 def _tree(workflow: BpmnWorkflow) -> list:

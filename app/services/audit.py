@@ -89,6 +89,15 @@ def case_events(case: Case) -> list[Event]:
                                    .order_by(Event.seq)))
 
 
+def events_of(case_ids: list[int]) -> dict[int, list[Event]]:
+    """Return {case id: its events in order} of the cases `case_ids`, read with one query."""
+    events: dict[int, list[Event]] = {}
+    for event in db.session.scalars(sa.select(Event).where(Event.case_id.in_(case_ids))
+                                    .order_by(Event.case_id, Event.seq)):
+        events.setdefault(event.case_id, []).append(event)
+    return events
+
+
 @dataclass
 class StepCheck:
     seq: int
@@ -231,11 +240,12 @@ def _quick_fingerprint(session: Replay, case: Case, event: Event, calendars: dic
     return session.complete(event.task, data.get("assignee"), data["form"], at, overrides)
 
 
-def quick_fingerprints(case: Case, events: list[Event]) -> Iterator[tuple[Event, str | None]]:
+def quick_fingerprints(case: Case, events: list[Event],
+                       session: Replay | None = None) -> Iterator[tuple[Event, str | None]]:
     """Yield (event, fingerprint) for each event that moves the state, replayed quickly
-    (engine/replay.py): the fingerprints replayed() would give, None where nothing moved.
-    Raises what the replay raises."""
-    session, calendars, started = Replay(), {}, False
+    (engine/replay.py, on `session` when given): the fingerprints replayed() would give,
+    None where nothing moved. Raises what the replay raises."""
+    session, calendars, started = session or Replay(), {}, False
     session.spec = _first_spec(case, events)
     for event in events:
         if event.kind not in STATE_KINDS or (not started and event.kind != "case_started"):
@@ -249,11 +259,25 @@ def quick_replay_confirms(case: Case, events: list[Event]) -> bool:
 
     Any doubt (a difference, an error) answers False, and verify_case then replays the
     case step by step with replayed() to say exactly what is wrong: the quick replay only
-    ever confirms, so a case's result never depends on which replay ran.
+    ever confirms, so a case's result never depends on which replay ran. The quick replay
+    first reuses the rule-2 fingerprint rows of finished tasks (engine/replay.py), with the
+    last state fingerprinted again in full (Replay.exact); where that does not confirm, it
+    runs again writing every row.
     """
+    return any(_quick_confirms(case, events, Replay(reuse_rows=reuse)) for reuse in (True, False))
+
+
+def _quick_confirms(case: Case, events: list[Event], session: Replay) -> bool:
+    last = None
     try:
-        return all(reached is None or reached == event.state_hash
-                   for event, reached in quick_fingerprints(case, events))
+        for event, reached in quick_fingerprints(case, events, session):
+            if reached is not None:
+                if reached != event.state_hash:
+                    return False
+                last = event.state_hash
+        # Rule-1 rows are compared with what they were at every event (Replay._row).
+        return last is None or not last.startswith(engine.FINGERPRINT_V2) or \
+            not session.reuse_rows or session.exact() == last
     except Exception:  # noqa: BLE001 - the step-by-step replay reports it
         return False
 

@@ -49,18 +49,24 @@ def chunks(size: int, ref: str | None = None) -> Iterator[list[tuple[int, str]]]
 
 
 def verify_chunk(cases: list[tuple[int, str]], anchored: dict[str, dict]) -> list[dict]:
-    """Return the result of each case of `cases` checked against its anchor in `anchored`."""
+    """Return the result of each case of `cases` checked against its anchor in `anchored`.
+    The cases and their events are read with one query each for the whole chunk."""
+    ids = [case_id for case_id, _ in cases]
+    found = {case.id: case for case in db.session.scalars(sa.select(Case).where(
+        Case.id.in_(ids)))}
+    events = audit.events_of(ids)
     results = []
     for case_id, ref in cases:
-        case = db.session.get(Case, case_id)
+        case = found.get(case_id)
         if case is not None:  # deleted since its id was read: the anchors tell, if anchored
-            results.append(verify_one(case, anchored.get(ref)))
+            results.append(verify_one(case, anchored.get(ref), events.get(case_id, [])))
     return results
 
 
-def verify_one(case: Case, anchored: dict | None) -> dict:
-    """Return {"ref", "ok", "events", "steps": [failing steps], "anchor": problem | None}."""
-    events = audit.case_events(case)
+def verify_one(case: Case, anchored: dict | None, events: list | None = None) -> dict:
+    """Return {"ref", "ok", "events", "steps": [failing steps], "anchor": problem | None};
+    `events`: the case's (audit.case_events), when already read."""
+    events = audit.case_events(case) if events is None else events
     try:
         result = audit.verify_events(case, events)
     except Exception as error:  # one broken case must not stop the other hundred thousand

