@@ -162,7 +162,9 @@ def _plans(clients: Clients) -> dict[str, list[tuple[str, list[str]]]]:
     return found
 
 
-def bench_lists(sizes: list[int], repeat: int) -> None:
+def bench_lists(sizes: list[int], repeat: int) -> list[tuple[str, bool, str]]:
+    """Measure every list at each size; print the table and the query plans at the largest;
+    return the goals (each list flat: largest / smallest ≤ 1.3)."""
     tmp = Path(tempfile.mkdtemp())
     app = _app(tmp)
     results: dict[str, dict[int, tuple[float, float]]] = {label: {} for label, _, _ in LISTS}
@@ -184,19 +186,25 @@ def bench_lists(sizes: list[int], repeat: int) -> None:
                 results[label][size] = _measure(
                     lambda u=username, p=path: clients.get(u, p), repeat)
         plans = _plans(clients)
-    _print_lists(results, sizes)
+    goals = _print_lists(results, sizes)
     _print_plans(plans, sizes[-1])
+    return goals
 
 
-def _print_lists(results: dict, sizes: list[int]) -> None:
+def _print_lists(results: dict, sizes: list[int]) -> list[tuple[str, bool, str]]:
     low, high = sizes[0], sizes[-1]
+    goals = []
     print(f"\n{'list':<34}" + "".join(f"{f'{s // 1000}k med / p95 ms':>22}" for s in sizes)
           + f"{f'{high // 1000}k/{low // 1000}k':>10}  flat")
     for label, by_size in results.items():
         cells = "".join(f"{f'{m:.1f} / {p:.1f}':>22}" for m, p in (by_size[s] for s in sizes))
         ratio = by_size[high][0] / by_size[low][0]
         print(f"{label:<34}{cells}{ratio:>10.2f}  {'yes' if ratio <= FLAT else 'NO'}")
+        goals.append((f"flat: {label}, {high // 1000}k / {low // 1000}k ≤ {FLAT}", ratio <= FLAT,
+                      f"{ratio:.2f} ({by_size[low][0]:.1f} → {by_size[high][0]:.1f} ms median, "
+                      f"p95 {by_size[high][1]:.1f} ms)"))
     sys.stdout.flush()
+    return goals
 
 
 def _print_plans(plans: dict, size: int) -> None:
@@ -257,7 +265,7 @@ def bench_timers(count: int, url: str | None, name: str, workers_list=(2,)) -> N
               f"{'under' if seconds < 60 else 'OVER'} 60 s", flush=True)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> list[tuple[str, bool, str]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = "1000,10000,100000" if os.environ.get("BENCH_100K") else "1000,10000"
     parser.add_argument("--sizes", default=default)
@@ -265,15 +273,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timers", type=int, default=int(os.environ.get("BENCH_TIMERS", 10000)))
     parser.add_argument("--timer-workers", default="2", help="e.g. 1,2")
     args = parser.parse_args(argv)
+    goals = []
     if args.sizes:
         print("\nLists at scale (medians and p95 of", args.repeat, "requests each)")
-        bench_lists([int(s) for s in args.sizes.split(",")], args.repeat)
+        goals += bench_lists([int(s) for s in args.sizes.split(",")], args.repeat)
     workers = [int(w) for w in args.timer_workers.split(",")]
     if args.timers:
         print()
-        bench_timers(args.timers, None, "SQLite", workers)
+        goals += bench_timers(args.timers, None, "SQLite", workers) or []
         if os.environ.get("TEST_POSTGRES_URL"):
-            bench_timers(args.timers, os.environ["TEST_POSTGRES_URL"], "PostgreSQL", workers)
+            goals += bench_timers(args.timers, os.environ["TEST_POSTGRES_URL"], "PostgreSQL",
+                                  workers) or []
+    return goals
 
 
 if __name__ == "__main__":

@@ -117,7 +117,8 @@ def grow(template: int, total: int) -> None:
         db.session.execute(sa.text("ANALYZE"))
 
 
-def bench(small: int = 1_000, large: int = 100_000, repeat: int = 9) -> None:
+def bench(small: int = 1_000, large: int = 100_000,
+          repeat: int = 9) -> list[tuple[str, bool, str]]:
     app = _app(Path(tempfile.mkdtemp()))
     client, page = app.test_client(), app.test_client()
     results, rebuilt = {}, {}
@@ -142,6 +143,7 @@ def bench(small: int = 1_000, large: int = 100_000, repeat: int = 9) -> None:
             results[total] = (
                 _median_cpu_ms(lambda: get(client, "/api/oversight", headers=headers), repeat),
                 _median_cpu_ms(lambda: get(page, "/oversight"), repeat))
+    goals = []
     for column, label in ((0, "GET /api/oversight (city official)"),
                           (1, "web /oversight (city official)")):
         print(f"{label:<48}{'median CPU ms':>14}{'× ' + str(small):>10}")
@@ -152,10 +154,14 @@ def bench(small: int = 1_000, large: int = 100_000, repeat: int = 9) -> None:
         ratio = results[large][column] / results[small][column]
         print(f"{'  ratio ' + str(large) + ' / ' + str(small) + ' cases':<48}{ratio:>14.2f}"
               f"{'  flat' if ratio <= 1.3 else '  NOT flat'} (goal ≤ 1.3)")
+        goals.append((f"flat: {label}, {large // 1000}k / {small // 1000}k ≤ 1.3", ratio <= 1.3,
+                       f"{ratio:.2f} ({results[small][column]:.1f} → "
+                       f"{results[large][column]:.1f} CPU ms median)"))
     for total, (seconds, rows) in rebuilt.items():
         print(f"{'oversight rebuild, ' + str(total) + ' cases':<48}{seconds:>10.1f} s"
               f"  ({rows} rollup rows)")
     sys.stdout.flush()
+    return goals
 
 
 if __name__ == "__main__":
