@@ -52,14 +52,15 @@ def wait_until_serving(host: str, port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert process.poll() is None, "gunicorn exited"
+        connection = http.client.HTTPConnection(host, port, timeout=2)
         try:
-            connection = http.client.HTTPConnection(host, port, timeout=2)
             connection.request("GET", "/api/processes")
             connection.getresponse().read()  # 401 without a token: serving
-            connection.close()
             return
         except OSError:
             time.sleep(0.3)
+        finally:
+            connection.close()
     raise AssertionError("gunicorn did not answer within 60 s")
 
 
@@ -101,11 +102,20 @@ class Client:
         self.seen: list[tuple[str, int, float]] = []
         self.lock = threading.Lock()
         self.local = threading.local()
+        self.connections: list[http.client.HTTPConnection] = []  # closed by close()
 
     def _connection(self, fresh: bool = False) -> http.client.HTTPConnection:
         if fresh or getattr(self.local, "connection", None) is None:
             self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+            with self.lock:
+                self.connections.append(self.local.connection)
         return self.local.connection
+
+    def close(self) -> None:
+        with self.lock:
+            for connection in self.connections:
+                connection.close()
+            self.connections.clear()
 
     def call(self, username: str, method: str, path: str, body: bytes | None = None,
              content_type: str = "application/json") -> tuple[int, object]:

@@ -290,6 +290,7 @@ def bench(seconds: float | None = None, workers: str | None = None,
                _cpu_seconds(database_pids) - cpu_before[1],
                time.process_time() - cpu_before[2])
         load_after = os.getloadavg()
+        client.close()
     if profile_dir.exists():
         _profile_report(profile_dir)
     return report(run, client, elapsed, cpu, (load_average, load_after), log_path, env)

@@ -67,7 +67,9 @@ def server(tmp_path_factory):
     log_path = tmp_path / "gunicorn.log"
     # The production settings (deploy/gunicorn.conf.py) with four workers.
     with gunicorn(env, log_path, WEB_WORKERS=str(WORKERS)) as (base, _process):
-        yield Client(base, tokens), env, log_path
+        client = Client(base, tokens)
+        yield client, env, log_path
+        client.close()
 
 
 def read_worklists(client: Client) -> None:
