@@ -5,8 +5,8 @@ over the counties, lanes, stages, deadlines and three years of activity: 40 % wa
 county, 30 % for the city, 30 % have ended. Each list is requested through the app (WSGI,
 no network) as the city official and a county official; the script prints medians and p95
 of CPU time (the app and SQLite run in the bench process), the largest / smallest ratio
-and whether the list is flat (≤ 1.3), then the query plans (EXPLAIN QUERY PLAN) of every statement of
-each list at the largest size.
+and whether the list is flat (≤ 1.3), then the query plans (EXPLAIN QUERY PLAN) of every
+statement of each list at the largest size.
 
 The timer batch: 10 000 cases of the small test procedure whose public notice ends at
 once, fired by one and by two `flask timers run` processes (SQLite; PostgreSQL too when
