@@ -19,11 +19,11 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Sync workers: nginx buffers slow clients, so one request per process is enough and a
 # runaway request can harm only its own worker. 2 x cores + 1 is gunicorn's rule of thumb,
 # capped because every worker holds its own engine caches and database connections.
-# The load bench (tests/bench/load.py, docs/OPERATIONS.md "Throughput") measured the
-# alternatives on 2 cores: requests are CPU-bound in Python (about 80 % of a completion's
-# time), so threads (gthread) add no throughput under the GIL and only lengthen the queue
-# inside a worker; more processes than 2 x cores + 1 only add context switches and memory.
-# WEB_THREADS > 1 switches to gthread, e.g. without nginx in front (it keeps connections).
+# The load bench (tests/bench/load.py, docs/OPERATIONS.md "Throughput") shows requests
+# CPU-bound in Python (the workers use about 80 % of the CPU a completion costs, PostgreSQL
+# the rest), so threads (gthread) cannot add throughput under the GIL; they only queue
+# requests inside a worker. WEB_THREADS > 1 switches to gthread, for clients that reach
+# gunicorn without nginx and keep their connections open.
 workers = _int("WEB_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
 threads = _int("WEB_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
