@@ -195,7 +195,7 @@ def bench_lists(sizes: list[int], repeat: int) -> list[tuple[str, bool, str]]:
 def _print_lists(results: dict, sizes: list[int]) -> list[tuple[str, bool, str]]:
     low, high = sizes[0], sizes[-1]
     goals = []
-    print(f"\n{'list':<34}" + "".join(f"{f'{s // 1000}k med / p95 ms':>22}" for s in sizes)
+    print(f"\n{'list':<34}" + "".join(f"{f'{s // 1000}k CPU med / p95 ms':>22}" for s in sizes)
           + f"{f'{high // 1000}k/{low // 1000}k':>10}  flat")
     for label, by_size in results.items():
         cells = "".join(f"{f'{m:.1f} / {p:.1f}':>22}" for m, p in (by_size[s] for s in sizes))
