@@ -380,7 +380,9 @@ class OversightRollup(db.Model):
     cases or work items of one division fall under one key of one figure. Kept up to date
     in the transaction that changes them, so the dashboard reads groups, never cases."""
 
-    __table_args__ = (sa.Index("ix_oversight_rollup_scope", "figure", "jurisdiction", "county"),)
+    # The second index finds the overdue figure's rows of one deadline month (yyyymm in year).
+    __table_args__ = (sa.Index("ix_oversight_rollup_scope", "figure", "jurisdiction", "county"),
+                      sa.Index("ix_oversight_rollup_year", "figure", "year"))
 
     # sha1 of the whole key below (NULLs included), the row the upsert finds.
     key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)

@@ -19,8 +19,20 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Sync workers: nginx buffers slow clients, so one request per process is enough and a
 # runaway request can harm only its own worker. 2 x cores + 1 is gunicorn's rule of thumb,
 # capped because every worker holds its own engine caches and database connections.
+# The load bench (tests/bench/load.py, docs/OPERATIONS.md "Throughput") shows requests
+# CPU-bound in Python (the workers use about 80 % of the CPU a completion costs, PostgreSQL
+# the rest), so threads (gthread) cannot add throughput under the GIL; they only queue
+# requests inside a worker. WEB_THREADS > 1 switches to gthread, for clients that reach
+# gunicorn without nginx and keep their connections open.
 workers = _int("WEB_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
-worker_class = "sync"
+threads = _int("WEB_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
+
+# Load the application once in the master, then fork: a worker starts (and is recycled,
+# below) in milliseconds instead of importing and reading every procedure and form again,
+# and the workers share those pages. The master's database connections are dropped in
+# post_fork, so no two processes ever share one.
+preload_app = os.environ.get("WEB_PRELOAD", "1") != "0"
 
 # A request that is silent for this long is killed and its worker replaced.
 timeout = _int("WEB_TIMEOUT_SECONDS", 60)
@@ -47,7 +59,34 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 WORKER_MEMORY_MB = _int("WORKER_MEMORY_MB", 1024)
 
 
+def _fresh_connections() -> None:
+    """Forget the database connections a preloaded application opened in the master: each
+    worker opens its own (SQLAlchemy's advice for forking a pool)."""
+    from app.extensions import db
+    from app.wsgi import app
+
+    with app.app_context():
+        db.engine.dispose(close=False)
+
+
+def when_ready(server):
+    """In the master, once: parse the forms before the workers fork (they inherit them)."""
+    if preload_app:
+        from app.extensions import db
+        from app.services import catalog
+        from app.wsgi import app
+
+        try:
+            with app.app_context():
+                server.log.info("forms parsed before forking: %s", catalog.warm())
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - a database not set up yet only slows
+            server.log.warning("forms not parsed before forking: %s", error)
+
+
 def post_fork(server, worker):
+    if preload_app:
+        _fresh_connections()
     if WORKER_MEMORY_MB > 0:
         limit = WORKER_MEMORY_MB * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

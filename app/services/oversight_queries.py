@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import OversightRollup as R
+from app.services.oversight_rollups import due_month
 
 
 def _sum(where, figures: str | tuple[str, ...], year: int | None, *columns,
@@ -46,11 +47,43 @@ def step_days(where, year: int | None) -> list[sa.Row]:
                 extra=(sa.func.min(R.first_day),))
 
 
-def overdue_tasks(where, now: dt.datetime) -> list[sa.Row]:
+GROUP = (R.jurisdiction, R.county, R.process_key, R.label, R.lane, R.title)
+
+
+def overdue_tasks(where, now: dt.datetime) -> list[tuple]:
     """Return (jurisdiction, county, process_key, task name, lane, title, tasks, earliest due)
-    of the ready work items past their deadline at `now`."""
-    return _sum(sa.and_(where, R.due_at < now), "ready", None, R.jurisdiction, R.county,
-                R.process_key, R.label, R.lane, R.title, extra=(sa.func.min(R.due_at),))
+    of the ready work items past their deadline at `now`.
+
+    Deadlines of the months before this one have all passed: their counts come from the
+    per-month rows ("ready_month"); this month's deadlines are compared one by one; the
+    earliest deadline is looked up among the exact rows of each group's earliest month only.
+    So the rows read depend on the groups and months, never on the number of cases."""
+    month = due_month(now)
+    counts: dict[tuple, list] = {}
+    earliest_month: dict[tuple, int] = {}
+    for *group, tasks, first in db.session.execute(
+            sa.select(*GROUP, sa.func.sum(R.n), sa.func.min(R.year))
+            .where(where, R.figure == "ready_month", R.year < month, R.n > 0)
+            .group_by(*GROUP)):
+        counts[tuple(group)] = [int(tasks), None]
+        earliest_month[tuple(group)] = first
+    for *group, tasks, due in db.session.execute(
+            sa.select(*GROUP, sa.func.sum(R.n), sa.func.min(R.due_at))
+            .where(where, R.figure == "ready", R.year == month, R.due_at < now, R.n > 0)
+            .group_by(*GROUP)):
+        entry = counts.setdefault(tuple(group), [0, None])
+        entry[0] += int(tasks)
+        entry[1] = due
+    months = sorted(set(earliest_month.values()))
+    if months:
+        for *group, found, due in db.session.execute(
+                sa.select(*GROUP, R.year, sa.func.min(R.due_at))
+                .where(where, R.figure == "ready", R.year.in_(months), R.n > 0)
+                .group_by(*GROUP, R.year)):
+            if earliest_month.get(tuple(group)) == found:
+                counts[tuple(group)][1] = due
+    return [(*group, tasks, due) for group, (tasks, due) in counts.items()
+            if tasks > 0 and due is not None]
 
 
 def annual_reports(where, year: int | None, tasks: dict[str, str]) -> list[tuple]:

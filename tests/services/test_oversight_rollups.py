@@ -15,7 +15,7 @@ from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import Case, OversightRollup, WorkItem
-from app.services import cases, oversight, oversight_rollups
+from app.services import cases, oversight, oversight_queries, oversight_rollups
 from tests.processes.driver import at, find_user
 from tests.services.test_oversight import build
 
@@ -54,8 +54,9 @@ def test_after_the_case_walks_the_rollups_equal_a_recount_and_so_do_the_figures(
     before = _dashboards()
 
     assert oversight_rollups.check_all() == []
-    assert {key[0] for key in counted} == {"opened", "stage", "county", "step", "ready", "done",
-                                           "recognition", "expiry", "revocation"}
+    assert {key[0] for key in counted} == {"opened", "stage", "county", "step", "ready",
+                                           "ready_month", "done", "recognition", "expiry",
+                                           "revocation"}
     assert oversight_rollups.rebuild_all() == len(counted)
     assert _dashboards() == before
 
@@ -159,3 +160,39 @@ def test_migration_0013_counts_the_cases_already_there(tmp_path):
         ("wuhua", None, 2026, "recognized"): 1, ("panlong", None, 2026, "in_review"): 1}
     assert [(key[5], key[8], n) for key, (n, _) in counted.items() if key[0] == "step"] == [
         ("county_review", 2, 1)]  # Monday 03-02 → Wednesday 03-04
+
+
+def test_overdue_from_month_rows_equals_a_count_of_the_work_items(api):
+    """The overdue figure sums whole past months and compares this month's deadlines one by
+    one: at any moment, its counts and earliest deadlines are those of the work items."""
+    rng, now = random.Random(7), at("2026-09-01T09:00")
+    started = [cases.start_case(find_user("km_applicant"), "kunming_recognition", now)
+               for _ in COUNTIES]
+    for case, county in zip(started, COUNTIES, strict=True):
+        case.county = county  # the figure counts by the case's county
+    for number in range(60):
+        due = now + dt.timedelta(days=rng.randrange(0, 120), hours=rng.choice((0, 15)))
+        case = rng.choice(started)
+        db.session.add(WorkItem(
+            id=f"due-{number}", case_id=case.id, name=rng.choice(("a", "b")), title="任务",
+            lane="city", jurisdiction="kunming", county=case.county, variable="v",
+            status="ready", created_at=now, due_at=due))
+    db.session.commit()
+    items = db.session.scalars(sa.select(WorkItem).where(
+        WorkItem.status == "ready", WorkItem.due_at.is_not(None))).all()
+    for moment in ("2026-09-20T09:00", "2026-10-31T23:59", "2026-11-01T00:00",
+                   "2026-11-15T12:00", "2027-02-01T09:00"):
+        when = at(moment)
+        expected: dict[tuple, list] = {}
+        for item in items:
+            if item.due_at < when:
+                group = (item.jurisdiction, item.case.county, item.case.process_key, item.name,
+                         item.lane, item.title)
+                entry = expected.setdefault(group, [0, item.due_at])
+                entry[0] += 1
+                entry[1] = min(entry[1], item.due_at)
+        found = {tuple(row[:6]): [row[6], row[7]]
+                 for row in oversight_queries.overdue_tasks(OversightRollup.figure.is_not(None),
+                                                            when)}
+        assert found == expected, moment
+    assert len(expected) > 4  # several groups, over several months
