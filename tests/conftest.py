@@ -43,6 +43,36 @@ def _own_postgres_database() -> None:
 
 _own_postgres_database()
 
+# `make test` hands tests to its two workers one unit at a time, in collection order
+# (`--dist loadgroup`). Units named here go first, slowest first, so that the run does not end
+# with one worker alone on a long walk; seconds measured on an idle 2-core machine.
+SLOW_FIRST = (
+    "tests/browser/test_kunming_walk.py",
+    "tests/browser/test_accessibility.py",
+    "tests/browser/test_shanxi_walk.py",
+    "tests/browser/test_correction_loop.py",
+    "tests/browser/test_liaocheng_title_walk.py",
+    "tests/browser/test_guided_application_walk.py",
+)
+
+
+def _shares_module_fixtures(item: pytest.Item) -> bool:
+    definitions = getattr(item, "_fixtureinfo", None)
+    return definitions is not None and any(
+        defs[-1].scope in ("module", "class", "package")
+        for defs in definitions.name2fixturedefs.values())
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the tests of a module with module-scoped fixtures on one worker (they are built
+    once, not once per worker), and put the known slow modules first."""
+    for item in items:
+        if _shares_module_fixtures(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    rank = {path: number for number, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
