@@ -20,7 +20,7 @@ from playwright import sync_api
 from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
-from tests.browser.support import ARTIFACTS, LiveServer, failure_screenshot
+from tests.browser.support import ARTIFACTS, LiveServer, failure_screenshot, new_tab
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -52,6 +52,15 @@ def live_server(tmp_path_factory, template_database):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def recognised(live_server) -> dict:
+    """A Kunming title recognised through the JSON API on the live server's database: the case
+    as the city reads it."""
+    case = live_server.recognised_title()
+    with live_server.app.app_context():
+        return case.case()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless; a browser is never downloaded (make chromium installs it)."""
@@ -68,12 +77,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh context (no cookies) at 1280 px in Chinese, pointed at the live server."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai",
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    with new_tab(browser, live_server, 1280, 900) as tab:
+        yield tab
 
 
 @pytest.hookimpl(hookwrapper=True)
