@@ -44,21 +44,37 @@ def _own_postgres_database() -> None:
 _own_postgres_database()
 
 # `make test` hands tests to its two workers one unit at a time, in collection order
-# (`--dist loadgroup`). Units named here go first, slowest first, so that the run does not end
-# with one worker alone on a long walk; seconds measured on an idle 2-core machine.
+# (`--dist loadgroup`): a unit is one test, or all the tests of a module that builds
+# module-scoped fixtures (a live server and its scene are then built once, not once per
+# worker). The units named here go first, slowest first, so that the run does not end with one
+# worker alone on a long walk.
 SLOW_FIRST = (
     "tests/browser/test_kunming_walk.py",
-    "tests/browser/test_accessibility.py",
     "tests/browser/test_shanxi_walk.py",
+    "tests/browser/test_accessibility.py",
+    "tests/browser/test_editors.py",
     "tests/browser/test_correction_loop.py",
+    "tests/browser/test_modeler.py",
+    "tests/browser/test_verify_run_page.py",
+    "tests/browser/test_history_page.py",
+    "tests/browser/test_dossier_download.py",
+    "tests/browser/test_kunming_title_walk.py",
     "tests/browser/test_liaocheng_title_walk.py",
     "tests/browser/test_guided_application_walk.py",
+    "tests/processes/test_kunming_designer_flow.py",
+    "tests/services/test_postgres.py",
 )
+# Many quick tests around a cheap module fixture: spread over both workers, not grouped.
+SPREAD = ("tests/web/test_openapi.py",)
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
 
 
 def _shares_module_fixtures(item: pytest.Item) -> bool:
     definitions = getattr(item, "_fixtureinfo", None)
-    return definitions is not None and any(
+    return definitions is not None and _module(item) not in SPREAD and any(
         defs[-1].scope in ("module", "class", "package")
         for defs in definitions.name2fixturedefs.values())
 
@@ -69,9 +85,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     once, not once per worker), and put the known slow modules first."""
     for item in items:
         if _shares_module_fixtures(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+            item.add_marker(pytest.mark.xdist_group(_module(item)))
     rank = {path: number for number, path in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+    items.sort(key=lambda item: rank.get(_module(item), len(rank)))
+
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
