@@ -80,11 +80,12 @@ def _shares_module_fixtures(item: pytest.Item) -> bool:
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep the tests of a module with module-scoped fixtures on one worker (they are built
     once, not once per worker), and put the known slow modules first."""
+    grouping = config.pluginmanager.hasplugin("xdist")  # which registers the mark
     for item in items:
-        if _shares_module_fixtures(item):
+        if grouping and _shares_module_fixtures(item):
             item.add_marker(pytest.mark.xdist_group(_module(item)))
     rank = {path: number for number, path in enumerate(SLOW_FIRST)}
     items.sort(key=lambda item: rank.get(_module(item), len(rank)))
