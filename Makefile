@@ -60,7 +60,7 @@ libreoffice:
 # Two worker processes (the machine's two cores), each with its own PostgreSQL database
 # (tests/conftest.py).
 test: setup assets chromium libreoffice
-	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -n 2
 
 e2e: setup assets chromium
 	$(BIN)/pytest tests/browser

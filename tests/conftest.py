@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from xdist.scheduler import LoadScopeScheduling
 
 from app.config import ROOT
 from app.extensions import db
@@ -43,11 +44,11 @@ def _own_postgres_database() -> None:
 
 _own_postgres_database()
 
-# `make test` hands tests to its two workers one unit at a time, in collection order
-# (`--dist loadgroup`): a unit is one test, or all the tests of a module that builds
-# module-scoped fixtures (a live server and its scene are then built once, not once per
-# worker). The units named here go first, slowest first, so that the run does not end with one
-# worker alone on a long walk.
+# `make test` (`pytest -n 2`) hands tests to its two workers one unit at a time, in collection
+# order (_Units): a unit is one test, or all the tests of a module that builds an expensive
+# module-scoped fixture (a browser walk's live server and scene), which is then built once,
+# not once per worker. The modules named in SLOW_FIRST go first, slowest first, so that the
+# run does not end with one worker alone on a long walk.
 SLOW_FIRST = (
     "tests/browser/test_kunming_walk.py",
     "tests/browser/test_shanxi_walk.py",
@@ -64,31 +65,40 @@ SLOW_FIRST = (
     "tests/processes/test_kunming_designer_flow.py",
     "tests/services/test_postgres.py",
 )
-# Many quick tests around a cheap module fixture: spread over both workers, not grouped.
-SPREAD = ("tests/web/test_openapi.py",)
+# Besides every browser module: modules whose tests share an expensive module-scoped fixture.
+ONE_WORKER = (
+    "tests/processes/test_kunming_designer_flow.py",
+    "tests/services/test_dossier.py",
+    "tests/services/test_gunicorn_load.py",
+    "tests/services/test_postgres.py",
+    "tests/services/test_visibility.py",
+)
 
 
-def _module(item: pytest.Item) -> str:
-    return item.nodeid.split("::")[0]
+def _module(nodeid: str) -> str:
+    return nodeid.split("::")[0]
 
 
-def _shares_module_fixtures(item: pytest.Item) -> bool:
-    definitions = getattr(item, "_fixtureinfo", None)
-    return definitions is not None and _module(item) not in SPREAD and any(
-        defs[-1].scope in ("module", "class", "package")
-        for defs in definitions.name2fixturedefs.values())
+class _Units(LoadScopeScheduling):
+    """xdist's scope scheduling, a scope being one test or one module of ONE_WORKER."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = _module(nodeid)
+        return module if module.startswith("tests/browser/") or module in ONE_WORKER else nodeid
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep the tests of a module with module-scoped fixtures on one worker (they are built
-    once, not once per worker), and put the known slow modules first."""
-    grouping = config.pluginmanager.hasplugin("xdist")  # which registers the mark
-    for item in items:
-        if grouping and _shares_module_fixtures(item):
-            item.add_marker(pytest.mark.xdist_group(_module(item)))
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own choice
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "load":
+        return None  # an explicit --dist is obeyed
+    config.option.loadscopereorder = False  # keep the collection order (SLOW_FIRST)
+    return _Units(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the known slow modules first, in the order of SLOW_FIRST."""
     rank = {path: number for number, path in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(_module(item), len(rank)))
+    items.sort(key=lambda item: rank.get(_module(item.nodeid), len(rank)))
 
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
