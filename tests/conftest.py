@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from xdist.scheduler import LoadScopeScheduling
 
 from app.config import ROOT
 from app.extensions import db
@@ -42,6 +43,63 @@ def _own_postgres_database() -> None:
 
 
 _own_postgres_database()
+
+# `make test` (`pytest -n 2`) hands tests to its two workers one unit at a time, in collection
+# order (_Units): a unit is one test, or all the tests of a module that builds an expensive
+# module-scoped fixture (a browser walk's live server and scene), which is then built once,
+# not once per worker. The modules named in SLOW_FIRST go first, slowest first, so that the
+# run does not end with one worker alone on a long walk.
+SLOW_FIRST = (
+    "tests/browser/test_kunming_walk.py",
+    "tests/browser/test_shanxi_walk.py",
+    "tests/browser/test_accessibility.py",
+    "tests/browser/test_editors.py",
+    "tests/browser/test_correction_loop.py",
+    "tests/browser/test_modeler.py",
+    "tests/browser/test_verify_run_page.py",
+    "tests/browser/test_history_page.py",
+    "tests/browser/test_dossier_download.py",
+    "tests/browser/test_kunming_title_walk.py",
+    "tests/browser/test_liaocheng_title_walk.py",
+    "tests/browser/test_guided_application_walk.py",
+    "tests/processes/test_kunming_designer_flow.py",
+    "tests/services/test_postgres.py",
+)
+# Besides every browser module: modules whose tests share an expensive module-scoped fixture.
+ONE_WORKER = (
+    "tests/processes/test_kunming_designer_flow.py",
+    "tests/services/test_dossier.py",
+    "tests/services/test_gunicorn_load.py",
+    "tests/services/test_postgres.py",
+    "tests/services/test_visibility.py",
+)
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::")[0]
+
+
+class _Units(LoadScopeScheduling):
+    """xdist's scope scheduling, a scope being one test or one module of ONE_WORKER."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = _module(nodeid)
+        return module if module.startswith("tests/browser/") or module in ONE_WORKER else nodeid
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own choice
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "load":
+        return None  # an explicit --dist is obeyed
+    config.option.loadscopereorder = False  # keep the collection order (SLOW_FIRST)
+    return _Units(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the known slow modules first, in the order of SLOW_FIRST."""
+    rank = {path: number for number, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(_module(item.nodeid), len(rank)))
+
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -1,8 +1,9 @@
 """Browser fixtures: the product served live on a fresh SQLite file, driven by Debian's Chromium.
 
-One server per test module (a fresh database built with processes, forms and demo users),
-one browser per session, a fresh context and page per test. CSRF is ON, so every form
-the browser posts proves it carries its token.
+One server per test module on its own copy of the session's template database (processes,
+forms and demo users loaded once per worker, tests/conftest.py), one browser per session,
+a fresh context and page per test. CSRF is ON, so every form the browser posts proves it
+carries its token.
 
 Screenshots: a failing test's page goes to test-artifacts/browser/<test name>.png; key
 pages of the walks to test-artifacts/browser/pages/<name>.png (support.snap).
@@ -19,8 +20,7 @@ from playwright import sync_api
 from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
-from app.services import catalog, demo
-from tests.browser.support import ARTIFACTS, LiveServer, failure_screenshot
+from tests.browser.support import ARTIFACTS, LiveServer, failure_screenshot, new_tab
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -39,19 +39,26 @@ def _config(folder: Path) -> type:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, template_database):
     """The product on a fresh SQLite file: processes, forms and demo users loaded."""
-    app = create_app(_config(tmp_path_factory.mktemp("live")))
-    with app.app_context():
-        db.create_all()
-        catalog.load_all(app.config["PROCESS_DIR"], app.config["FORM_DIR"])
-        demo.load_demo_users(app.config["PROCESS_DIR"])
-        db.session.remove()
+    folder = tmp_path_factory.mktemp("live")
+    shutil.copyfile(template_database(ROOT / "processes", ROOT / "forms"),
+                    folder / "browser.sqlite")
+    app = create_app(_config(folder))
     server = LiveServer(app)
     yield server
     server.stop()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def recognised(live_server) -> dict:
+    """A Kunming title recognised through the JSON API on the live server's database: the case
+    as the city reads it."""
+    case = live_server.recognised_title()
+    with live_server.app.app_context():
+        return case.case()
 
 
 @pytest.fixture(scope="session")
@@ -70,12 +77,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh context (no cookies) at 1280 px in Chinese, pointed at the live server."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai",
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    with new_tab(browser, live_server, 1280, 900) as tab:
+        yield tab
 
 
 @pytest.hookimpl(hookwrapper=True)

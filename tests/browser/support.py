@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from pathlib import Path
@@ -59,6 +60,20 @@ class LiveServer:
             finally:
                 api_module._now = saved
         return case
+
+
+@contextlib.contextmanager
+def new_tab(browser, live_server: LiveServer, width: int, height: int):
+    """Yield a page of a fresh context (no cookies) of `width` x `height` px in Chinese,
+    Shanghai time, pointed at the live server; close the context afterwards."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai",
+                                  viewport={"width": width, "height": height})
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def label_pattern(text: str) -> re.Pattern:

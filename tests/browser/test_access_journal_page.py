@@ -13,22 +13,14 @@ pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
-@pytest.fixture(scope="module")
-def title(live_server) -> dict:
-    """A Kunming title recognised through the JSON API on the live server's database."""
-    case = live_server.recognised_title()
-    with live_server.app.app_context():
-        return case.case()
-
-
 @pytest.mark.parametrize("device", WIDTHS)
-def test_an_auditor_finds_their_reads_in_the_access_journal(page, title, device):
+def test_an_auditor_finds_their_reads_in_the_access_journal(page, recognised, device):
     page.set_viewport_size({"width": WIDTHS[device], "height": 900})
     login(page, "km_auditor")
-    open_case(page, title["ref"])
+    open_case(page, recognised["ref"])
     page.locator("#verify-case").click()
     expect(page.locator("body")).not_to_contain_text("审计监察只能查阅")
-    open_case(page, title["ref"])
+    open_case(page, recognised["ref"])
 
     section = page.get_by_test_id("case-journal")
     expect(section).to_contain_text("核验历史")
@@ -37,8 +29,8 @@ def test_an_auditor_finds_their_reads_in_the_access_journal(page, title, device)
     section.get_by_test_id("case-journal-all").click()
 
     table = page.get_by_test_id("journal-table")
-    expect(page.get_by_label("案卷编号")).to_have_value(title["ref"])
-    expect(table.get_by_role("link", name=title["ref"]).first).to_be_visible()
+    expect(page.get_by_label("案卷编号")).to_have_value(recognised["ref"])
+    expect(table.get_by_role("link", name=recognised["ref"]).first).to_be_visible()
     expect(table).to_contain_text("核验历史")
     snap(page, f"access-journal-{device}")
     page.get_by_label("操作").select_option("verify")

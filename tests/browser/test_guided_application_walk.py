@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.forms import fill_form, reveal, submit, task_form, write_pdf
-from tests.browser.support import field, login, open_application, snap
+from tests.browser.support import field, login, new_tab, open_application, snap
 from tests.processes import examples_kunming as km
 
 pytestmark = pytest.mark.browser
@@ -22,12 +22,8 @@ BASIC = ("base_name", "county", "operator_name", "credit_code", "operator_nature
 
 @pytest.fixture
 def phone(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai",
-                                  viewport={"width": 390, "height": 844})
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    with new_tab(browser, live_server, 390, 844) as tab:
+        yield tab
 
 
 def test_applicant_fills_in_steps_loses_the_session_and_keeps_every_input(phone, tmp_path):

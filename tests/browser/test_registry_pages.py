@@ -15,36 +15,28 @@ pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
-@pytest.fixture(scope="module")
-def title(live_server) -> dict:
-    """A Kunming title recognised through the JSON API on the live server's database."""
-    case = live_server.recognised_title()
-    with live_server.app.app_context():
-        return case.case()
-
-
 @pytest.mark.parametrize("device", WIDTHS)
-def test_the_public_registry_lists_the_title_without_internal_data(page, title, device):
+def test_the_public_registry_lists_the_title_without_internal_data(page, recognised, device):
     page.set_viewport_size({"width": WIDTHS[device], "height": 900})
     page.goto("/login")
     page.locator("#registry-link").click()
 
     table = page.get_by_test_id("title-table")
     expect(table).to_contain_text("昆明示例创业园")
-    expect(table).to_contain_text(title["certificate_no"])
-    expect(page.get_by_test_id("title-table")).not_to_contain_text(title["ref"])
+    expect(table).to_contain_text(recognised["certificate_no"])
+    expect(page.get_by_test_id("title-table")).not_to_contain_text(recognised["ref"])
     expect(page.get_by_test_id("export-csv")).to_be_visible()
     snap(page, f"titles-public-{device}")
 
 
 @pytest.mark.parametrize("device", WIDTHS)
-def test_the_city_sees_its_registry_with_links_to_cases(page, title, device):
+def test_the_city_sees_its_registry_with_links_to_cases(page, recognised, device):
     page.set_viewport_size({"width": WIDTHS[device], "height": 900})
     login(page, CITY)
     page.goto("/titles")
 
     table = page.get_by_test_id("title-table")
-    expect(table.get_by_role("link", name=title["ref"])).to_be_visible()
+    expect(table.get_by_role("link", name=recognised["ref"])).to_be_visible()
     page.get_by_label("状态").select_option("recognized")
     page.locator("#title-filter-submit").click()
     expect(page.get_by_test_id("title-total")).to_contain_text("1")

@@ -82,6 +82,15 @@ def app_from_template(template: Path, folder: Path, process_dir: Path = ROOT / "
     return create_app(_config(database, folder / "uploads", process_dir, form_dir))
 
 
+def app_on_copies(template: Path, folder: Path, process_dir: Path, form_dir: Path):
+    """Return an app on a private copy of `template` (loaded from `process_dir` and `form_dir`)
+    whose PROCESS_DIR and FORM_DIR are copies of those folders in `folder`, for a test that
+    changes the files."""
+    shutil.copytree(process_dir, folder / "processes")
+    shutil.copytree(form_dir, folder / "forms")
+    return app_from_template(template, folder, folder / "processes", folder / "forms")
+
+
 @pytest.fixture(scope="session")
 def template_db(template_database) -> Path:
     return template_database(ROOT / "processes", ROOT / "forms")

@@ -5,29 +5,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from flask_migrate import upgrade
 
-from app import create_app
-from app.config import ROOT, TestConfig
-from app.extensions import db
+from tests.services.old_database import app_at, upgrade_to_head
 
 INSERT = ("INSERT INTO user (username, password_hash, name, role, contact, active, created_at) "
           "VALUES (?, 'x', '', 'admin', '', 1, '2026-01-01 00:00:00')")
 
 
-def _app(tmp_path):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.sqlite'}"
-        UPLOAD_DIR = str(tmp_path / "uploads")
-
-    return create_app(Config)
-
-
 def _old_database(tmp_path, names):
-    app = _app(tmp_path)
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="0001")
-        db.engine.dispose()
+    app = app_at(tmp_path, "0001")
     with sqlite3.connect(tmp_path / "old.sqlite") as connection:
         connection.executemany(INSERT, [(name,) for name in names])
     return app
@@ -36,9 +22,7 @@ def _old_database(tmp_path, names):
 def test_upgrading_a_0001_database_gives_every_user_their_own_nonce(tmp_path):
     app = _old_database(tmp_path, ["Old_Admin", "clerk"])
 
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        db.engine.dispose()
+    upgrade_to_head(app)
 
     with sqlite3.connect(tmp_path / "old.sqlite") as connection:
         rows = connection.execute("SELECT session_nonce, failed_logins, locked_at FROM user")
@@ -52,9 +36,8 @@ def test_upgrading_a_0001_database_gives_every_user_their_own_nonce(tmp_path):
 def test_upgrading_refuses_names_that_differ_only_in_case(tmp_path):
     app = _old_database(tmp_path, ["clerk", "CLERK"])
 
-    with app.app_context(), pytest.raises(SystemExit):  # Flask-Migrate exits on an error
-        upgrade(directory=str(ROOT / "migrations"))
-        db.engine.dispose()
+    with pytest.raises(SystemExit):  # Flask-Migrate exits on an error
+        upgrade_to_head(app)
 
     with sqlite3.connect(tmp_path / "old.sqlite") as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [

@@ -6,20 +6,18 @@ published; `processes load` does not undo a version published from the browser."
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
-from app.config import ROOT, TestConfig
+from app.config import ROOT
 from app.errors import Conflict, NotAllowed, Rejected
 from app.extensions import db
 from app.models import FormVersion, ProcessVersion
-from app.services import cases, catalog, demo, design_files, designs
+from app.services import cases, catalog, design_files, designs
 from app.services.design_files import Folders
-from tests.processes.driver import at, find_user
+from tests.processes.driver import app_on_copies, at, find_user
 
 KEY = "kunming_recognition"
 BPMN = "recognition.bpmn"
@@ -202,21 +200,10 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture
-def copied(tmp_path):
+def copied(template_db, tmp_path):
     """The product on a copy of processes/ and forms/ (files a test may change), loaded."""
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'designs.sqlite'}"
-        UPLOAD_DIR = str(tmp_path / "uploads")
-        PROCESS_DIR = str(tmp_path / "processes")
-        FORM_DIR = str(tmp_path / "forms")
-
-    shutil.copytree(ROOT / "processes", tmp_path / "processes")
-    shutil.copytree(ROOT / "forms", tmp_path / "forms")
-    app = create_app(Config)
+    app = app_on_copies(template_db, tmp_path, ROOT / "processes", ROOT / "forms")
     with app.app_context():
-        db.create_all()
-        catalog.load_all(Config.PROCESS_DIR, Config.FORM_DIR)
-        demo.load_demo_users(tmp_path / "processes")
         yield Folders(tmp_path / "processes", tmp_path / "forms")
         db.session.remove()
         db.engine.dispose()

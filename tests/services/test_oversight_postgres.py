@@ -11,38 +11,11 @@ import os
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
-from app.config import ROOT, TestConfig
 from app.extensions import db
-from app.services import catalog, demo
-from app.web import api as api_module
-from tests.processes.driver import Api
 from tests.services import test_oversight as same
 
 URL = os.environ.get("TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="TEST_POSTGRES_URL is not set")
-
-
-@pytest.fixture
-def pg_api(tmp_path, monkeypatch):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = URL
-        UPLOAD_DIR = str(tmp_path / "uploads")
-
-    app = create_app(Config)
-    with app.app_context():
-        db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.session.commit()
-    result = app.test_cli_runner().invoke(args=["init-db"])  # migrations up to 0012
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        catalog.load_all(ROOT / "processes", ROOT / "forms")
-        demo.load_demo_users(ROOT / "processes")
-        client = Api(app)
-        monkeypatch.setattr(api_module, "_now", lambda: client.now)
-        yield client
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_the_figures_on_postgresql_are_those_on_sqlite(pg_api):

@@ -11,12 +11,11 @@ import sqlite3
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from app import create_app
-from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import Case, OversightRollup, WorkItem
 from app.services import cases, oversight, oversight_queries, oversight_rollups
 from tests.processes.driver import at, find_user
+from tests.services.old_database import MIGRATIONS, app_at
 from tests.services.test_oversight import build
 
 INSERT_VERSION = (
@@ -136,14 +135,7 @@ def test_check_names_a_wrong_count_and_rebuild_repairs_it(api, loaded_app):
 
 
 def test_migration_0013_counts_the_cases_already_there(tmp_path):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.sqlite'}"
-        UPLOAD_DIR = str(tmp_path / "uploads")
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="0012")
-        db.engine.dispose()
+    app = app_at(tmp_path, "0012")
     with sqlite3.connect(tmp_path / "old.sqlite") as connection:
         connection.execute(INSERT_VERSION)
         connection.executemany(INSERT_CASE, [(1, "KM-1", "wuhua", "recognized"),
@@ -151,7 +143,7 @@ def test_migration_0013_counts_the_cases_already_there(tmp_path):
         connection.execute(INSERT_ITEM)
 
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=MIGRATIONS)
         counted = oversight_rollups.stored(db.session.connection())
         assert oversight_rollups.check_all() == []
         db.engine.dispose()

@@ -5,53 +5,39 @@ processes that use it; a running case keeps the forms its version pinned."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
-from app.config import ROOT, TestConfig
+from app.config import ROOT
 from app.extensions import db
 from app.models import ProcessVersion, WorkItem
-from app.services import cases, catalog, demo, tasks
-from tests.processes.driver import find_user
+from app.services import cases, catalog, tasks
+from tests.processes.driver import app_on_copies, find_user
 
 DATA = ROOT / "tests/data"
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
-def _app(tmp_path: Path, processes: Path, forms: Path):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'versions.sqlite'}"
-        UPLOAD_DIR = str(tmp_path / "uploads")
-        PROCESS_DIR = str(tmp_path / "processes")
-        FORM_DIR = str(tmp_path / "forms")
-
-    shutil.copytree(processes, tmp_path / "processes")
-    shutil.copytree(forms, tmp_path / "forms")
-    app = create_app(Config)
+def _app(template_database, tmp_path: Path, processes: Path, forms: Path):
+    app = app_on_copies(template_database(processes, forms), tmp_path, processes, forms)
     with app.app_context():
-        db.create_all()
-        catalog.load_all(Config.PROCESS_DIR, Config.FORM_DIR)
         yield app
         db.session.remove()
         db.engine.dispose()
 
 
 @pytest.fixture
-def repo_app(tmp_path):
+def repo_app(template_database, tmp_path):
     """The product on a copy of the repository's processes/ and forms/, loaded once."""
-    yield from _app(tmp_path, ROOT / "processes", ROOT / "forms")
+    yield from _app(template_database, tmp_path, ROOT / "processes", ROOT / "forms")
 
 
 @pytest.fixture
-def mini_copy(tmp_path):
+def mini_copy(template_database, tmp_path):
     """The product on a copy of the small test procedure, loaded once, demo users too."""
-    for app in _app(tmp_path, DATA / "processes", DATA / "forms"):
-        demo.load_demo_users(tmp_path / "processes")
-        yield app
+    yield from _app(template_database, tmp_path, DATA / "processes", DATA / "forms")
 
 
 def edit(path: Path, old: str, new: str) -> None:

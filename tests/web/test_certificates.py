@@ -5,29 +5,15 @@ from __future__ import annotations
 
 import subprocess
 
-import pytest
 import sqlalchemy as sa
 from PIL import Image  # WeasyPrint's own dependency
 
 from app.extensions import db, limiter
 from app.models import Case
 from app.services import certificates
-from tests.processes.driver import CaseDriver, api, loaded_app, template_db  # noqa: F401
-from tests.processes.test_kunming import APPLICANT, CITY, recognized
+from tests.processes.test_kunming import APPLICANT
 from tests.web import support
-
-
-@pytest.fixture
-def app(loaded_app):  # noqa: F811 - the web fixtures (client, login_as) use this database
-    return loaded_app
-
-
-@pytest.fixture
-def title(api):  # noqa: F811
-    """A Kunming title recognised on 2026-11-20, valid until 2029-11-19."""
-    case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
-    recognized(case)
-    return case
+from tests.web.recognised import api, app, loaded_app, template_db, title  # noqa: F401
 
 
 def pdf_text(content: bytes, tmp_path) -> str:
@@ -37,7 +23,7 @@ def pdf_text(content: bytes, tmp_path) -> str:
                           text=True, check=True).stdout
 
 
-def _code(app, case_id: int) -> str:
+def _code(app, case_id: int) -> str:  # noqa: F811
     case = db.session.get(Case, case_id)
     return certificates.verification_code(case, app.config["CERTIFICATE_KEY"])
 
@@ -122,7 +108,7 @@ def test_the_public_api_tells_a_genuine_code_from_a_forged_one(app, api, title):
     assert api.get(None, "/api/registry/verify?code=", expect=422)["errors"]
 
 
-def test_the_registry_page_says_revoked_for_a_revoked_title(app, client, title):
+def test_the_registry_page_says_revoked_for_a_revoked_title(app, client, title):  # noqa: F811
     code = _code(app, title.id)
     db.session.execute(sa.update(Case).where(Case.id == title.id).values(status="revoked"))
     db.session.commit()
@@ -133,7 +119,7 @@ def test_the_registry_page_says_revoked_for_a_revoked_title(app, client, title):
     assert "昆明示例创业园" in page
 
 
-def test_checking_codes_is_rate_limited_per_address(app, client, title):
+def test_checking_codes_is_rate_limited_per_address(app, client, title):  # noqa: F811
     app.config["CERTIFICATE_CHECK_RATE_LIMIT"] = "3 per minute"
     limiter.reset()
     try:

@@ -4,32 +4,18 @@ interface names the steps in English."""
 
 from __future__ import annotations
 
-import pytest
-
 from app.extensions import db
 from app.models import Case
 from tests.processes import examples_kunming as km
-from tests.processes.driver import CaseDriver, api, loaded_app, template_db  # noqa: F401
-from tests.processes.test_kunming import APPLICANT, CITY, recognized
+from tests.processes.test_kunming import APPLICANT, CITY
+from tests.web.recognised import api, app, loaded_app, template_db, title  # noqa: F401
 from tests.web.support import text
 
 VALIDITY = "2026-11-20 — 2029-11-19"
 
 
-@pytest.fixture
-def app(loaded_app):  # noqa: F811 - the web fixtures (client, login_as) use this database
-    return loaded_app
-
-
-@pytest.fixture
-def title(api):  # noqa: F811
-    case = CaseDriver(api, "kunming_recognition", APPLICANT, CITY)
-    recognized(case)
-    return case
-
-
 def test_a_recognised_title_reads_as_in_force_with_validity_and_document_number(
-        client, login_as, title):
+        client, login_as, title):  # noqa: F811
     login_as(APPLICANT)
     case = db.session.get(Case, title.id)
 
@@ -46,7 +32,7 @@ def test_a_recognised_title_reads_as_in_force_with_validity_and_document_number(
 
 
 def test_the_applicant_follows_milestones_without_the_diagram_or_internal_names(
-        client, login_as, title):
+        client, login_as, title):  # noqa: F811
     login_as(APPLICANT)
 
     page = client.get(f"/cases/{title.id}")
@@ -64,7 +50,7 @@ def test_the_applicant_follows_milestones_without_the_diagram_or_internal_names(
 
 
 def test_an_official_sees_the_diagram_with_zoom_controls_and_lanes_in_its_language(
-        client, login_as, title):
+        client, login_as, title):  # noqa: F811
     login_as(CITY)
 
     html = client.get(f"/cases/{title.id}").get_data(as_text=True)
