@@ -3,7 +3,7 @@ and no change of anything by a read-only role (auditors)."""
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -69,8 +69,9 @@ READ_PREFIXES = ("/audit/", "/api/audit/")
 
 def token_user(token: str):
     """Return the active user holding API token `token`, or None: read once per request
-    (this guard and the API's authentication both ask)."""
-    known = g.setdefault("token_users", {})
+    (this guard and the API's authentication both ask). Kept in the request's environ, not
+    in `g`: an application context can outlive one request."""
+    known = request.environ.setdefault("app.token_users", {})
     if token not in known:
         known[token] = users.user_for_token(token)
     return known[token]

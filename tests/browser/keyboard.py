@@ -108,8 +108,14 @@ def fill_by_keyboard(page: Page, data: Mapping, pdf: Path, submit_id: str = "sub
     for step in range(MOST_STEPS):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
-        # the form's sticky action bar never hides the control the keyboard is on
-        assert not focused["covered"], f"{focused['id']} is under the form's action bar"
+        # the form's sticky action bar never hides the control the keyboard is on (asked
+        # again after two frames: a status line may still be changing the bar's height)
+        if focused["covered"]:
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                          "requestAnimationFrame(r)))")
+            focused = page.evaluate(FOCUSED)
+        assert not focused["covered"], \
+            f"{focused['tag']} {focused['id'] or focused['name']} is under the form's action bar"
         if focused["next"]:  # a form in steps: 下一步 checks this step and opens the next
             page.keyboard.press("Enter")
             expect(page.locator(f'[data-section="{focused["next"]}"]')).to_be_hidden()
