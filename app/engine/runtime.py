@@ -28,14 +28,12 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import clock, deadlines, loops, quiet_states, sandbox
+from app.engine import clock, deadlines, loops, sandbox
 from app.engine.budget import Budget, ScriptRefused
 from app.engine.casedata import data_is_plain, data_problem
 from app.engine.serializer import dump_state, load_state, restore_specs
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 from app.errors import N_, Conflict, TaskError
-
-quiet_states.install()
 
 Overrides = Mapping[dt.date, bool]
 NO_OVERRIDES: Overrides = MappingProxyType({})
