@@ -32,7 +32,7 @@ from app.config import ROOT
 from app.extensions import db
 from app.models import Case, Event, User
 from app.services import audit, oversight_rollups, paging
-from tests.clones import clone_cases
+from tests.clones import clone_cases, rechained
 
 GOAL_SECONDS, GOAL_CASES, GOAL_WORKERS = 60, 10_000, 2
 DUE = "2026-10-16T00:00:00+08:00"
@@ -43,18 +43,10 @@ def _with_chains(original: Case, ids: list[int]) -> None:
     """Give each copy the original's events, chained afresh under the copy's ref."""
     events = audit.case_events(original)
     refs = dict(db.session.execute(sa.select(Case.id, Case.ref).where(Case.id.in_(ids))).all())
-    columns = [c.name for c in Event.__table__.columns if c.name != "id"]
     for start in range(0, len(ids), 1000):
         rows = []
         for case_id in ids[start:start + 1000]:
-            prev = audit.GENESIS
-            for event in events:
-                copy = Event(case_id=case_id, seq=event.seq, at=event.at, actor=event.actor,
-                             kind=event.kind, task=event.task, task_id=event.task_id,
-                             data=event.data, state_hash=event.state_hash, prev_hash=prev,
-                             calendar=event.calendar)
-                copy.hash = prev = audit.chain_hash(prev, refs[case_id], copy)
-                rows.append({name: getattr(copy, name) for name in columns})
+            rows += rechained(events, case_id, refs[case_id])
         db.session.execute(sa.insert(Event), rows)
     db.session.commit()
 

@@ -36,6 +36,7 @@ from app.models import Case, Event, User
 from app.services import audit
 from app.web import api as api_module
 from tests.bench.run import NOW, _app, _submitted_case, case_items_ready
+from tests.clones import rechained
 from tests.processes import examples_kunming as km
 from tests.processes import test_kunming as kunming
 from tests.processes.driver import Api, CaseDriver
@@ -96,15 +97,7 @@ def clone(sample: Case, count: int) -> None:
                 f'INSERT INTO "{table.name}" (ref, {columns}) SELECT :ref, {columns} '
                 f'FROM "{table.name}" WHERE id = :id'), {"ref": ref, "id": sample.id})
             case_id = db.session.scalar(sa.select(Case.id).where(Case.ref == ref))
-            prev = audit.GENESIS
-            for event in events:
-                copy = Event(case_id=case_id, seq=event.seq, at=event.at, actor=event.actor,
-                             kind=event.kind, task=event.task, task_id=event.task_id,
-                             data=event.data, state_hash=event.state_hash, prev_hash=prev,
-                             calendar=event.calendar)
-                copy.hash = prev = audit.chain_hash(prev, ref, copy)
-                rows.append({c.name: getattr(copy, c.name) for c in Event.__table__.columns
-                             if c.name != "id"})
+            rows += rechained(events, case_id, ref)
         db.session.execute(sa.insert(Event), rows)
         db.session.commit()
         done = batch.stop

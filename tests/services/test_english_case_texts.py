@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from app.services import cases, precheck, task_deadlines
+from app.services import precheck, task_deadlines
 from tests.conftest import at
 from tests.web import support
 
@@ -15,9 +15,7 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 def test_the_deadline_rule_and_the_precheck_labels_come_in_english(app, user):
     now = at("2026-09-30T09:00")
-    case_id = cases.start_case(user("km_applicant"), "kunming_recognition", now).id
-    support.complete(case_id, "submit_application", "km_applicant",
-                     support.application(support.stored_file(case_id, "km_applicant", now)), now)
+    case_id = support.submitted(now)
     review = support.ready_item(case_id, "county_review")
 
     english = precheck.summary(review.case, "en")["conditions"]

@@ -127,9 +127,7 @@ def test_every_deadline_of_a_procedure_names_its_rule(path: Path):
 
 def test_the_soon_filter_of_the_worklist_counts_working_days(app, user):
     now = at("2026-09-30T09:00")
-    case_id = cases.start_case(user("km_applicant"), "kunming_recognition", now).id
-    support.complete(case_id, "submit_application", "km_applicant",
-                     support.application(support.stored_file(case_id, "km_applicant", now)), now)
+    case_id = support.submitted(now)
     item = support.ready_item(case_id, "county_review")
     county = user("km_county_wuhua")
     found = {}

@@ -117,6 +117,15 @@ def stored_file(case_id: int, username: str, now) -> str:
     return record.id
 
 
+def submitted(now) -> int:
+    """Start a Kunming case and submit its application; return its id (the county review waits)."""
+    from app.services import cases
+    case_id = cases.start_case(user("km_applicant"), "kunming_recognition", now).id
+    complete(case_id, "submit_application", "km_applicant",
+             application(stored_file(case_id, "km_applicant", now)), now)
+    return case_id
+
+
 def to_expert_review(case_id: int, now) -> None:
     """Move a submitted Kunming case through the county to the three expert reviews."""
     complete(case_id, "county_review", "km_county_wuhua", COUNTY_APPROVE, now)
