@@ -19,7 +19,7 @@ from app.services import divisions
 LEVEL_ROLES = divisions.OFFICIAL_LEVELS
 READ_ALL_ROLES = ("admin",)
 READ_ONLY_ROLES = ("auditor", "designer")
-# Auditors change nothing anywhere (issue 10 item 6); designers still write process designs.
+# Auditors change nothing anywhere; designers still write process designs.
 READ_ONLY_EVERYWHERE = ("auditor",)
 
 

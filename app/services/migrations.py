@@ -1,4 +1,4 @@
-"""Moving running cases of a procedure onto a newer published version (issue 9, §7).
+"""Moving running cases of a procedure onto a newer published version.
 
 A dry run (`plan`) says per case whether it can move and why not; `migrate` moves the
 selected cases, one transaction per case, each move an audited "migrated" event that the

@@ -42,7 +42,7 @@ from app.models import Case, User, WorkItem
 from app.services import calendar_days, catalog, users
 from tests.bench import run
 
-GOAL_RATIO = 3.0  # a completion over HTTP within 3× the bare engine step (issue 12)
+GOAL_RATIO = 3.0  # a completion over HTTP within 3× the bare engine step
 GOAL_STATEMENTS = 12
 DECISION = {"assessment": "符合", "decision": "approve"}
 CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)

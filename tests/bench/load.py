@@ -64,7 +64,7 @@ from tests.processes import examples_kunming as km
 
 OFFICIALS, RACERS, STARTERS = 40, 6, 4
 CLAIMANTS = 6  # officials claiming one task at once in each raced case
-GOAL_RATE = 3 * 11.5  # completions/s: three times issue 12's measure
+GOAL_RATE = 3 * 11.5  # completions/s: three times the 11.5/s first measured
 GOAL_P95 = 1.5  # seconds, every request kind
 PROFILE_HOOKS = ROOT / "tests" / "bench" / "gunicorn_profile.py"
 

@@ -1,5 +1,5 @@
 """`make bench`: every section in one run, medians, p95 and ratios against the bare engine
-step measured in the same run, and at the end one table of the goals (issue 12): goal,
+step measured in the same run, and at the end one table of the goals: goal,
 figure, holds or does not hold. A benchmark never fails on a time.
 
 1. baseline: the engine alone (restore state, complete one task, serialize) on the

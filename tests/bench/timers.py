@@ -10,7 +10,7 @@ have ended, so their CPU is that of this process's children) with the machine's 
 then what the run must leave: nothing due, one `timers_fired` event per case (no double
 firing), the rollups equal to a recount, and a sample of the cases verified by replay.
 
-The goal (issue 12): 10 000 due cases fired in under 60 s by two workers on PostgreSQL.
+The goal: 10 000 due cases fired in under 60 s by two workers on PostgreSQL.
 `python -m tests.bench.timers [N] [--workers 1,2]`; `python -m tests.bench.lists
 --timers N` runs it too. Benchmarks never fail on a time.
 """

@@ -1,4 +1,4 @@
-"""A recognised Kunming case in a real browser (issue 11 items 9 and 10): the applicant reads
+"""A recognised Kunming case in a real browser: the applicant reads
 its files by material (a replaced one collapsed as superseded), deletes a wrong upload after
 confirming it, downloads the certificate; the public registry checks the certificate's code."""
 

@@ -1,4 +1,4 @@
-"""The form editor and the decision table editor in a real browser (issue 9 items 2 and 3):
+"""The form editor and the decision table editor in a real browser:
 a broken form is marked at its line and a new field shows in the preview; trying the
 pre-check table on a case with too few employees shows the failing condition."""
 

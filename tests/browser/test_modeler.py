@@ -1,4 +1,4 @@
-"""The procedure modeler in Chromium (issue 9): a designer changes the Kunming notice period
+"""The procedure modeler in Chromium: a designer changes the Kunming notice period
 from 10 to 15 working days and adds a task through the palette and the properties panel,
 checks and saves a draft that a second designer approves and publishes; a broken draft is
 marked on its elements and cannot be published; the timer preview shows a date.

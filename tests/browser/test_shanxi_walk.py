@@ -2,7 +2,7 @@
 
 The Yuci county account and the Jinzhong city account are Jinzhong's (processes/jinzhong):
 an official's scope is a division, so the same accounts work on the Shanxi procedure at their
-own level (issue 8). The notice is published today; the operator's CLI fires its end.
+own level. The notice is published today; the operator's CLI fires its end.
 """
 
 from __future__ import annotations

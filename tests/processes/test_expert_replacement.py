@@ -1,4 +1,4 @@
-"""The city replaces an expert who does not answer (issue 7, item 11), on the Kunming
+"""The city replaces an expert who does not answer, on the Kunming
 recognition through the JSON API: audited, replayed by the audit, hidden from the applicant."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 9's "done when" through the JSON API and the CLI: a Kunming designer lengthens the
+"""A designer's whole change through the JSON API and the CLI: a Kunming designer lengthens the
 public notice from 10 to 15 working days and adds a task, a second designer approves, the
 draft is published; a case started before still closes its notice after 10 working days, a
 new one after 15 (the real calendar: National Day 2026 falls inside the notice); running cases

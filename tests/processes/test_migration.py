@@ -1,4 +1,4 @@
-"""Moving running Kunming cases to a second version of the procedure (issue 9, §7).
+"""Moving running Kunming cases to a second version of the procedure.
 
 The second version is the shipped one with the public notice lengthened from 10 to 15
 working days and the county review task's id changed (to a task the first version does

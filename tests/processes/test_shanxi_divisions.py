@@ -1,6 +1,6 @@
 """One county account and one city account serve the Jinzhong and the Shanxi procedures.
 
-An official's scope is a division (issue 8): the Yuci county official and the Jinzhong city
+An official's scope is a division: the Yuci county official and the Jinzhong city
 official, both defined by the Jinzhong jurisdiction's files, work on a Shanxi provincial case
 filed in Yuci at their own level, and see nothing of a Shanxi case filed in Taiyuan. Skipped
 when the Jinzhong jurisdiction is not loaded.

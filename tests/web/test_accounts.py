@@ -1,4 +1,4 @@
-"""Accounts (issue 11 item 11): administrators create, search and reset users and edit their
+"""Accounts: administrators create, search and reset users and edit their
 names; applicants reset a forgotten password through a one-time, expiring link by mail,
 with one answer whether or not the account exists."""
 

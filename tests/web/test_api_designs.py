@@ -1,4 +1,4 @@
-"""The designers' JSON API: the done-when flow of issue 9 (the Kunming notice period from 10
+"""The designers' JSON API: a designer's whole flow (the Kunming notice period from 10
 to 15 working days, saved, approved by a second designer, published), refused drafts, other
 jurisdictions, and the browser session with its CSRF token."""
 

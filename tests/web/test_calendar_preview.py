@@ -1,4 +1,4 @@
-"""POST /api/calendar/preview: the modeler's timer preview on the real calendar (issue 9).
+"""POST /api/calendar/preview: the modeler's timer preview on the real calendar.
 
 The API answers in Chinese unless asked otherwise, so the reasons are matched in Chinese."""
 

@@ -1,6 +1,6 @@
 """Calls for applications (申报批次) through the JSON API: the window, the county deadline
 with the seed's words, the batch recommendation, the summary table, the ranking and the
-public notice list (issue 8 item 5; seeds 000 五(二), 003 第十条、第十一条, 004 三)."""
+public notice list (seeds 000 五(二), 003 第十条、第十一条, 004 三)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Certificates of recognition (issue 11 item 10): the PDF for the applicant and officials,
+"""Certificates of recognition: the PDF for the applicant and officials,
 its verification code checked by the public registry (page and API), rate-limited."""
 
 from __future__ import annotations

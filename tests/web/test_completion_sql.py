@@ -1,4 +1,4 @@
-"""What one task completion costs the database: counted statements, not time (issue 12).
+"""What one task completion costs the database: counted statements, not time.
 
 The statements are behaviour: each one a completion adds is paid by every official on every
 task, so the count is pinned (docs/OPERATIONS.md, "One completion in SQL").

@@ -1,6 +1,6 @@
 """The form and decision table editors' JSON API: the forms of a jurisdiction, checking a
 form's YAML with its problems' lines, schema and preview, trying the pre-check table on a
-real Kunming case (issue 9 items 2 and 3)."""
+real Kunming case."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Legal basis in force (issue 7 item 8): meta.yaml `legal_basis`, the Liaocheng measures'
+"""Legal basis in force: meta.yaml `legal_basis`, the Liaocheng measures'
 end date (聊工信发〔2021〕133号 第二十条: in force 2021-12-04 to 2026-12-03), a case started
 after it under `accept` and under `refuse`, and the 60-day reminder."""
 

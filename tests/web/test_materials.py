@@ -1,4 +1,4 @@
-"""Attachments by material (issue 11 item 9): grouped under the file fields they prove, a
+"""Attachments by material: grouped under the file fields they prove, a
 replaced file kept and shown superseded, deleting an unsubmitted upload confirmed first and
 journaled."""
 

@@ -1,4 +1,4 @@
-"""/processes/<key>/edit: the modeler page per role (issue 9)."""
+"""/processes/<key>/edit: the modeler page per role."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The registry of titles (issue 7 item 9): GET /api/titles, the /titles page and its CSV and
+"""The registry of titles: GET /api/titles, the /titles page and its CSV and
 XLSX exports, for each reader's scope and for the public."""
 
 from __future__ import annotations
