@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from app.errors import N_, Rejected
 from app.extensions import db
-from app.models import User, new_session_nonce
-from app.services import passwords, transaction
+from app.models import User
+from app.services import users
 
 SELF, ADMIN = "self", "admin"
 ADMIN_LINK_HOURS = 24  # 产品默认: an administrator's link waits a working day for its user
@@ -67,13 +67,7 @@ def reset_password(token: str, new: str, secret: str, now: dt.datetime,
     """Set a new password through a reset link; end the user's sessions; return the user.
     Raise Rejected (invalid link, or a password the policy refuses)."""
     user = user_of_token(token, secret, now, self_minutes)
-    reasons = passwords.problems(new, user.username)
-    if reasons:
-        raise Rejected(N_("Please correct the password details."), reasons)
-    with transaction():
-        user.password_hash = passwords.hash_password(new)
-        user.session_nonce = new_session_nonce()
-        user.failed_logins, user.locked_at = 0, None
+    users.store_password(user, new, unlock=True)
     return user
 
 

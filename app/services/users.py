@@ -180,12 +180,20 @@ def change_password(user: User, current: str, new: str) -> None:
     if not passwords.check(user.password_hash, current):
         raise Rejected(N_("Please correct the password details."),
                        [("current", N_("The current password is wrong."))])
+    store_password(user, new)
+
+
+def store_password(user: User, new: str, unlock: bool = False) -> None:
+    """Store `new` as `user`'s password if the policy allows it (else raise Rejected) and end
+    the user's sessions; with `unlock`, also lift a lock of too many failed log-ins."""
     reasons = passwords.problems(new, user.username)
     if reasons:
         raise Rejected(N_("Please correct the password details."), reasons)
     with transaction():
         user.password_hash = passwords.hash_password(new)
         user.session_nonce = new_session_nonce()
+        if unlock:
+            user.failed_logins, user.locked_at = 0, None
 
 
 def unlock_user(user_id: int) -> User:
