@@ -4,10 +4,9 @@ The cases are copies of one submitted Kunming case made in SQL (tests/clones.py)
 over the counties (a third in the measured county), lanes, stages, deadlines and three
 years of activity: 40 % wait for a county, 30 % for the city, 30 % have ended. Each list
 is requested through the app (WSGI, no network) as the city official and a county official;
-the script prints medians and p95
-of CPU time (the app and SQLite run in the bench process), the largest / smallest ratio
-and whether the list is flat (≤ 1.3), then the query plans (EXPLAIN QUERY PLAN) of every
-statement of each list at the largest size.
+the script prints medians and p95 of CPU time (the app and SQLite run in the bench
+process), the largest / smallest ratio and whether the list is flat (≤ 1.3), then the query
+plans (EXPLAIN QUERY PLAN) of every statement of each list at the largest size.
 
 The timer batch (`--timers N`, by default 10 000 due cases fired by two workers) is
 tests/bench/timers.py's.
