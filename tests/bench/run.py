@@ -202,8 +202,19 @@ SECTIONS = [("baseline", bench), ("http", _http), ("lists", _lists), ("load", _l
 
 
 def main() -> None:
+    from tests.bench import pgserver
     skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
     goals, spent, started = [], {}, time.perf_counter()
+    server_was_running = pgserver.running()
+    try:
+        _run_sections(skip, goals, spent)
+    finally:  # the bench's own PostgreSQL server is left as it was found
+        if not server_was_running:
+            pgserver.stop()
+    print_goals(goals, spent, time.perf_counter() - started)
+
+
+def _run_sections(skip: set[str], goals: list, spent: dict[str, float]) -> None:
     for name, run in SECTIONS:
         if name in skip:
             continue
@@ -217,7 +228,6 @@ def main() -> None:
         spent[name] = time.perf_counter() - began
         goals.extend(found if found is not None else [
             (f"{name}: (its goals are printed above)", False, "the section returned none")])
-    print_goals(goals, spent, time.perf_counter() - started)
 
 
 def print_goals(goals: list[tuple[str, bool, str]], spent: dict[str, float],
