@@ -152,6 +152,23 @@ def hold_case(case: Case) -> None:
         lock_case(case.id)
 
 
+def transaction_info(key: str, *changed_by: type) -> str:
+    """Declare `key` of Session.info as kept for one transaction: it is dropped when the whole
+    transaction ends and, given model classes, when a flush writes a row of one of them.
+    Return `key`."""
+    def at_end(session, transaction) -> None:
+        if transaction.parent is None:  # a flush's inner transaction ending is no new one
+            session.info.pop(key, None)
+    sa.event.listen(Session, "after_transaction_end", at_end)
+    if changed_by:
+        def on_write(session, _context) -> None:
+            if any(isinstance(record, changed_by)
+                   for record in (*session.new, *session.dirty, *session.deleted)):
+                session.info.pop(key, None)
+        sa.event.listen(Session, "after_flush", on_write)
+    return key
+
+
 @sa.event.listens_for(Session, "after_transaction_end")
 def _release_held(session, transaction) -> None:
     if transaction.parent is None:  # locks last until the whole transaction ends

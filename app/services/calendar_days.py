@@ -17,15 +17,15 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from app import calendar
 from app.errors import N_, AppError
 from app.extensions import db
 from app.models import CalendarDay, CalendarSet
-from app.services import transaction
+from app.services import transaction, transaction_info
 
-IN_FORCE = "calendar_in_force"  # key of the transaction's set in Session.info
+# Session.info: the set of overrides this transaction uses
+IN_FORCE = transaction_info("calendar_in_force", CalendarDay)
 
 
 @dataclass
@@ -35,17 +35,6 @@ class _InForce:
     stored: bool = False
 
 
-@sa.event.listens_for(Session, "after_transaction_end")
-def _forget_at_transaction_end(session, transaction) -> None:
-    if transaction.parent is None:  # a flush's inner transaction ending is no new transaction
-        session.info.pop(IN_FORCE, None)
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _forget_changed_overrides(session, context) -> None:
-    if any(isinstance(record, CalendarDay)
-           for record in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop(IN_FORCE, None)
 
 
 def _in_force() -> _InForce:

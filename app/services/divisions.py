@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from app.errors import N_, DefinitionError
 from app.extensions import db
 from app.models import Jurisdiction, User
+from app.services import transaction_info
 
 OFFICIAL_LEVELS = ("county", "city", "province")
 DEFAULT_LEVELS = ("county", "city")
@@ -69,7 +69,8 @@ def tree_of(record: Jurisdiction) -> Tree:
                 cities=cities)
 
 
-JURISDICTIONS = "jurisdictions"  # Session.info: {key: Jurisdiction} read in this transaction
+# Session.info: {key: Jurisdiction} read in this transaction
+JURISDICTIONS = transaction_info("jurisdictions", Jurisdiction)
 
 
 def jurisdictions() -> dict[str, Jurisdiction]:
@@ -80,19 +81,6 @@ def jurisdictions() -> dict[str, Jurisdiction]:
         found = {r.key: r for r in db.session.scalars(sa.select(Jurisdiction))}
         db.session.info[JURISDICTIONS] = found
     return found
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _forget_jurisdictions(session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(JURISDICTIONS, None)
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _forget_changed_jurisdictions(session, _context) -> None:
-    if any(isinstance(record, Jurisdiction)
-           for record in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop(JURISDICTIONS, None)
 
 
 CACHE_KEY = "division_trees"
