@@ -2,7 +2,8 @@
 
 Public surface: load_definitions / check_definitions (BPMN + DMN packages), read_facts and
 the lint helpers (lint.py, expressions.py), bpmn_changes / dmn_changes (compare.py),
-try_decision (a DMN table on one case's data), start,
+try_decision (a DMN table on one case's data), prepare (a spec restored once per
+process), start,
 complete, fire_due_timers, deliver_message, reassign, describe, state_fingerprint (of a
 stored state, by the rule of a recorded fingerprint), migration_check and
 migrate (moving a case to a newer version), and the plain dataclasses Step, ReadyTask,
@@ -38,6 +39,7 @@ from app.engine.runtime import (
     deliver_message,
     describe,
     fire_due_timers,
+    prepare,
     reassign,
     start,
     state_fingerprint,
@@ -53,7 +55,7 @@ __all__ = [
     "decides_on", "deliver_message", "describe", "dmn_changes", "english_labels",
     "english_name_warnings", "english_rule_labels", "english_text_warnings", "evaluate_expression",
     "fire_due_timers", "layout_problems", "load_definitions", "migrate", "migration_check",
-    "names_read", "parse_xml", "read_facts", "reason_problems", "reassign", "start",
+    "names_read", "parse_xml", "prepare", "read_facts", "reason_problems", "reassign", "start",
     "state_fingerprint",
     "try_decision", "variables_of",
 ]

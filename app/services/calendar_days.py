@@ -87,8 +87,20 @@ def set_in_force(stored: str | None = None) -> str:
     return digest
 
 
+# Session.info: {hash: days} of the recorded sets read and checked in this transaction
+RECORDED = transaction_info("calendar_sets_read", CalendarSet)
+
+
 def recorded_set(digest: str) -> dict[dt.date, bool]:
-    """Return the override set stored under `digest`; raise AppError if missing or altered."""
+    """Return the override set stored under `digest`; raise AppError if missing or altered.
+    Read and checked once per transaction (verifying many cases asks for it at every case)."""
+    known = db.session.info.setdefault(RECORDED, {})
+    if digest not in known:
+        known[digest] = _checked_set(digest)
+    return dict(known[digest])
+
+
+def _checked_set(digest: str) -> dict[dt.date, bool]:
     record = db.session.get(CalendarSet, digest)
     if record is None:
         raise AppError(N_("the calendar set %(set)s an event recorded is missing"),

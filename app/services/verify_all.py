@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
+from app import engine
 from app.extensions import db
-from app.models import Case
+from app.models import Case, ProcessVersion
 from app.services import anchors, audit
 
 # Failure kinds in the order the summary prints them.
@@ -48,12 +50,29 @@ def chunks(size: int, ref: str | None = None) -> Iterator[list[tuple[int, str]]]
         last = rows[-1][0]
 
 
+VERIFY_READS = (Case.ref, Case.process_key, Case.process_version_id, Case.state_hash)
+SPECS_WARMED = 32  # at most: fewer than the engine keeps restored
+
+
+def warm_specs() -> int:
+    """Restore the specs of the procedure versions the cases run on, once, before worker
+    processes fork (they inherit them); return how many."""
+    used = sa.select(Case.process_version_id).distinct()
+    texts = db.session.scalars(sa.select(ProcessVersion.spec).where(
+        ProcessVersion.id.in_(used)).order_by(ProcessVersion.id).limit(SPECS_WARMED)).all()
+    for text in texts:
+        engine.prepare(text)
+    return len(texts)
+
+
 def verify_chunk(cases: list[tuple[int, str]], anchored: dict[str, dict]) -> list[dict]:
     """Return the result of each case of `cases` checked against its anchor in `anchored`.
     The cases and their events are read with one query each for the whole chunk."""
     ids = [case_id for case_id, _ in cases]
+    # What verifying reads of a case; its data and the like are read only if a replay
+    # fails and verify_case needs more.
     found = {case.id: case for case in db.session.scalars(sa.select(Case).where(
-        Case.id.in_(ids)))}
+        Case.id.in_(ids)).options(load_only(*VERIFY_READS)))}
     events = audit.events_of(ids)
     results = []
     for case_id, ref in cases:

@@ -9,6 +9,7 @@ import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine import runtime
 from app.engine.replay import Replay
 from app.extensions import db
 from app.models import Case
@@ -106,6 +107,26 @@ def test_a_returned_and_corrected_application(api):
     reused, stepwise = quick_and_stepwise(case.id, reuse_rows=True)
     assert reused != stepwise and reused[:3] == stepwise[:3]
     assert audit.verify_case(db.session.get(Case, case.id))["ok"] is True
+    # The last state fingerprinted again reuses no stale row: the merged data is seen.
+    session = Replay(reuse_rows=True)
+    events = audit.case_events(db.session.get(Case, case.id))
+    list(audit.quick_fingerprints(db.session.get(Case, case.id), events, session))
+    assert session.exact() == runtime.fingerprint(session.workflow) == events[-1].state_hash
+
+
+def test_the_last_state_fingerprinted_again_equals_the_engine_fingerprint(loaded_app):
+    case = sample_case(loaded_app)
+    events = audit.case_events(case)
+    session = Replay(reuse_rows=True)
+    list(audit.quick_fingerprints(case, events, session))
+    kept = sum(1 for entry in session._compact.values() if entry[2] is not None)
+
+    assert kept > 50  # most finished tasks' rows are compared by their pickles
+    assert session.exact() == runtime.fingerprint(session.workflow) == events[-1].state_hash
+    # A finished task's data changed in place: its row is written again, not reused.
+    finished = next(task for task in session._compact if task.data)
+    finished.data["changed in place"] = 1
+    assert session.exact() == runtime.fingerprint(session.workflow) != events[-1].state_hash
 
 
 @pytest.fixture
