@@ -1,8 +1,9 @@
 """The legal basis a procedure runs under: its document and the dates it is in force.
 
-meta.yaml `legal_basis: {document, effective_from, effective_until, after_expiry}` (per
-jurisdiction, overridable per process; see docs/PROCESSES.md) is stored with each process
-version. A case runs under the basis of its version for its whole life; after
+meta.yaml `legal_basis: {document, document_en, effective_from, effective_until,
+after_expiry}` (per jurisdiction, overridable per process; see docs/PROCESSES.md) is stored
+with each process version; `document_en`, the title in English, is the product's
+translation. A case runs under the basis of its version for its whole life; after
 `effective_until` a new case is refused only when `after_expiry: refuse`, otherwise it is
 accepted with a warning (successor measures usually keep the conditions, and a date must
 not block officials by surprise).
@@ -11,6 +12,7 @@ not block officials by surprise).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 from app.calendar import SHANGHAI
@@ -22,7 +24,8 @@ AFTER_EXPIRY = ("accept", "refuse")
 REMINDER_DAYS = 60  # 产品默认：提前 60 天提醒发布后续办法
 NOT_YET, IN_FORCE, EXPIRING, EXPIRED = "not_yet_in_force", "in_force", "expiring", "expired"
 REMINDED_ROLES = ("city", "province", "designer", "admin")
-KEYS = {"document", "effective_from", "effective_until", "after_expiry"}
+KEYS = {"document", "document_en", "effective_from", "effective_until", "after_expiry"}
+CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _date(value) -> dt.date | None:
@@ -67,6 +70,12 @@ def check_mapping(basis, file: str) -> list[DefinitionError]:
     if not isinstance(basis.get("document"), str) or not basis.get("document", "").strip():
         problems.append(DefinitionError(N_("legal_basis.document must name the measures and "
                                            "their document number"), file))
+    english = basis.get("document_en")
+    if english is not None and (not isinstance(english, str) or not english.strip()
+                                or CJK.search(english)):
+        problems.append(DefinitionError(N_("legal_basis.document_en must be the measures' "
+                                           "title in English, without Chinese characters"),
+                                        file))
     if basis.get("after_expiry", "accept") not in AFTER_EXPIRY:
         problems.append(DefinitionError(
             N_("legal_basis.after_expiry must be accept or refuse, not %(value)s"), file,
@@ -88,7 +97,7 @@ def basis_of(version: ProcessVersion) -> dict | None:
     basis = (version.options or {}).get("legal_basis")
     if not isinstance(basis, Mapping) or not basis.get("document"):
         return None
-    return {"document": basis["document"],
+    return {"document": basis["document"], "document_en": basis.get("document_en") or "",
             "effective_from": basis.get("effective_from"),
             "effective_until": basis.get("effective_until"),
             "after_expiry": basis.get("after_expiry") or "accept"}
@@ -144,7 +153,8 @@ def case_basis(case: Case) -> dict | None:
     basis = basis_of(case.process_version)
     if not basis:
         return None
-    return {"document": basis["document"], "effective_from": basis["effective_from"],
+    return {"document": basis["document"], "document_en": basis["document_en"],
+            "effective_from": basis["effective_from"],
             "effective_until": basis["effective_until"],
             "after_expiry": basis["after_expiry"],
             "expired": expired_on_start(case.process_version, case.created_at)}

@@ -32,6 +32,9 @@ from tests.web.conftest import DEMO_PASSWORD, FreshClient
 APPLICANT, CITY = "lc_applicant", "lc_city"
 PROCESS = "liaocheng_recognition"
 DOCUMENT = "《聊城市小型微型企业创业创新示范基地建设管理办法》（聊工信发〔2021〕133号）"
+DOCUMENT_EN = ("Liaocheng Measures for the Construction and Administration of Small and Micro "
+               "Enterprise Entrepreneurship and Innovation Demonstration Bases (Liaogongxinfa "
+               "[2021] No. 133)")
 
 
 @pytest.fixture
@@ -64,7 +67,8 @@ def _basis(api, when: str) -> dict:  # noqa: F811
 def test_the_liaocheng_measures_are_in_force_through_2026_12_03(api, when, state, days_left):  # noqa: F811
     basis = _basis(api, when)
 
-    assert basis == {"document": DOCUMENT, "effective_from": "2021-12-04",
+    assert basis == {"document": DOCUMENT, "document_en": DOCUMENT_EN,
+                     "effective_from": "2021-12-04",
                      "effective_until": "2026-12-03", "after_expiry": "accept",
                      "state": state, "days_left": days_left}
 
@@ -94,7 +98,8 @@ def test_under_accept_a_case_started_after_the_end_is_allowed_and_warned(
     started = case.start("2026-12-04T09:00")
 
     assert started["status"] == "draft"
-    assert started["legal_basis"] == {"document": DOCUMENT, "effective_from": "2021-12-04",
+    assert started["legal_basis"] == {"document": DOCUMENT, "document_en": DOCUMENT_EN,
+                                      "effective_from": "2021-12-04",
                                       "effective_until": "2026-12-03", "after_expiry": "accept",
                                       "expired": True}
     clock("2026-12-05T09:00")
@@ -104,6 +109,10 @@ def test_under_accept_a_case_started_after_the_end_is_allowed_and_warned(
         page = client.get(path).get_data(as_text=True)
         assert "本办法已于 2026-12-03 到期" in page, path
     assert DOCUMENT in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    client.get("/language/en")  # an English reader is told the same, with the English title
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "These measures expired on 2026-12-03." in page
+    assert DOCUMENT_EN in page and DOCUMENT not in page
 
 
 def test_a_case_started_before_the_end_shows_no_expiry_warning_on_its_task(
@@ -201,6 +210,8 @@ def test_county_officials_and_other_cities_get_no_reminder(client, login_as, clo
     ({"document": "《办法》", "after_expiry": "stop"}, "accept or refuse"),
     ({"effective_from": "2026-01-01"}, "must name the measures"),
     ({"document": "《办法》", "until": "2026-01-01"}, "unknown keys"),
+    ({"document": "《办法》", "document_en": "《办法》 Measures"}, "without Chinese characters"),
+    ({"document": "《办法》", "document_en": " "}, "title in English"),
 ])
 def test_processes_check_names_the_file_and_the_problem(basis, sentence):
     [problem] = legal_basis.check_meta({"legal_basis": basis, "processes": []},
