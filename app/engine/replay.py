@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import marshal
 import pickle
 from collections.abc import Mapping
 
@@ -29,8 +30,14 @@ from app.errors import N_, AppError
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
 
 
-def _pickled(row: list) -> bytes | None:
-    """Return the pickle of a fingerprint row, None if a value in it cannot be pickled."""
+def _packed(row: list) -> bytes | None:
+    """Return a fingerprint row in marshal's bytes (pickle's for a row holding an object
+    marshal cannot write; the two never start alike), None if neither can write it. Equal
+    bytes are equal values of equal types (1, 1.0 and True differ) in the same order."""
+    try:
+        return marshal.dumps(row)
+    except ValueError:
+        pass
     try:
         return pickle.dumps(row, protocol=5)
     except Exception:  # noqa: BLE001 - the row is then always written again
@@ -77,7 +84,7 @@ class Replay:
         self._texts: dict = {}
         # (row, sha256 of the text up to that row) of each row of the last fingerprint.
         self._hashed: list = []
-        # Task -> (state, text, pickle) of a finished task's rule-2 row (_compact_row, exact).
+        # Task -> (state, text, bytes) of a finished task's rule-2 row (_compact_row, exact).
         self._compact: dict = {}
         # The fingerprint the event being replayed recorded: the next step's fingerprint
         # follows its rule (runtime.fingerprint_like); None: today's rule.
@@ -194,7 +201,7 @@ class Replay:
         # A row naming other tasks by their place (which tasks added before them move) is
         # not kept.
         if self.reuse_rows and task._state & _FINISHED and row[3] == task.internal_data:
-            self._compact[task] = (task._state, text, _pickled(row))
+            self._compact[task] = (task._state, text, _packed(row))
         return text
 
     def exact(self) -> str:
@@ -202,10 +209,10 @@ class Replay:
         the rule of the fingerprint last recorded (runtime.fingerprint_like gives the same).
 
         A row built again is written as JSON only when it differs from the one kept: rows
-        whose pickles are the same bytes are the same values of the same types in the same
-        order, so their JSON texts are the same too, and pickling is several times faster
-        than writing sorted JSON. A difference in sharing or order alone only writes the
-        row again."""
+        packed into the same bytes (_packed) are the same values of the same types in the
+        same order, so their JSON texts are the same too, and packing is several times
+        faster than writing sorted JSON. A difference in sharing or order alone only writes
+        the row again."""
         if not self._today() or not self._compact:
             return runtime.fingerprint_like(self.workflow, self.recorded)
         tasks = runtime._tree(self.workflow)
@@ -214,7 +221,7 @@ class Replay:
         for task in tasks:
             row = runtime.compact_row(task, position)
             kept = self._compact.get(task)
-            same = kept is not None and kept[2] is not None and kept[2] == _pickled(row)
+            same = kept is not None and kept[2] is not None and kept[2] == _packed(row)
             texts.append(kept[1] if same else
                          json.dumps(row, **runtime.COMPACT_JSON).encode("utf-8"))
         digest = hashlib.sha256(runtime.FINGERPRINT_OPEN)

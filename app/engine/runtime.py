@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import clock, deadlines, loops, sandbox
@@ -56,6 +57,26 @@ def _state_names_once() -> None:
 
 
 _state_names_once()
+
+
+def _log_extras_when_logged() -> None:
+    """Every state change also gathers a dict of details for its log record (looking up the
+    task's parent by id among them), built before the logger can say that the record is
+    not wanted. Gathered as before whenever one of the logs that Spiff writes them to takes
+    DEBUG or INFO records (someone debugging the engine); otherwise those records are
+    dropped unread, and nothing is gathered for them."""
+    gather = Task.collect_log_extras
+    logs = [logging.getLogger(name) for name in ("spiff.task", "spiff.workflow", "spiff.data")]
+
+    def collect_log_extras(self, dct=None):
+        if any(log.isEnabledFor(logging.DEBUG) for log in logs):
+            return gather(self, dct)
+        return {}
+
+    Task.collect_log_extras = collect_log_extras
+
+
+_log_extras_when_logged()
 
 
 MAX_ELEMENTS = 500  # per engine call; the largest step of the shipped procedures completes 7

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import runtime
-from app.engine.replay import Replay
+from app.engine.replay import Replay, _packed
 from app.extensions import db
 from app.models import Case
 from app.services import audit, users
@@ -121,12 +122,20 @@ def test_the_last_state_fingerprinted_again_equals_the_engine_fingerprint(loaded
     list(audit.quick_fingerprints(case, events, session))
     kept = sum(1 for entry in session._compact.values() if entry[2] is not None)
 
-    assert kept > 50  # most finished tasks' rows are compared by their pickles
+    assert kept > 50  # most finished tasks' rows are compared by their packed bytes
     assert session.exact() == runtime.fingerprint(session.workflow) == events[-1].state_hash
     # A finished task's data changed in place: its row is written again, not reused.
     finished = next(task for task in session._compact if task.data)
     finished.data["changed in place"] = 1
     assert session.exact() == runtime.fingerprint(session.workflow) != events[-1].state_hash
+
+
+def test_rows_pack_alike_only_when_their_json_is_alike():
+    assert len({_packed([1]), _packed([True]), _packed([1.0]), _packed(["1"])}) == 4
+    assert _packed([{"a": 1}, "评审"]) == _packed([{"a": 1}, "评审"])
+    # Another order writes the same sorted JSON but other bytes: the row is written again.
+    assert _packed([{"a": 1, "b": 2}]) != _packed([{"b": 2, "a": 1}])
+    assert _packed([BpmnEvent(None, "x")]) is not None  # beyond marshal: pickled
 
 
 @pytest.fixture
