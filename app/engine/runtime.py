@@ -66,10 +66,12 @@ def _log_extras_when_logged() -> None:
     DEBUG or INFO records (someone debugging the engine); otherwise those records are
     dropped unread, and nothing is gathered for them."""
     gather = Task.collect_log_extras
-    logs = [logging.getLogger(name) for name in ("spiff.task", "spiff.workflow", "spiff.data")]
+    task_log, workflow_log, data_log = (logging.getLogger(name) for name in (
+        "spiff.task", "spiff.workflow", "spiff.data"))
 
     def collect_log_extras(self, dct=None):
-        if any(log.isEnabledFor(logging.DEBUG) for log in logs):
+        if task_log.isEnabledFor(logging.DEBUG) or workflow_log.isEnabledFor(logging.DEBUG) \
+                or data_log.isEnabledFor(logging.DEBUG):
             return gather(self, dct)
         return {}
 
@@ -424,7 +426,7 @@ class Positions(Mapping):
 
     def _built(self) -> dict:
         if self._places is None:
-            self._places = {str(t.id): number for number, t in enumerate(self._tasks)}
+            self._places = {_id_text(t): number for number, t in enumerate(self._tasks)}
         return self._places
 
     def __getitem__(self, key):
@@ -435,6 +437,15 @@ class Positions(Mapping):
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+
+def _id_text(task) -> str:
+    """Return the task's id as text, written once per task (a UUID writes itself slowly, and
+    a replay asks for every task's at each step whose internal data names a task)."""
+    text = task.__dict__.get("_id_text")
+    if text is None:
+        text = task._id_text = str(task.id)
+    return text
 
 
 def walk_tasks(root, state: int, manual: bool | None, subprocesses) -> list:
