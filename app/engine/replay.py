@@ -153,17 +153,22 @@ class Replay:
 
     def _fingerprint(self, workflow, _before) -> str:
         if self._today():
-            tasks = runtime._tree(workflow)
-            position = runtime.Positions(tasks)
-            digest = self._hash_rows([self._compact_row(t, position) for t in tasks])
-            digest.update(b"], " + json.dumps(workflow.data, **runtime.COMPACT_JSON)
-                          .encode("utf-8") + b"]")
-            return runtime.compact_hex(digest)
+            return self._compact_fingerprint(workflow, self._compact_row)
         tasks = workflow.get_tasks()
         position = {str(t.id): number for number, t in enumerate(tasks)}
         digest = self._hash_rows([self._row(t, position) for t in tasks])
         digest.update(runtime.fingerprint_close(workflow))
         return digest.hexdigest()
+
+    def _compact_fingerprint(self, workflow, row_text) -> str:
+        """Return the rule-2 fingerprint of `workflow` with each task's row written by
+        `row_text(task, position)`."""
+        tasks = runtime._tree(workflow)
+        position = runtime.Positions(tasks)
+        digest = self._hash_rows([row_text(t, position) for t in tasks])
+        digest.update(b"], " + json.dumps(workflow.data, **runtime.COMPACT_JSON)
+                      .encode("utf-8") + b"]")
+        return runtime.compact_hex(digest)
 
     def _hash_rows(self, rows: list[bytes]):
         """Return the sha256 of the text's start: OPEN and the rows joined by SEPARATOR (both
@@ -215,20 +220,15 @@ class Replay:
         the row again."""
         if not self._today() or not self._compact:
             return runtime.fingerprint_like(self.workflow, self.recorded)
-        tasks = runtime._tree(self.workflow)
-        position = runtime.Positions(tasks)
-        texts = []
-        for task in tasks:
+
+        def checked_row(task, position) -> bytes:
             row = runtime.compact_row(task, position)
             kept = self._compact.get(task)
-            same = kept is not None and kept[2] is not None and kept[2] == _packed(row)
-            texts.append(kept[1] if same else
-                         json.dumps(row, **runtime.COMPACT_JSON).encode("utf-8"))
-        digest = hashlib.sha256(runtime.FINGERPRINT_OPEN)
-        digest.update(runtime.FINGERPRINT_SEPARATOR.join(texts))
-        digest.update(b"], " + json.dumps(self.workflow.data, **runtime.COMPACT_JSON)
-                      .encode("utf-8") + b"]")
-        return runtime.compact_hex(digest)
+            if kept is not None and kept[2] is not None and kept[2] == _packed(row):
+                return kept[1]
+            return json.dumps(row, **runtime.COMPACT_JSON).encode("utf-8")
+
+        return self._compact_fingerprint(self.workflow, checked_row)
 
     def _row(self, task, position: Mapping[str, int]) -> bytes:
         """Return the task's row_text() in UTF-8."""

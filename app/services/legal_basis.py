@@ -12,10 +12,10 @@ not block officials by surprise).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 
 from app.calendar import SHANGHAI
+from app.engine.lint import CJK
 from app.errors import N_, DefinitionError, Rejected
 from app.models import Case, ProcessVersion, User
 from app.services import catalog
@@ -25,7 +25,6 @@ REMINDER_DAYS = 60  # 产品默认：提前 60 天提醒发布后续办法
 NOT_YET, IN_FORCE, EXPIRING, EXPIRED = "not_yet_in_force", "in_force", "expiring", "expired"
 REMINDED_ROLES = ("city", "province", "designer", "admin")
 KEYS = {"document", "document_en", "effective_from", "effective_until", "after_expiry"}
-CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _date(value) -> dt.date | None:
