@@ -19,7 +19,10 @@ FOCUSED = """() => { const e = document.activeElement; return {
   covered: (() => { const bar = document.querySelector('.form-actions');
     if (!bar || bar.contains(e)) return false;
     const r = e.getBoundingClientRect(), b = bar.getBoundingClientRect();
-    return r.height > 0 && r.bottom > b.top + 1 && r.top < b.bottom; })() }; }"""
+    // a region taller than the room above the bar (a step the page's address focuses)
+    // cannot fit there; only what fits is asked to
+    return r.height > 0 && r.height < b.top && r.bottom > b.top + 1 && r.top < b.bottom;
+  })() }; }"""
 PICKER = "-picker"
 MOST_STEPS = 800
 
@@ -119,6 +122,8 @@ def fill_by_keyboard(page: Page, data: Mapping, pdf: Path, submit_id: str = "sub
         if focused["next"]:  # a form in steps: 下一步 checks this step and opens the next
             page.keyboard.press("Enter")
             expect(page.locator(f'[data-section="{focused["next"]}"]')).to_be_hidden()
+            # the next step's page focuses its step when loaded: Tab on from there
+            page.wait_for_load_state("load")
             continue
         if focused["id"] == submit_id:
             page.keyboard.press("Enter")
