@@ -273,15 +273,16 @@ def _verified(only: str | None, total: int, anchored: dict, jobs: int):
     size = max(1, min(50, -(-total // (jobs * 4))))
     chunks = verify_all.chunks(size, only)
     app = current_app._get_current_object()
-    if min(jobs, -(-total // size)) <= 1 or not verify_workers.shared_database(app):
-        for chunk in chunks:
-            yield verify_all.verify_chunk(chunk, anchored)
-        return
-    try:
-        yield from verify_workers.verify_chunks(app, chunks, anchored, jobs)
-    except BrokenProcessPool:
-        _fail(AppError("a verify worker process stopped (see its error above); "
-                       "--jobs 1 verifies in this process"))
+    with verify_all.collecting_less():
+        if min(jobs, -(-total // size)) <= 1 or not verify_workers.shared_database(app):
+            for chunk in chunks:
+                yield verify_all.verify_chunk(chunk, anchored)
+            return
+        try:
+            yield from verify_workers.verify_chunks(app, chunks, anchored, jobs)
+        except BrokenProcessPool:
+            _fail(AppError("a verify worker process stopped (see its error above); "
+                           "--jobs 1 verifies in this process"))
 
 
 def _progress_bar(total: int, wanted: bool | None):

@@ -50,6 +50,7 @@ def _start_worker(settings: dict) -> None:
     from app import create_app
 
     _worker_app = create_app(type("WorkerConfig", (), settings))
+    verify_all.collect_less()  # for the worker's life (forked workers inherit the command's)
 
 
 def _adopt_app(app: Flask) -> None:

@@ -9,6 +9,8 @@ so even data built from many references to one large list is refused quickly.
 
 from __future__ import annotations
 
+import copy
+import marshal
 import math
 
 from app.engine.guards import MAX_INT_BITS
@@ -16,6 +18,18 @@ from app.engine.guards import MAX_INT_BITS
 MAX_DEPTH = 64
 MAX_SIZE = 5_000_000  # characters and items, counted as if written out as JSON
 _SCALARS = (str, bool, type(None))
+
+
+def plain_copy(value):
+    """Return a deep copy of `value`. Case data (dicts, lists, text, numbers, True, False,
+    None) goes through marshal, which copies it in C several times faster than
+    copy.deepcopy and keeps what deepcopy keeps: types, order, and one copy of a value held
+    twice. Whatever marshal does not write as it is (an object, a subclass of str or dict,
+    nesting beyond marshal's depth) is left to deepcopy."""
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except ValueError:
+        return copy.deepcopy(value)
 
 
 def _describe(value) -> str:

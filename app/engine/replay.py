@@ -131,6 +131,20 @@ class Replay:
         _quicken(self.workflow)
         return step.fingerprint if self._today() else runtime.legacy_fingerprint(self.workflow)
 
+    def close(self) -> None:
+        """Let the replayed workflow go. Its tasks refer to the workflow, which holds them
+        (by id, as its tree, as the last one run, as those waiting for an event): such
+        cycles only a garbage collection frees, walking every object made since the last
+        one. Holding none of its tasks any more, the workflow leaves them to reference
+        counting, which frees them at once."""
+        workflow, self.workflow = self.workflow, None
+        self._forget()
+        if workflow is not None:
+            for held in (*workflow.subprocesses.values(), workflow):
+                held.tasks.clear()
+                held.task_tree = held.last_task = None
+            workflow.event_manager.tasks.clear()
+
     def _forget(self) -> None:
         """Drop what was kept of the tasks of the workflow being replaced."""
         self._rows, self._texts, self._hashed, self._compact = {}, {}, [], {}

@@ -9,7 +9,6 @@ later steps cannot rewrite what an official submitted (research §8.1).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -31,7 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine import clock, deadlines, loops, sandbox
 from app.engine.budget import Budget, ScriptRefused
-from app.engine.casedata import data_is_plain, data_problem
+from app.engine.casedata import data_is_plain, data_problem, plain_copy
 from app.engine.serializer import dump_state, load_state, restore_specs
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
 from app.errors import N_, Conflict, TaskError
@@ -187,7 +186,7 @@ def prepare(spec: str) -> None:
 def new_workflow(spec: str, data: Mapping) -> BpmnWorkflow:
     """Return a workflow of `spec` seeded with `data`, not yet run."""
     workflow = BpmnWorkflow(*restore_specs(spec))
-    workflow.task_tree.data.update(copy.deepcopy(dict(data)))
+    workflow.task_tree.data.update(plain_copy(dict(data)))
     return workflow
 
 
@@ -206,7 +205,7 @@ def completing(task, data: Mapping):
     """Return the engine action that completes READY user `task` with form `data`."""
 
     def run(wf):
-        task.data[task_variable(task)] = copy.deepcopy(dict(data))
+        task.data[task_variable(task)] = plain_copy(dict(data))
         task.run()
 
     return run
@@ -235,7 +234,7 @@ def waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:
 
 def delivering(name: str, payload: Mapping):
     """Return the engine action that delivers message `name` with `payload`."""
-    event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload)))
+    event = BpmnEvent(MessageEventDefinition(name), payload=plain_copy(dict(payload)))
     return lambda wf: wf.send_event(event)
 
 
@@ -360,12 +359,12 @@ def _all_waiting(workflow: BpmnWorkflow) -> tuple[Waiting, ...]:
 def _case_data(workflow: BpmnWorkflow) -> dict:
     """Return the case's current data: that of the last completed top-level task."""
     if workflow.is_completed():
-        return copy.deepcopy(workflow.data)
+        return plain_copy(workflow.data)
     done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if not _is_instance(t)]
     if not done:
-        return copy.deepcopy(workflow.task_tree.data)
+        return plain_copy(workflow.task_tree.data)
     latest = max(done, key=lambda t: t.last_state_change)
-    return copy.deepcopy(latest.data)
+    return plain_copy(latest.data)
 
 
 def _without_ids(value, position: Mapping[str, int]):
@@ -590,7 +589,7 @@ def _loop_backs(workflow: BpmnWorkflow, before: Mapping) -> tuple:
 def _step(workflow: BpmnWorkflow, before: Mapping, deadlines_known: bool = True) -> Step:
     waiting = _all_waiting(workflow)
     dues = [w.due for w in waiting if w.due is not None]
-    messages = tuple((e.event_definition.name, copy.deepcopy(e.payload))
+    messages = tuple((e.event_definition.name, plain_copy(e.payload))
                      for e in workflow.get_events())
     return Step(
         state=dump_state(workflow), fingerprint=fingerprint(workflow),

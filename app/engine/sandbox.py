@@ -151,10 +151,11 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__(environment_globals)
         self.budget = budget or Budget()
         self.check_data = check_data  # off only for a replay checked against recorded states
+        # What every script and expression sees, built once: one step runs many of them.
+        self._script_globals = _base_globals(self.globals, self.budget)
 
     def evaluate(self, expression, context, external_context=None):
-        scope = {**_base_globals(self.globals, self.budget), **(external_context or {}),
-                 **context}
+        scope = {**self._script_globals, **(external_context or {}), **context}
         with self.budget.running():
             return eval(_compiled(expression.strip(), "eval"), scope)
 
@@ -176,7 +177,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def _run(self, code, context, external_context) -> None:
-        injected = {**_base_globals(self.globals, self.budget), **(external_context or {})}
+        injected = {**self._script_globals, **(external_context or {})}
         context.update(injected)
         try:
             exec(code, context)

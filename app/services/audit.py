@@ -89,11 +89,13 @@ def case_events(case: Case) -> list[Event]:
                                    .order_by(Event.seq)))
 
 
-def events_of(case_ids: list[int]) -> dict[int, list[Event]]:
-    """Return {case id: its events in order} of the cases `case_ids`, read with one query."""
-    events: dict[int, list[Event]] = {}
-    for event in db.session.scalars(sa.select(Event).where(Event.case_id.in_(case_ids))
-                                    .order_by(Event.case_id, Event.seq)):
+def events_of(case_ids: list[int]) -> dict[int, list]:
+    """Return {case id: its events in order} of the cases `case_ids`, read with one query,
+    as read-only rows of Event's columns (attributes named as Event's): verifying every case
+    reads millions of events, and building an ORM object per event cost a tenth of it."""
+    events: dict[int, list] = {}
+    for event in db.session.execute(sa.select(Event.__table__).where(
+            Event.case_id.in_(case_ids)).order_by(Event.case_id, Event.seq)):
         events.setdefault(event.case_id, []).append(event)
     return events
 
@@ -280,6 +282,8 @@ def _quick_confirms(case: Case, events: list[Event], session: Replay) -> bool:
             not session.reuse_rows or session.exact() == last
     except Exception:  # noqa: BLE001 - the step-by-step replay reports it
         return False
+    finally:
+        session.close()
 
 
 def verify_case(case: Case) -> dict:

@@ -5,6 +5,9 @@ version. Where it does not confirm, verification names the failing event as befo
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -181,3 +184,26 @@ def test_a_task_that_was_never_ready_is_not_confirmed_and_is_named(reviewed):
                                    "during replay")
 
 
+
+
+def test_a_replayed_case_is_freed_without_waiting_for_a_garbage_collection(loaded_app):
+    case = sample_case(loaded_app)
+    events = audit.case_events(case)
+    session = Replay(reuse_rows=True)
+    kept = []
+    real_exact = session.exact
+
+    def exact():  # the last moment the workflow is whole: watch its tasks from here
+        kept.extend(weakref.ref(task) for task in session.workflow.get_tasks())
+        return real_exact()
+    session.exact = exact
+
+    gc.disable()
+    try:
+        assert audit._quick_confirms(case, events, session) is True
+        alive = sum(ref() is not None for ref in kept)
+    finally:
+        gc.enable()
+
+    assert len(kept) > 100
+    assert alive == 0 and session.workflow is None

@@ -3,6 +3,7 @@ kind and names each failing case with its first failing event, whatever the numb
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 
@@ -11,8 +12,8 @@ import sqlalchemy as sa
 
 from app import verify_workers
 from app.extensions import db
-from app.models import Case
-from app.services import verify_all
+from app.models import Case, Event
+from app.services import audit, verify_all
 from tests.services.test_anchors import cli, events_of, make_case, ref_of
 
 
@@ -147,3 +148,33 @@ def test_a_worker_that_stops_stops_the_run_with_a_clear_message(api, monkeypatch
     assert result.exit_code == 1
     assert "a verify worker process stopped" in result.stderr
     assert "cases\t" not in result.stdout
+
+
+def test_events_read_for_verifying_hash_as_the_stored_events_and_are_not_orm_objects(api):
+    cases = [make_case(api) for _ in range(2)]
+    ids = [case.id for case in cases]
+
+    read = audit.events_of(ids)
+
+    for case in cases:
+        stored = events_of(case.id)
+        rows = read[case.id]
+        assert [row.seq for row in rows] == [event.seq for event in stored]
+        prev = audit.GENESIS
+        for row, event in zip(rows, stored, strict=True):
+            assert row.hash == event.hash == audit.chain_hash(prev, ref_of(case), row)
+            assert (row.at, row.data, row.calendar) == (event.at, event.data, event.calendar)
+            prev = row.hash
+    assert not any(isinstance(row, Event) for rows in read.values() for row in rows)
+
+
+def test_garbage_is_collected_less_often_while_verifying_and_as_before_after(api):
+    before = gc.get_threshold()
+
+    with verify_all.collecting_less():
+        assert gc.get_threshold()[0] == verify_all.YOUNG_COLLECTED_EVERY > before[0]
+        assert gc.get_freeze_count() > 0  # the app and parsed procedures: never scanned
+
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
