@@ -4,7 +4,9 @@ replays and verifies, before and after migration 0016 rewrites it."""
 
 from __future__ import annotations
 
+import base64
 import importlib.util
+import zlib
 
 from flask_migrate import stamp, upgrade
 
@@ -60,6 +62,24 @@ def test_an_old_format_state_loads_goes_on_replays_and_verifies(api):
     assert case.state.startswith(serializer.PACKED) and len(case.children) == 1
     assert audit.verify_case(case)["ok"]
 
+
+def test_a_compact_state_written_in_base85_as_before_loads_goes_on_and_verifies(api):
+    case = recognised_case(api)
+    spec, text = case.process_version.spec, serializer.state_json(case.state)
+    now = engine.describe(spec, case.state)
+    case.state = serializer.PACKED_B85 + base64.b85encode(
+        zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+    db.session.commit()
+
+    before = engine.describe(spec, case.state)
+    assert (before.data, before.fingerprint) == (now.data, case.state_hash)
+    assert serializer.plain(case.state, spec).startswith("{")
+    assert audit.verify_case(case)["ok"]
+    assert api.run_timers("2027-01-01T00:00") == 1  # the title's first annual summary starts
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.state.startswith(serializer.PACKED) and len(case.children) == 1
+    assert audit.verify_case(case)["ok"]
 
 def test_migration_0016_rewrites_old_states_and_keeps_them_verifying(api):
     case = recognised_case(api)
