@@ -115,11 +115,35 @@ def working_period_end(start: dt.date, n: int,
 
 def working_days_between(start: dt.date, end: dt.date,
                          overrides: Overrides = NO_OVERRIDES) -> int:
-    """Return the number of working days in [start, end]; 0 when `end` is before `start`."""
+    """Return the number of working days in [start, end]; 0 when `end` is before `start`.
+
+    Counted per year from the official calendar's running totals, then corrected by the
+    overrides inside the range: a list that shows how many working days each of its rows
+    is overdue, some by years, would otherwise look at every day of every row."""
     _check_day(start)
     _check_day(end)
-    days = (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
-    return sum(1 for day in days if is_working_day(day, overrides))
+    if end < start:
+        return 0
+    total = 0
+    for year in range(start.year, end.year + 1):
+        before = _official_working_before(year)
+        first = start.timetuple().tm_yday if year == start.year else 1
+        last = end.timetuple().tm_yday if year == end.year else len(before) - 1
+        total += before[last] - before[first - 1]
+    for day, working in overrides.items():
+        if start <= day <= end:
+            total += int(working) - int(_officially_working(day))
+    return total
+
+
+@lru_cache(maxsize=64)
+def _official_working_before(year: int) -> tuple[int, ...]:
+    """Return, for each day of `year` (by its number, 1 January = 1), the official working
+    days of the year up to and including it; [0] is 0."""
+    first, totals = dt.date(year, 1, 1), [0]
+    for number in range((dt.date(year + 1, 1, 1) - first).days):
+        totals.append(totals[-1] + _officially_working(first + dt.timedelta(days=number)))
+    return tuple(totals)
 
 
 def add_years(day: dt.date, n: int) -> dt.date:

@@ -64,7 +64,7 @@ def _filter_options(user: User, lang: str) -> tuple[dict, dict]:
 
 
 def _totals(user: User, now: dt.datetime, filters: dict, due) -> dict[str, int]:
-    query = tasks.task_filter(user, **filters).with_only_columns(WorkItem.id)
+    query = tasks.task_filter(user, **filters, cases=False).with_only_columns(WorkItem.id)
     if due is not None:
         query = query.where(due)
     unclaimed = WorkItem.claimed_by_id.is_(None)

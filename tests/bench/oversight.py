@@ -13,6 +13,7 @@ SQL copies bypass the session that keeps the rollups, so they are rebuilt after 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import statistics
 import sys
@@ -81,7 +82,9 @@ WHERE w.case_id = :template
 
 def _median_cpu_ms(run, repeat: int) -> float:
     """Median CPU time of `run` in this process (SQLite runs in it too): the figure a shared
-    machine's other work does not disturb."""
+    machine's other work does not disturb. The garbage the run before this one left (a
+    whole `make bench` runs in one process) is collected first, not inside these timings."""
+    gc.collect()
     times = []
     for _ in range(repeat):
         start = time.process_time()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import calendar
 from app.calendar import Override
@@ -192,6 +194,18 @@ def test_working_days_between_honours_overrides():
     overrides = {D(2026, 10, 10): False, D(2026, 10, 11): True, D(2026, 10, 12): False}
 
     assert calendar.working_days_between(D(2026, 10, 8), D(2026, 10, 13), overrides) == 4
+
+
+DAYS = st.dates(min_value=D(2019, 1, 1), max_value=D(2031, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=DAYS, end=DAYS, overrides=st.dictionaries(DAYS, st.booleans(), max_size=12))
+def test_working_days_between_equals_counting_day_by_day(start, end, overrides):
+    one_by_one = sum(calendar.is_working_day(start + dt.timedelta(days=i), overrides)
+                     for i in range((end - start).days + 1))
+
+    assert calendar.working_days_between(start, end, overrides) == one_by_one
 
 
 # ----------------------------------------------------------------------- year view

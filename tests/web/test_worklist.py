@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import WorkItem
-from app.services import users
+from app.models import User, WorkItem
+from app.services import users, worklist
 from tests.web import support
 from tests.web.support import text
 
@@ -169,3 +169,17 @@ def test_worklist_needs_the_same_queries_however_many_cases(client, login_as, ap
 
     assert client.get("/worklist").get_data(as_text=True).count("data-case-ref=") == 5
     assert with_five == with_one
+
+
+@pytest.mark.parametrize("filters, claimable", [
+    ({}, 1), ({"process": "kunming_recognition"}, 1), ({"process": "kunming_rereview"}, 0),
+    ({"county": "panlong"}, 0), ({"stage": "县级初审"}, 1)])
+def test_the_totals_count_what_the_filters_list(submitted_case, filters, claimable):
+    user = db.session.scalars(sa.select(User).where(User.username == "km_county_wuhua")).one()
+    item = support.ready_item(submitted_case)
+    item.due_at = NOW - dt.timedelta(hours=1)
+    db.session.commit()
+
+    totals = worklist.worklist(user, NOW, **filters).totals
+
+    assert totals == {"mine": 0, "claimable": claimable, "overdue": claimable}
