@@ -91,11 +91,13 @@ def case_events(case: Case) -> list[Event]:
 
 def events_of(case_ids: list[int]) -> dict[int, list]:
     """Return {case id: its events in order} of the cases `case_ids`, read with one query,
-    as read-only rows of Event's columns (attributes named as Event's): verifying every case
-    reads millions of events, and building an ORM object per event cost a tenth of it."""
+    as read-only rows of Event's columns (attributes named as Event's), on the session's
+    connection: verifying every case reads millions of events, and building an ORM object
+    per event, or passing each row through the session's ORM result, cost a tenth of it."""
     events: dict[int, list] = {}
-    for event in db.session.execute(sa.select(Event.__table__).where(
-            Event.case_id.in_(case_ids)).order_by(Event.case_id, Event.seq)):
+    table = Event.__table__
+    for event in db.session.connection().execute(sa.select(table).where(
+            table.c.case_id.in_(case_ids)).order_by(table.c.case_id, table.c.seq)):
         events.setdefault(event.case_id, []).append(event)
     return events
 
