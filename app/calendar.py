@@ -141,7 +141,7 @@ def _official_working_before(year: int) -> tuple[int, ...]:
     """Return, for each day of `year` (by its number, 1 January = 1), the official working
     days of the year up to and including it; [0] is 0."""
     first, totals = dt.date(year, 1, 1), [0]
-    for number in range((dt.date(year + 1, 1, 1) - first).days):
+    for number in range((dt.date(year, 12, 31) - first).days + 1):
         totals.append(totals[-1] + _officially_working(first + dt.timedelta(days=number)))
     return tuple(totals)
 

@@ -208,6 +208,15 @@ def test_working_days_between_equals_counting_day_by_day(start, end, overrides):
     assert calendar.working_days_between(start, end, overrides) == one_by_one
 
 
+
+def test_working_days_between_counts_the_last_year_there_is():
+    start, end = D(9999, 12, 1), D(9999, 12, 31)
+    one_by_one = sum(calendar.is_working_day(start + dt.timedelta(days=i))
+                     for i in range((end - start).days + 1))
+
+    assert calendar.working_days_between(start, end) == one_by_one == 23
+
+
 # ----------------------------------------------------------------------- year view
 
 
