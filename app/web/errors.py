@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from app.errors import N_, AppError, Rejected
 from app.extensions import db
+from app.services.paging import InvalidCursor
 
 TITLES = {
     400: N_("Bad request"), 401: N_("Please log in"), 403: N_("Access denied"),
@@ -35,6 +36,17 @@ def handle_app_error(error: AppError):
     return _respond(error.status, error.text(gettext) or _title(error.status), errors)
 
 
+def handle_stale_cursor(error: InvalidCursor):
+    """A page link whose cursor no longer reads (cut short, edited, of another order): people
+    get the list's first page with a note; API clients get the 400 that names the headers."""
+    if request.path.startswith("/api/") or request.method != "GET" or request.endpoint is None:
+        return handle_app_error(error)
+    flash(gettext("That page link no longer works (it was cut short or changed), so the list "
+                  "starts again from its first page."), "warning")
+    args = {k: v for k, v in request.args.items(multi=True) if k not in ("after", "before", "page")}
+    return redirect(url_for(request.endpoint, **(request.view_args or {}), **args))
+
+
 def handle_http(error: HTTPException):
     status = error.code or 500
     return _respond(status, _title(status))
@@ -49,6 +61,7 @@ def handle_unexpected(error: Exception):
 
 def register(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(InvalidCursor, handle_stale_cursor)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)
 

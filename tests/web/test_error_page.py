@@ -8,15 +8,24 @@ import re
 from flask import render_template
 
 
-def test_a_bad_list_cursor_is_said_once_in_the_users_language(client, login_as):
+def test_a_stale_page_link_starts_the_list_again_with_a_note(client, login_as):
     login_as("km_county_wuhua")
 
-    response = client.get("/worklist?after=garbage")
-    page = response.get_data(as_text=True)
+    response = client.get("/worklist?after=garbage&sort=created&due=overdue")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/worklist?sort=created&due=overdue"
+    assert page.count("翻页链接已失效") == 1 and "X-Next-After" not in page
+
+
+def test_a_bad_cursor_in_the_api_still_names_the_headers(client, login_as):
+    login_as("km_county_wuhua")
+
+    response = client.get("/api/tasks?after=garbage")
 
     assert response.status_code == 400
-    assert page.count("不是本列表给出的翻页游标") == 1
-    assert 'data-testid="error-details"' not in page
+    assert "X-Next-After" in response.get_json()["error"]
 
 
 def test_details_that_add_to_the_sentence_are_listed_each_once(app):
