@@ -23,6 +23,7 @@ from app.services import (
     transaction,
     visibility,
 )
+from app.services.held import Held, child_ids
 from app.services.precheck import summary as precheck
 from app.services.tasks import task_json
 
@@ -32,9 +33,9 @@ NEWEST_FIRST = (paging.Segment("newest", (Case.updated_at, Case.id), descending=
 
 @retried
 def start_case(user: User, process_key: str, now: dt.datetime,
-               ready: list | None = None) -> Case:
+               held: Held | None = None) -> Case:
     """Start a case of the latest version of `process_key` for applicant `user`; return it,
-    kept loaded as committed. `ready`, a list, receives its ready work items."""
+    kept loaded as committed. `held` receives its ready work items and children."""
     if user.role != "applicant":
         raise NotAllowed(N_("Only applicants can start an application."))
     items = []
@@ -47,9 +48,8 @@ def start_case(user: User, process_key: str, now: dt.datetime,
         call = calls.open_call_for(process_key, now)
         case = progress.new_case(version, user, now, user.username,
                                  call_id=call.id if call else None, items=items)
-    if ready is not None:
-        ready.extend(sorted((i for i in items if i.status == "ready"),
-                            key=lambda i: (i.created_at, i.id)))
+        if held is not None:
+            held.keep(case, items)
     return case
 
 
@@ -135,10 +135,13 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def case_json(user: User, case: Case, ready: list[WorkItem] | None = None) -> dict:
-    """Return the case as the JSON API shows it to `user`; raise NotAllowed. `ready`: its
-    ready work items in order, when the caller holds them already."""
-    return cases_json(user, [case], ready={case.id: ready} if ready is not None else None)[0]
+def case_json(user: User, case: Case, held: Held | None = None) -> dict:
+    """Return the case as the JSON API shows it to `user`; raise NotAllowed. `held`: its
+    ready work items and children, when the use case read them under its lock."""
+    if held is None:
+        return cases_json(user, [case])[0]
+    return cases_json(user, [case], ready={case.id: held.ready},
+                      children={case.id: held.children})[0]
 
 
 def _ready_items(case_ids: list[int]) -> dict[int, list[WorkItem]]:
@@ -152,25 +155,17 @@ def _ready_items(case_ids: list[int]) -> dict[int, list[WorkItem]]:
     return found
 
 
-def _children(case_ids: list[int]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {i: [] for i in case_ids}
-    # IS NOT NULL lets the planner use the partial index ix_case_children.
-    query = sa.select(Case.parent_id, Case.id).where(
-        Case.parent_id.is_not(None), Case.parent_id.in_(case_ids)).order_by(Case.id)
-    for parent_id, child_id in db.session.execute(query):
-        found[parent_id].append(child_id)
-    return found
-
-
 def cases_json(user: User, found: list[Case], summary: bool = False,
-               ready: dict[int, list[WorkItem]] | None = None) -> list[dict]:
+               ready: dict[int, list[WorkItem]] | None = None,
+               children: dict[int, list[int]] | None = None) -> list[dict]:
     """Return `found` as the JSON API lists them to `user`: their children, ready tasks and
-    views read in one query each for the whole page (`ready`: {case id: its ready items}
-    already held); `summary` leaves out their data and pre-check. Raise NotAllowed."""
+    views read in one query each for the whole page (`ready`: {case id: its ready items},
+    `children`: {case id: its children's ids}, when held already); `summary` leaves out
+    their data and pre-check. Raise NotAllowed."""
     ids = [c.id for c in found]
     views = visibility.views_of(user, found)
     items = ready or _ready_items(ids)
-    children = _children(ids)
+    children = children if children is not None else child_ids(ids)
     return [_entry(views[c.id], items[c.id], children[c.id], summary) for c in found]
 
 

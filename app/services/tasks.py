@@ -31,6 +31,7 @@ from app.services import (
     transaction,
     visibility,
 )
+from app.services.held import Held
 
 
 def _iso(value) -> str | None:
@@ -316,10 +317,10 @@ def _require_current(user: User, case: Case, expected_version: int | None,
 @retried
 def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
                   lang: str = "zh", expected_version: int | None = None,
-                  expected_seen: str | None = None, ready: list | None = None) -> Case:
+                  expected_seen: str | None = None, held: Held | None = None) -> Case:
     """Validate `data`, complete the task and move the case on; return the case, kept loaded
-    as committed. `ready`, a list, receives the case's ready work items after the step (the
-    answer needs no query for them).
+    as committed. `held` receives the case's ready work items and children after the step
+    (the answer needs no query for them).
 
     Raises NotFound, NotAllowed, Rejected (nothing changed) or Conflict (already done,
     claimed by someone else, or the case changed since `expected_version` / the data the
@@ -348,9 +349,8 @@ def complete_task(user: User, task_id: str, data: Mapping, now: dt.datetime,
                             task=item.name, task_id=item.id,
                             data={"form": clean, "assignee": item.assignee,
                                   "title": item.title})
-    if ready is not None:
-        ready.extend(sorted((i for i in items if i.status == "ready"),
-                            key=lambda i: (i.created_at, i.id)))
+        if held is not None:
+            held.keep(case, items)
     return case
 
 

@@ -28,6 +28,7 @@ from app.services import (
     tasks,
     verification,
 )
+from app.services.held import Held
 from app.web import inputs, security
 from app.web.i18n import current_lang
 
@@ -146,14 +147,14 @@ def titles():
 def start_case():
     body = _body()
     parent_id = body.get("parent_id")
-    ready = None
+    held = None
     if parent_id is None:
-        ready = []
-        case = cases.start_case(g.api_user, _text(body, "process"), _now(), ready)
+        held = Held()
+        case = cases.start_case(g.api_user, _text(body, "process"), _now(), held)
     else:
         case = follow_ups.start_one(g.api_user, _text(body, "process"),
                                      inputs.json_id(parent_id, "parent_id"), _now())
-    return jsonify(cases.case_json(g.api_user, case, ready)), 201
+    return jsonify(cases.case_json(g.api_user, case, held)), 201
 
 
 def _paged(entries: list, after: str | None):
@@ -232,10 +233,10 @@ def complete_task(task_id: str):
     if not isinstance(data, dict):
         raise Rejected(N_("data must be a JSON object."),
                        [("data", N_("data must be a JSON object."))])
-    ready = []
+    held = Held()
     case = tasks.complete_task(g.api_user, task_id, data, _now(), _lang(),
-                               expected_version=_lock_version(body), ready=ready)
-    return jsonify(cases.case_json(g.api_user, case, ready))
+                               expected_version=_lock_version(body), held=held)
+    return jsonify(cases.case_json(g.api_user, case, held))
 
 
 @bp.post("/tasks/<task_id>/claim")

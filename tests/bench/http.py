@@ -235,6 +235,7 @@ class Statements:
 
     def __init__(self, bind):
         self.bind, self.statements, self.commits, self.empty_commits = bind, [], 0, 0
+        self.after_commit = []  # the statements run after the last writing COMMIT
         self._wrote = False
 
     def __enter__(self):
@@ -253,10 +254,13 @@ class Statements:
             return
         self._wrote = self._wrote or bool(WRITES.match(statement))
         self.statements.append(statement)
+        if self.commits:
+            self.after_commit.append(statement)
 
     def _commit(self, _conn):
         if self._wrote:
             self.commits += 1
+            self.after_commit = []
         else:
             self.empty_commits += 1
         self._wrote = False

@@ -29,6 +29,8 @@ def test_a_completion_costs_at_most_12_statements_and_one_commit(client, submitt
     assert len(counted.statements) <= GOAL_STATEMENTS, "\n".join(
         " ".join(s.split())[:90] for s in counted.statements)
     assert counted.commits == 1
+    # The answer is built from what was read under the lock: no read after the commit.
+    assert counted.after_commit == []
     assert sum(s.lstrip().upper().startswith("INSERT INTO EVENT")
                for s in counted.statements) == 1
 
