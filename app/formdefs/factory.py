@@ -21,6 +21,10 @@ from app.formdefs.messages import language, message
 
 Choices = Mapping[str, list[tuple[str, str]]]
 BLANK_ROWS = 50  # empty rows a page may post beside the filled ones (padding, rows added)
+# Options whose field takes a bound from the case's data: its class is built per case.
+CASE_DATA_OPTIONS = ("min_from", "max_from", "min_rows_from")
+MAX_CLASSES = 256  # built classes kept per process (forms × languages × choice lists)
+_CLASSES: dict[tuple, tuple[FormDef, type]] = {}
 
 
 @dataclass(frozen=True)
@@ -243,10 +247,33 @@ def hidden_names(form_instance) -> set[str]:
     return set(formdef.names()) - shown
 
 
+def _reads_case_data(form: FormDef) -> bool:
+    return any(f.option(name) is not None for field in form.fields
+               for f in (field, *field.columns) for name in CASE_DATA_OPTIONS)
+
+
 def build_form_class(form: FormDef, base: type, choices: Choices | None = None,
                      lang: str = "zh", case_data: Mapping | None = None) -> type:
     """Return a WTForms class (subclass of `base`) for `form`, labels and messages in `lang`;
-    date bounds taken from `case_data` (min_from / max_from) are fixed in the class."""
+    date bounds taken from `case_data` (min_from / max_from) are fixed in the class.
+
+    A class depends only on its arguments, and a form version never changes: one whose
+    fields take nothing from the case is built once per process for each language and
+    choice lists (building costs more than validating with it)."""
+    if _reads_case_data(form):
+        return _build(form, base, choices, lang, case_data)
+    key = (id(form), base, language(lang),
+           tuple((name, tuple(options)) for name, options in sorted((choices or {}).items())))
+    kept = _CLASSES.get(key)  # holding the form with its class keeps its id from reuse
+    if kept is None:
+        if len(_CLASSES) >= MAX_CLASSES:
+            _CLASSES.clear()
+        kept = _CLASSES[key] = (form, _build(form, base, choices, lang, None))
+    return kept[1]
+
+
+def _build(form: FormDef, base: type, choices: Choices | None, lang: str,
+           case_data: Mapping | None) -> type:
     ctx = _Context(language(lang), dict(choices or {}), case_data or {})
     attrs: dict = {field.name: FACTORIES[field.type](field, ctx) for field in form.fields}
     attrs.update(_formdef=form, _lang=ctx.lang)

@@ -115,3 +115,32 @@ def test_only_date_fields_take_bound_sources():
         form_of({"name": "n", "type": "integer", "label": "数", "min_from": "notice.count"})
 
     assert "min_from" in info.value.text()
+
+
+def test_a_form_bounded_by_case_data_is_built_for_each_case_and_checks_its_own_dates():
+    later = {"notice": {**NOTICE["notice"], "notice_start": "2026-11-02"},
+             "notice_ends_on": "2026-11-14T00:00:00+08:00"}
+
+    assert validate_data(BOUNDED, {"received_on": "2026-10-09"}, None, "zh", NOTICE)
+    assert "received_on" in errors_of(BOUNDED, {"received_on": "2026-10-09"}, case_data=later)
+    assert validate_data(BOUNDED, {"received_on": "2026-11-03"}, None, "zh", later)
+
+
+def test_a_form_class_is_built_once_per_language_and_choice_lists():
+    import wtforms
+
+    from app.formdefs import build_form_class
+    plain = form_of({"name": "county", "type": "select", "label": "区县",
+                     "choices_from": "counties"})
+    counties = {"counties": [("wuhua", "五华区")]}
+
+    first = build_form_class(plain, wtforms.Form, counties, "zh")
+
+    assert build_form_class(plain, wtforms.Form, {"counties": [("wuhua", "五华区")]}, "zh") \
+        is first
+    assert build_form_class(plain, wtforms.Form, counties, "en") is not first
+    widened = build_form_class(plain, wtforms.Form, {"counties": [("wuhua", "五华区"),
+                                                                  ("panlong", "盘龙区")]}, "zh")
+    assert [c.value for c in widened.county.kwargs["choices"]] == ["", "wuhua", "panlong"]
+    assert build_form_class(BOUNDED, wtforms.Form, None, "zh", NOTICE) is not \
+        build_form_class(BOUNDED, wtforms.Form, None, "zh", NOTICE)
