@@ -346,6 +346,54 @@ class CalendarDay(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
 
+class ReferenceStamp(db.Model):
+    """A random stamp per reference table, made new by a trigger with every change to the
+    table, whoever makes it (the product, a migration, psql): processes keep what they made
+    of the table and read it again only when its stamp differs (app/services/reference.py)."""
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)  # the table's
+    stamp: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+REFERENCE_TABLES = ("jurisdiction", "calendar_day")
+# A stamp is random, not counted: one that a rolled-back change gave never comes back.
+_NEW_STAMP = {"sqlite": "random()", "postgresql": "(random() * 9007199254740991)::bigint"}
+
+
+def reference_triggers(dialect: str) -> list[str]:
+    """Return the statements that make every change to a reference table renew its stamp."""
+    renew = f"UPDATE reference_stamp SET stamp = {_NEW_STAMP[dialect]} WHERE name ="
+    if dialect == "sqlite":
+        return [f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_stamp AFTER {event} "
+                f"ON {table} BEGIN {renew} '{table}'; END"
+                for table in REFERENCE_TABLES for event in ("INSERT", "UPDATE", "DELETE")]
+    statements = [f"CREATE OR REPLACE FUNCTION reference_changed() RETURNS trigger "
+                  f"LANGUAGE plpgsql AS $$ BEGIN {renew} TG_TABLE_NAME; RETURN NULL; END $$"]
+    for table in REFERENCE_TABLES:
+        statements += [f"DROP TRIGGER IF EXISTS {table}_stamp ON {table}",
+                       f"CREATE TRIGGER {table}_stamp AFTER INSERT OR UPDATE OR DELETE OR "
+                       f"TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION "
+                       f"reference_changed()"]
+    return statements
+
+
+def install_reference_stamps(connection) -> None:
+    """Give every reference table a stamp and the triggers that renew it."""
+    present = set(connection.scalars(sa.select(ReferenceStamp.name)))
+    for table in REFERENCE_TABLES:
+        if table not in present:
+            connection.execute(sa.insert(ReferenceStamp).values(
+                name=table, stamp=secrets.randbits(53)))
+    for statement in reference_triggers(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(db.metadata, "after_create")
+def _stamps_with_the_tables(_metadata, connection, tables=(), **_kw) -> None:
+    if any(table.name == "reference_stamp" for table in tables):
+        install_reference_stamps(connection)
+
+
 class CalendarSet(db.Model):
     """The official overrides as a whole, as some event was computed with them: written once,
     keyed by the sha256 of their canonical text, so that replay uses exactly them."""

@@ -22,7 +22,7 @@ from app import calendar
 from app.errors import N_, AppError
 from app.extensions import db
 from app.models import CalendarDay, CalendarSet
-from app.services import transaction, transaction_info
+from app.services import reference, transaction, transaction_info
 
 # Session.info: the set of overrides this transaction uses
 IN_FORCE = transaction_info("calendar_in_force", CalendarDay)
@@ -35,15 +35,20 @@ class _InForce:
     stored: bool = False
 
 
+def _read() -> tuple[dict[dt.date, bool], str]:
+    days = {row.day: row.working
+            for row in db.session.execute(sa.select(CalendarDay.day, CalendarDay.working))}
+    return days, set_hash(days)
 
 
 def _in_force() -> _InForce:
-    """Return this transaction's override set, read on first use."""
+    """Return this transaction's override set, read on first use; the days are shared by
+    the process's transactions until the table changes (app/services/reference.py): read
+    them, never change them."""
     current = db.session.info.get(IN_FORCE)
     if current is None:
-        current = _InForce({row.day: row.working
-                            for row in db.session.scalars(sa.select(CalendarDay))})
-        db.session.info[IN_FORCE] = current
+        days, digest = reference.kept("calendar_day", _read)
+        current = db.session.info[IN_FORCE] = _InForce(days, digest)
     return current
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from app.errors import N_, DefinitionError
 from app.extensions import db
 from app.models import Jurisdiction, User
-from app.services import transaction_info
+from app.services import reference, transaction_info
 
 OFFICIAL_LEVELS = ("county", "city", "province")
 DEFAULT_LEVELS = ("county", "city")
@@ -69,36 +69,55 @@ def tree_of(record: Jurisdiction) -> Tree:
                 cities=cities)
 
 
-# Session.info: {key: Jurisdiction} read in this transaction
+@dataclass(frozen=True)
+class _Known:
+    """Every jurisdiction and its division tree, as of one stamp of the table."""
+
+    records: dict[str, Jurisdiction]  # in no session: shared, read only, by all transactions
+    trees: dict[str, Tree]
+
+
+def _read() -> _Known:
+    records = {row["key"]: Jurisdiction(**row)
+               for row in db.session.execute(sa.select(Jurisdiction.__table__)).mappings()}
+    return _Known(records, {key: tree_of(record) for key, record in records.items()})
+
+
+# Session.info: the jurisdictions this transaction uses, and those the last one used
 JURISDICTIONS = transaction_info("jurisdictions", Jurisdiction)
+LAST_USED = "jurisdictions_last_used"
 
 
-def jurisdictions() -> dict[str, Jurisdiction]:
-    """Return every jurisdiction by key, read once per transaction (access checks, forms and
-    the case's mirrored fields all ask for them)."""
-    found = db.session.info.get(JURISDICTIONS)
+def _known() -> _Known:
+    info = db.session.info
+    found = info.get(JURISDICTIONS)
     if found is None:
-        found = {r.key: r for r in db.session.scalars(sa.select(Jurisdiction))}
-        db.session.info[JURISDICTIONS] = found
+        if LAST_USED in info and not db.session().in_transaction():
+            # After a commit (an answer built from what the use case committed): the
+            # jurisdictions it used, without a transaction to read the stamps again.
+            return info[LAST_USED]
+        found = info[JURISDICTIONS] = info[LAST_USED] = reference.kept("jurisdiction", _read)
     return found
 
 
-CACHE_KEY = "division_trees"
+def jurisdictions() -> dict[str, Jurisdiction]:
+    """Return every jurisdiction by key, the same for the whole transaction (access checks,
+    forms and the case's mirrored fields all ask for them), read only when the table changed
+    (app/services/reference.py). The records are in no session: read them, never change
+    them."""
+    return _known().records
 
 
 def trees() -> dict[str, Tree]:
-    """Return every loaded jurisdiction's division tree by jurisdiction key."""
-    # Kept for the database session (one request): access checks ask many times per page.
-    cached = db.session.info.get(CACHE_KEY)
-    if cached is None:
-        cached = {key: tree_of(r) for key, r in jurisdictions().items()}
-        db.session.info[CACHE_KEY] = cached
-    return cached
+    """Return every jurisdiction's division tree by jurisdiction key."""
+    return _known().trees
 
 
 def forget() -> None:
-    """Drop the session's cached trees (after jurisdictions change)."""
-    db.session.info.pop(CACHE_KEY, None)
+    """Read the jurisdictions again at their next use (after this transaction changed them)."""
+    db.session.info.pop(JURISDICTIONS, None)
+    db.session.info.pop(LAST_USED, None)
+    reference.forget()
 
 
 def scope_of(user: User, all_trees: dict[str, Tree] | None = None) -> str | None:

@@ -139,6 +139,24 @@ def test_two_transactions_storing_a_new_calendar_set_at_once_on_postgresql_both_
             calendar_days.remove_override(dt.date(2031, 5, 5))
 
 
+def test_a_calendar_change_made_with_psql_counts_at_the_next_transaction_on_postgresql(pg_app):
+    day = dt.date(2031, 6, 6)
+    with pg_app.app_context():
+        assert day not in calendar_days.overrides()
+        db.session.rollback()
+        with db.engine.begin() as other:  # someone else with the database, not the product
+            other.exec_driver_sql(f"INSERT INTO calendar_day (day, working, note, created_at) "
+                                  f"VALUES ('{day}', false, 'psql', now())")
+        try:
+            assert calendar_days.overrides()[day] is False
+        finally:
+            db.session.rollback()
+            with db.engine.begin() as other:
+                other.exec_driver_sql(f"DELETE FROM calendar_day WHERE day = '{day}'")
+        assert day not in calendar_days.overrides()
+        db.session.remove()
+
+
 # Last in the module: the title it awards bars km_applicant from applying again on this
 # shared database (one valid title per base and programme).
 def test_a_kunming_case_reaches_recognition_on_postgresql_and_replays(case):

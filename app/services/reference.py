@@ -1,0 +1,57 @@
+"""Reference tables that nearly every request reads (jurisdictions, calendar overrides),
+kept per process instead of read again by every transaction.
+
+A trigger gives a reference table a new random stamp with every change to it, whoever makes
+the change (app/models.py, ReferenceStamp). A process keeps what it made of a table under
+the stamp it read before reading the table, and makes it again only when the stamp differs.
+A transaction reads the stamps once, with its first use of a reference table, and uses what
+they name throughout; a transaction that writes a reference table reads them again after
+the flush, so it sees its own change. A stamp is random rather than counted, so a stamp
+that a rolled-back change gave is never given again, and what a process made inside a
+transaction that later rolled back is never taken for current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import CalendarDay, Jurisdiction, ReferenceStamp
+from app.services import transaction_info
+
+T = TypeVar("T")
+
+# Session.info: {table: stamp} as this transaction read them
+STAMPS = transaction_info("reference_stamps", Jurisdiction, CalendarDay)
+_KEPT: dict[str, tuple[int, object]] = {}  # {table: (stamp, what the process made of it)}
+
+
+def _stamps() -> dict[str, int]:
+    stamps = db.session.info.get(STAMPS)
+    if stamps is None:
+        stamps = {name: stamp for name, stamp in db.session.execute(
+            sa.select(ReferenceStamp.name, ReferenceStamp.stamp))}
+        db.session.info[STAMPS] = stamps
+    return stamps
+
+
+def kept(table: str, make: Callable[[], T]) -> T:
+    """Return what `make()` gives from reference table `table`, made again only when the
+    table changed since this process last made it (always, without a stamp for it)."""
+    stamp = _stamps().get(table)
+    held = _KEPT.get(table)
+    if held is not None and stamp is not None and held[0] == stamp:
+        return held[1]
+    made = make()
+    if stamp is not None:
+        _KEPT[table] = (stamp, made)
+    return made
+
+
+def forget() -> None:
+    """Read the stamps again at the next use: this transaction changed a reference table,
+    perhaps not yet flushed."""
+    db.session.info.pop(STAMPS, None)
