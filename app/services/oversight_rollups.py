@@ -67,9 +67,8 @@ class WorkingDays:
     def between(self, start: dt.date, end: dt.date) -> int:
         key = (start, end)
         if key not in self.known:
-            self.known[key] = sum(
-                calendar.is_working_day(start + dt.timedelta(days=offset), self.overrides)
-                for offset in range(1, (end - start).days + 1))
+            self.known[key] = 0 if end <= start else calendar.working_days_between(
+                start + dt.timedelta(days=1), end, self.overrides)
         return self.known[key]
 
 

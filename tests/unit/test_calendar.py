@@ -308,3 +308,15 @@ def test_an_overrides_csv_without_its_header_is_rejected(text, fields):
 
     assert [field for field, _ in caught.value.reasons] == fields
     assert "date,kind,note" in caught.value.reasons[0][1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=DAYS, end=DAYS, overrides=st.dictionaries(DAYS, st.booleans(), max_size=12))
+def test_a_steps_working_days_on_the_dashboard_are_those_after_its_first_day(start, end,
+                                                                            overrides):
+    from app.services.oversight_rollups import WorkingDays
+
+    counted = WorkingDays(overrides).between(start, end)
+
+    assert counted == (day_by_day(start + dt.timedelta(days=1), end, overrides)
+                       if end > start else 0)
