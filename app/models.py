@@ -360,13 +360,16 @@ REFERENCE_TABLES = ("jurisdiction", "calendar_day")
 _NEW_STAMP = {"sqlite": "random()", "postgresql": "(random() * 9007199254740991)::bigint"}
 
 
+_SQLITE_EVENTS = ("INSERT", "UPDATE", "DELETE")  # SQLite: one row trigger per event
+
+
 def reference_triggers(dialect: str) -> list[str]:
     """Return the statements that make every change to a reference table renew its stamp."""
     renew = f"UPDATE reference_stamp SET stamp = {_NEW_STAMP[dialect]} WHERE name ="
     if dialect == "sqlite":
         return [f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_stamp AFTER {event} "
                 f"ON {table} BEGIN {renew} '{table}'; END"
-                for table in REFERENCE_TABLES for event in ("INSERT", "UPDATE", "DELETE")]
+                for table in REFERENCE_TABLES for event in _SQLITE_EVENTS]
     statements = [f"CREATE OR REPLACE FUNCTION reference_changed() RETURNS trigger "
                   f"LANGUAGE plpgsql AS $$ BEGIN {renew} TG_TABLE_NAME; RETURN NULL; END $$"]
     for table in REFERENCE_TABLES:
@@ -375,6 +378,15 @@ def reference_triggers(dialect: str) -> list[str]:
                        f"TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION "
                        f"reference_changed()"]
     return statements
+
+
+def reference_trigger_drops(dialect: str) -> list[str]:
+    """Return the statements that remove what `reference_triggers` made."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {table}_{event.lower()}_stamp"
+                for table in REFERENCE_TABLES for event in _SQLITE_EVENTS]
+    return [*(f"DROP TRIGGER IF EXISTS {table}_stamp ON {table}" for table in REFERENCE_TABLES),
+            "DROP FUNCTION IF EXISTS reference_changed()"]
 
 
 def install_reference_stamps(connection) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from app.errors import N_, AppError, Rejected
 from app.extensions import db
 from app.services.paging import InvalidCursor
+from app.web import inputs
 
 TITLES = {
     400: N_("Bad request"), 401: N_("Please log in"), 403: N_("Access denied"),
@@ -43,8 +44,7 @@ def handle_stale_cursor(error: InvalidCursor):
         return handle_app_error(error)
     flash(gettext("That page link no longer works (it was cut short or changed), so the list "
                   "starts again from its first page."), "warning")
-    args = {k: v for k, v in request.args.items(multi=True) if k not in ("after", "before", "page")}
-    return redirect(url_for(request.endpoint, **(request.view_args or {}), **args))
+    return redirect(inputs.url_paged())
 
 
 def handle_http(error: HTTPException):

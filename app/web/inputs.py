@@ -99,11 +99,20 @@ def query_choice(name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+PAGING = ("after", "before", "page")
+
+
+def url_paged(_external: bool = False, **paging) -> str:
+    """Return this request's URL with its paging parameters replaced by `paging` (none:
+    the list's first page), its filters and sort kept."""
+    args = {k: v for k, v in request.args.items(multi=True) if k not in PAGING}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, **paging,
+                   _external=_external)
+
+
 def url_after(after: str) -> str:
-    """Return this request's URL asking for the page after cursor `after` (no `page`)."""
-    args = {k: v for k, v in request.args.items(multi=True) if k not in ("after", "page")}
-    return url_for(request.endpoint, **(request.view_args or {}), **args, after=after,
-                   _external=True)
+    """Return this request's URL asking for the page after cursor `after`."""
+    return url_paged(after=after, _external=True)
 
 
 def query_year() -> int | None:

@@ -26,14 +26,7 @@ def upgrade():
 
 
 def downgrade():
-    from app.models import REFERENCE_TABLES
-    bind = op.get_bind()
-    for table in REFERENCE_TABLES:
-        if bind.dialect.name == "sqlite":
-            for event in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{event}_stamp")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_stamp ON {table}")
-    if bind.dialect.name != "sqlite":
-        op.execute("DROP FUNCTION IF EXISTS reference_changed()")
+    from app.models import reference_trigger_drops
+    for statement in reference_trigger_drops(op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_table('reference_stamp')

@@ -100,3 +100,19 @@ def test_the_migration_gives_an_existing_database_its_stamps_and_triggers(tmp_pa
     assert set(before) == {"jurisdiction", "calendar_day"}
     assert after["calendar_day"] != before["calendar_day"]
     assert after["jurisdiction"] == before["jurisdiction"]
+
+
+def test_the_migration_goes_down_and_up_again(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    app = app_at(tmp_path, "0018_reference_stamps")
+    with app.app_context():
+        downgrade(directory=MIGRATIONS, revision="0017_oversight_months")
+        triggers = db.session.scalars(sa.text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()
+        assert triggers == []
+        db.session.remove()
+        upgrade(directory=MIGRATIONS)
+        assert len(db.session.scalars(sa.text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()) == 6
+        db.engine.dispose()
