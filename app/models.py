@@ -224,8 +224,13 @@ class Case(db.Model):
     @property
     def subject(self) -> str:
         """What the case's procedure recognises: "base" (default) or "institution"."""
-        options = self.process_version.options if self.process_version else None
-        return (options or {}).get("subject") or "base"
+        return subject_of(self.process_version)
+
+
+def subject_of(version: ProcessVersion | None) -> str:
+    """What a procedure version recognises: "base" (default) or "institution"."""
+    options = version.options if version else None
+    return (options or {}).get("subject") or "base"
 
 
 class Call(db.Model):

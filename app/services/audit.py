@@ -78,8 +78,11 @@ def chain_tip(case: Case) -> tuple[int, str, str | None] | None:
     tips = db.session.info.get(TIPS, {})
     if case.id in tips:
         return tips[case.id]
-    last = db.session.execute(sa.select(Event.seq, Event.hash, Event.calendar).where(
-        Event.case_id == case.id).order_by(Event.seq.desc()).limit(1)).first()
+    # Without flushing first: the step's pending changes do not touch this case's chain (its
+    # events are appended here only), and writing them now made two flushes of one step.
+    with db.session.no_autoflush:
+        last = db.session.execute(sa.select(Event.seq, Event.hash, Event.calendar).where(
+            Event.case_id == case.id).order_by(Event.seq.desc()).limit(1)).first()
     return tuple(last) if last else None
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.errors import N_, NotAllowed
 from app.extensions import db
 from app.models import User, WorkItem
-from app.services import calendar_days, divisions, paging, tasks
+from app.services import calendar_days, divisions, listed_tasks, paging, tasks
 
 LIMIT = 500
 LANES = ("applicant", *divisions.OFFICIAL_LEVELS, "expert")
@@ -70,7 +70,7 @@ def overdue_page(user: User, now: dt.datetime, size: int = LIMIT,
     scope = _require_scope(user)
     cursor = paging.decode(after, LONGEST_FIRST)
     ids = _page_ids(scope, now, cursor, size + 1)
-    rows = {i.id: i for i in db.session.scalars(tasks.listed(
+    rows = {i.id: i for i in listed_tasks.read(listed_tasks.listed(
         tasks.task_filter_by_ids(ids[:size])))}
     found = [rows[i] for i in ids[:size] if i in rows]
     known = calendar_days.overrides()

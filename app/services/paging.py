@@ -132,7 +132,12 @@ def decode(text: str | None, segments: Sequence[Segment], name: str = "after",
     return Cursor(tag, key, backwards)
 
 
-def _collect(query, segments: Sequence[Segment], cursor: Cursor | None, want: int) -> list:
+def _entities(query) -> list:
+    return list(db.session.scalars(query).unique())
+
+
+def _collect(query, segments: Sequence[Segment], cursor: Cursor | None, want: int,
+             read: Callable) -> list:
     """Return up to `want` (segment, row) pairs from the cursor on, in the walking direction."""
     backwards = cursor is not None and cursor.backwards
     order = list(reversed(segments)) if backwards else list(segments)
@@ -143,15 +148,17 @@ def _collect(query, segments: Sequence[Segment], cursor: Cursor | None, want: in
         if cursor is not None and segment.tag == cursor.tag:
             part = part.where(segment.beyond(cursor.key, backwards))
         part = part.order_by(*segment.order(backwards)).limit(want - len(found))
-        found += [(segment, row) for row in db.session.scalars(part).unique()]
+        found += [(segment, row) for row in read(part)]
         if len(found) >= want:
             break
     return found
 
 
-def page(query, segments: Sequence[Segment], size: int, cursor: Cursor | None = None) -> Page:
-    """Return the page of `size` rows of SELECT `query` (unordered) from `cursor` on."""
-    found = _collect(query, segments, cursor, size + 1)
+def page(query, segments: Sequence[Segment], size: int, cursor: Cursor | None = None,
+         read: Callable = _entities) -> Page:
+    """Return the page of `size` rows of SELECT `query` (unordered) from `cursor` on, read
+    by `read` (default: the ORM entities it selects)."""
+    found = _collect(query, segments, cursor, size + 1, read)
     more = len(found) > size
     found = found[:size]
     backwards = cursor is not None and cursor.backwards

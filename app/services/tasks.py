@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.orm import lazyload
 
 from app import calendar, engine, formdefs
 from app.errors import N_, Conflict, NotFound, Rejected
@@ -21,6 +21,7 @@ from app.services import (
     calls,
     catalog,
     corrections,
+    listed_tasks,
     lock_case,
     oversight_rollups,
     paging,
@@ -39,7 +40,7 @@ def _iso(value) -> str | None:
 
 
 def task_json(item: WorkItem) -> dict:
-    """Return a work item as the JSON API shows it."""
+    """Return a work item (a WorkItem or a listed_tasks.ListedTask) as the JSON API shows it."""
     return {
         "id": item.id, "case_id": item.case_id, "case_ref": item.case.ref, "name": item.name,
         "title": item.title, "lane": item.lane, "form": item.form, "due_at": _iso(item.due_at),
@@ -51,9 +52,6 @@ def task_json(item: WorkItem) -> dict:
     }
 
 
-# What a list row shows of its case: never its data, nor its engine state.
-LISTED_CASE = (Case.ref, Case.stage, Case.base_name, Case.process_key, Case.process_version_id,
-               Case.parent_id, Case.status, Case.jurisdiction, Case.county, Case.lock_version)
 # The list orders as keyset segments (app/services/paging.py); each ends with the unique id.
 DUE_ORDER = (
     paging.Segment("due", (WorkItem.due_at, WorkItem.created_at, WorkItem.id),
@@ -67,13 +65,6 @@ ORDERS = {
                             values=lambda item: (item.case.ref, item.id)),),
 }
 MAX_PER_PAGE = 500
-
-
-def listed(query):
-    """Return SELECT `query` of work items loading only what a list row shows: the case's
-    summary columns in the same statement, the claimants in one more per page."""
-    return query.options(contains_eager(WorkItem.case).load_only(*LISTED_CASE),
-                         selectinload(WorkItem.claimed_by))
 
 
 def task_filter(user: User, process: str | None = None, stage: str | None = None,
@@ -98,7 +89,8 @@ def task_filter(user: User, process: str | None = None, stage: str | None = None
 
 
 def task_filter_by_ids(ids: list[str]):
-    """Return a SELECT of the work items `ids` joined with their cases (for `listed`)."""
+    """Return a SELECT of the work items `ids` joined with their cases (for
+    `listed_tasks.listed`)."""
     return sa.select(WorkItem).join(Case, Case.id == WorkItem.case_id).where(
         WorkItem.id.in_(ids))
 
@@ -114,7 +106,8 @@ def task_page(user: User, size: int = 100, after: str | None = None,
     query = task_filter(user, **filters)
     if where is not None:
         query = query.where(where)
-    return paging.page(listed(query), segments, min(max(size, 1), MAX_PER_PAGE), cursor)
+    return paging.page(listed_tasks.listed(query), segments, min(max(size, 1), MAX_PER_PAGE),
+                       cursor, listed_tasks.read)
 
 
 def task_query(user: User, process: str | None = None, stage: str | None = None,
@@ -127,13 +120,14 @@ def task_query(user: User, process: str | None = None, stage: str | None = None,
     return query.order_by(*order)
 
 
-def list_tasks(user: User, page: int = 1, per_page: int = 100, **filters) -> list[WorkItem]:
+def list_tasks(user: User, page: int = 1, per_page: int = 100,
+               **filters) -> list[listed_tasks.ListedTask]:
     """Return one page of the ready work items `user` may work on (at most 500 a page)."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     if page <= 1:
         return task_page(user, per_page, **filters).rows
-    query = listed(task_query(user, **filters)).limit(per_page).offset((page - 1) * per_page)
-    return list(db.session.scalars(query))
+    query = listed_tasks.listed(task_query(user, **filters))
+    return listed_tasks.read(query.limit(per_page).offset((page - 1) * per_page))
 
 
 def stage_counts(user: User, cap: int = paging.CAP) -> dict[str, int]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User, WorkItem
-from app.services import users, worklist
+from app.services import listed_tasks, task_deadlines, tasks, users, worklist
 from tests.web import support
 from tests.web.support import text
 
@@ -183,3 +183,23 @@ def test_the_totals_count_what_the_filters_list(submitted_case, filters, claimab
     totals = worklist.worklist(user, NOW, **filters).totals
 
     assert totals == {"mine": 0, "claimable": claimable, "overdue": claimable}
+
+
+def test_a_listed_row_reads_as_the_work_item_it_lists(client, login_as, submitted_case):
+    """The lists read plain rows, not ORM objects: each must show what the work item shows,
+    claimant, case summary and deadline rule included."""
+    login_as("km_county_wuhua")
+    item = support.ready_item(submitted_case)
+    assert client.post(f"/tasks/{item.id}/claim").status_code == 302
+    user = db.session.scalars(sa.select(User).where(User.username == "km_county_wuhua")).one()
+    db.session.expire_all()
+
+    [row] = tasks.task_page(user).rows
+    work_item = db.session.get(WorkItem, row.id)
+
+    assert isinstance(row, listed_tasks.ListedTask)
+    assert tasks.task_json(row) == tasks.task_json(work_item)
+    assert tasks.task_json(row)["claimed_by"] == "km_county_wuhua"
+    assert row.case.subject == work_item.case.subject == "base"
+    assert task_deadlines.rule_of(row) == task_deadlines.rule_of(work_item) != ""
+    assert row.case.process_version is work_item.case.process_version
