@@ -105,7 +105,8 @@ def listed(query):
 def read(query) -> list[ListedTask]:
     """Return the rows of SELECT `query` (made by `listed`) as ListedTask."""
     found, versions = [], {}
-    for row in db.session.execute(query):
+    # On the session's connection: the rows are plain, so they skip the ORM's result layer.
+    for row in db.session.connection().execute(query):
         item, case, claimant = row[:_ITEMS], row[_ITEMS:_CASES], row[_CASES:]
         claimed_by = row.claimed_by_id
         found.append(ListedTask(
