@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app import calendar, engine, formdefs
 from app.errors import N_, Conflict, NotFound, Rejected
@@ -145,8 +145,11 @@ def stage_counts(user: User, cap: int = paging.CAP) -> dict[str, int]:
 
 
 def get_task(user: User, task_id: str) -> WorkItem:
-    """Return work item `task_id` if `user` may see its case; raise NotFound / NotAllowed."""
-    item = db.session.get(WorkItem, str(task_id))
+    """Return work item `task_id` if `user` may see its case; raise NotFound / NotAllowed.
+    Its case's process version, which names the task's form, comes in the same statement."""
+    item = db.session.get(WorkItem, str(task_id), options=[  # inner joins: indexed lookups
+        joinedload(WorkItem.case, innerjoin=True)
+        .joinedload(Case.process_version, innerjoin=True)])
     if item is None:
         raise NotFound(N_("No such task."))
     if user.role in ("applicant", "expert"):

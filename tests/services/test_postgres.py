@@ -13,6 +13,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from app import create_app
 from app.config import ROOT, TestConfig
@@ -21,6 +22,7 @@ from app.models import CalendarSet, Case, Event
 from app.services import audit, calendar_days, catalog, demo, designs, timers, transaction
 from app.services.design_files import Folders
 from app.web import api as api_module
+from tests.bench.http import GOAL_STATEMENTS, Statements
 from tests.processes import examples_kunming as km
 from tests.processes.driver import Api, CaseDriver, at, find_user
 from tests.processes.test_kunming import CITY, COUNTY, in_notice, recognized
@@ -89,6 +91,39 @@ def test_two_officials_completing_one_task_at_once_on_postgresql_lose_nothing(ca
         Event.case_id == case.id, Event.kind == "task_completed", Event.task == "county_review"))
     assert len(completions.all()) == 1
     assert case.ready() == ["site_inspection"]
+
+
+def test_a_completion_on_postgresql_writes_its_step_in_one_flush(case, pg_app):
+    """The chain tip is read after the lock there; reading it must not flush the step's
+    pending changes, which would write the step in two flushes."""
+    case.start()
+    case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T09:00")
+    task_id = case.task(COUNTY, "county_review")["id"]
+    headers = case.api.headers(COUNTY)
+    flushes = []
+
+    def count(_session, _context):
+        flushes.append(1)
+
+    sa.event.listen(Session, "after_flush", count)
+    try:
+        with Statements(db.engine) as counted:
+            answer = pg_app.test_client().post(f"/api/tasks/{task_id}/complete",
+                                               headers=headers,
+                                               json={"data": km.COUNTY_APPROVE})
+    finally:
+        sa.event.remove(Session, "after_flush", count)
+
+    assert answer.status_code == 200, answer.get_json()
+    assert len(flushes) == 1
+    assert counted.commits == 1 and len(counted.statements) <= GOAL_STATEMENTS
+    tip = [s for s in counted.statements if s.lstrip().startswith("SELECT event.seq")]
+    assert len(tip) == 1
+    # The tip was read before any write, and the event chains onto it.
+    first_write = next(i for i, s in enumerate(counted.statements)
+                       if s.lstrip().split()[0] in ("INSERT", "UPDATE"))
+    assert counted.statements.index(tip[0]) < first_write
+    assert audit.verify_case(db.session.get(Case, case.id))["ok"]
 
 
 def test_two_workers_fire_a_due_notice_once_on_postgresql(case, pg_app):
