@@ -7,6 +7,10 @@ waiting); its case row and work items are then cloned in SQL, spread over five y
 Kunming counties, several statuses and titles, so that every figure has groups to count.
 SQL copies bypass the session that keeps the rollups, so they are rebuilt after each growth.
 
+The two sizes are two database files (the large one grown from a copy of the small one),
+served by two applications in this process, and their requests alternate: a shared machine
+that slows down for a minute slows both sizes alike, instead of skewing their ratio.
+
 `python -m tests.bench.oversight [SMALL LARGE]` runs it alone.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import shutil
 import statistics
 import sys
 import tempfile
@@ -22,9 +27,9 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import g
 
-from app import engine
+from app import create_app, engine
+from app.config import TestConfig
 from app.extensions import db
 from app.models import Case, User, WorkItem
 from app.services import calendar_days, oversight_rollups, progress, users
@@ -80,17 +85,37 @@ WHERE w.case_id = :template
 """
 
 
-def _median_cpu_ms(run, repeat: int) -> float:
-    """Median CPU time of `run` in this process (SQLite runs in it too): the figure a shared
-    machine's other work does not disturb. The garbage the run before this one left (a
-    whole `make bench` runs in one process) is collected first, not inside these timings."""
+def _median_cpu_ms(runs: dict, repeat: int) -> dict:
+    """Return {name: median CPU time (ms) of `runs[name]`} in this process (SQLite runs in it
+    too), the runs taking turns, in alternating order, `repeat` times each. The garbage the
+    run before this one left (a whole `make bench` runs in one process) is collected first,
+    not inside these timings."""
     gc.collect()
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()
-        run()
-        times.append((time.process_time() - start) * 1000)
-    return statistics.median(times)
+    times: dict = {name: [] for name in runs}
+    for turn in range(repeat):
+        for name in (list(runs) if turn % 2 == 0 else list(reversed(runs))):
+            start = time.process_time()
+            runs[name]()
+            times[name].append((time.process_time() - start) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def _copy(app, tmp: Path):
+    """Return an application on a copy of `app`'s SQLite database (same rows and accounts)."""
+    with app.app_context():
+        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
+        source = Path(db.engine.url.database)
+        db.engine.dispose()
+    shutil.copyfile(source, tmp / "bench.sqlite")
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'bench.sqlite'}"
+        UPLOAD_DIR = str(tmp / "uploads")
+        AUDIT_ANCHOR_LOG = str(tmp / "audit-anchors.jsonl")
+        AUDIT_SIGNING_KEY = str(tmp / "audit-signing-key.pem")
+
+    return create_app(Config)
 
 
 def _complete(case: Case, name: str, data: dict) -> None:
@@ -127,32 +152,37 @@ def grow(template: int, total: int) -> None:
 
 
 def bench(small: int = 1_000, large: int = 100_000,
-          repeat: int = 15) -> list[tuple[str, bool, str]]:
-    app = _app(Path(tempfile.mkdtemp()))
+          repeat: int = 21) -> list[tuple[str, bool, str]]:
+    apps = {small: _app(Path(tempfile.mkdtemp()))}
     logging.getLogger("app.request").setLevel(logging.WARNING)  # no line per request
-    client, page = app.test_client(), app.test_client()
-    results, rebuilt = {}, {}
-    with app.app_context():
+    rebuilt = {}
+    with apps[small].app_context():
         template = _template()
         _, token = users.create_user("bench_city", "city", "kunming", None, "benchpass1")
-        headers = {"Authorization": f"Bearer {token}"}
-        page.post("/login", data={"username": "bench_city", "password": "benchpass1"})
-
-        def get(who, path: str, **options):
-            # One app context stays open: forget what the previous request cached in `g`.
-            for name in ("_login_user", "_flask_babel", "calendar_overrides"):
-                g.pop(name, None)
-            answer = who.get(path, **options)
-            assert answer.status_code == 200, (path, answer.status_code)
-
-        for total in (small, large):
+        db.session.commit()
+    for total in (small, large):
+        if total not in apps:
+            apps[total] = _copy(apps[small], Path(tempfile.mkdtemp()))
+        with apps[total].app_context():
             grow(template, total)
             start = time.perf_counter()
             rows = oversight_rollups.rebuild_all()
             rebuilt[total] = (time.perf_counter() - start, rows)
-            results[total] = (
-                _median_cpu_ms(lambda: get(client, "/api/oversight", headers=headers), repeat),
-                _median_cpu_ms(lambda: get(page, "/oversight"), repeat))
+    headers = {"Authorization": f"Bearer {token}"}
+    clients = {total: (app.test_client(), app.test_client()) for total, app in apps.items()}
+    for _api, page in clients.values():
+        page.post("/login", data={"username": "bench_city", "password": "benchpass1"})
+
+    def get(total: int, which: int, path: str, **options):
+        with apps[total].app_context():
+            answer = clients[total][which].get(path, **options)
+        assert answer.status_code == 200, (path, answer.status_code)
+
+    api = _median_cpu_ms({total: (lambda t=total: get(t, 0, "/api/oversight", headers=headers))
+                          for total in apps}, repeat)
+    web = _median_cpu_ms({total: (lambda t=total: get(t, 1, "/oversight"))
+                          for total in apps}, repeat)
+    results = {total: (api[total], web[total]) for total in apps}
     goals = []
     for column, label in ((0, "GET /api/oversight (city official)"),
                           (1, "web /oversight (city official)")):
