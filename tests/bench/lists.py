@@ -8,6 +8,10 @@ the script prints medians and p95 of CPU time (the app and SQLite run in the ben
 process), the largest / smallest ratio and whether the list is flat (≤ 1.3), then the query
 plans (EXPLAIN QUERY PLAN) of every statement of each list at the largest size.
 
+Each size is a database file of its own (grown from a copy of the size before), served by an
+application of its own in this process, and the sizes take turns request by request: a
+shared machine that slows down while the bench runs slows every size alike.
+
 The timer batch (`--timers N`, by default 10 000 due cases fired by two workers) is
 tests/bench/timers.py's.
 
@@ -22,6 +26,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,7 +34,6 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import g
 
 from app import create_app
 from app.config import ROOT, TestConfig
@@ -105,14 +109,38 @@ def _fill(template: Case, count: int, counties: list[str]) -> None:
         paging.analyze()
 
 
-def _measure(fn, repeat: int) -> tuple[float, float]:
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()  # CPU: the app and SQLite run in this process
-        fn()
-        times.append((time.process_time() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+def _measure(runs: dict, repeat: int) -> dict[int, tuple[float, float]]:
+    """Return {size: (median, p95) CPU ms} of `runs[size]`, the sizes taking turns, in
+    alternating order."""
+    times: dict = {size: [] for size in runs}
+    for turn in range(repeat):
+        for size in (list(runs) if turn % 2 == 0 else list(reversed(runs))):
+            start = time.process_time()  # CPU: the app and SQLite run in this process
+            runs[size]()
+            times[size].append((time.process_time() - start) * 1000)
+    found = {}
+    for size, values in times.items():
+        values.sort()
+        found[size] = (statistics.median(values),
+                       values[min(len(values) - 1, int(len(values) * 0.95))])
+    return found
+
+
+def _copy(app, size: int):
+    """Return an application on a copy of `app`'s SQLite database, to grow to `size`."""
+    with app.app_context():
+        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
+        source = Path(db.engine.url.database)
+        db.engine.dispose()
+    tmp = Path(tempfile.mkdtemp(prefix=f"lists-{size}-"))
+    shutil.copyfile(source, tmp / "lists.sqlite")
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'lists.sqlite'}"
+        UPLOAD_DIR = str(tmp / "uploads")
+
+    return create_app(Config)
 
 
 class Clients:
@@ -129,14 +157,11 @@ class Clients:
         self.api = app.test_client()
 
     def get(self, username: str, path: str):
-        # The bench keeps one app context open, so `g` outlives a request: forget the user
-        # and language a previous request cached there, as a real request would.
-        for name in ("_login_user", "_flask_babel", "calendar_overrides"):
-            g.pop(name, None)
-        if path.startswith("/api/"):
-            response = self.api.get(path, headers=self.tokens[username])
-        else:
-            response = self.pages[username].get(path)
+        with self.app.app_context():  # a context per request, as in a server
+            if path.startswith("/api/"):
+                response = self.api.get(path, headers=self.tokens[username])
+            else:
+                response = self.pages[username].get(path)
         assert response.status_code == 200, (path, response.status_code)
         return response
 
@@ -171,27 +196,32 @@ def _plans(clients: Clients) -> dict[str, list[tuple[str, list[str]]]]:
 def bench_lists(sizes: list[int], repeat: int) -> list[tuple[str, bool, str]]:
     """Measure every list at each size; print the table and the query plans at the largest;
     return the goals (each list flat: largest / smallest ≤ 1.3)."""
-    tmp = Path(tempfile.mkdtemp())
-    app = _app(tmp)
-    results: dict[str, dict[int, tuple[float, float]]] = {label: {} for label, _, _ in LISTS}
-    with app.app_context():
+    first = _app(Path(tempfile.mkdtemp()))
+    with first.app_context():
         applicant = db.session.scalars(sa.select(User).where(
             User.username == "km_applicant")).one()
         template = _submitted_case(applicant)
         db.session.commit()
+        template_id = template.id
         counties = [c["code"] for c in catalog.jurisdiction("kunming").counties]
-        clients, have = Clients(app), 1
+    apps, clients, have = {}, {}, 1
+    for size in sizes:
+        app = first if not apps else _copy(apps[list(apps)[-1]], size)
+        started = time.perf_counter()
+        with app.app_context():
+            _fill(db.session.get(Case, template_id), size - have, counties)
+            clients[size] = Clients(app)
+        have, apps[size] = size, app
+        print(f"  {size:>7} cases ready ({time.perf_counter() - started:.0f} s)", flush=True)
+    results: dict[str, dict[int, tuple[float, float]]] = {}
+    for label, username, path in LISTS:
+        paths = {size: clients[size].path(username, path) for size in sizes}
         for size in sizes:
-            started = time.perf_counter()
-            _fill(template, size - have, counties)
-            have = size
-            print(f"  {size:>7} cases ready ({time.perf_counter() - started:.0f} s)", flush=True)
-            for label, username, path in LISTS:
-                path = clients.path(username, path)
-                clients.get(username, path)  # warm
-                results[label][size] = _measure(
-                    lambda u=username, p=path: clients.get(u, p), repeat)
-        plans = _plans(clients)
+            clients[size].get(username, paths[size])  # warm
+        results[label] = _measure({size: (lambda c=clients[size], u=username, p=paths[size]:
+                                          c.get(u, p)) for size in sizes}, repeat)
+    with apps[sizes[-1]].app_context():
+        plans = _plans(clients[sizes[-1]])
     goals = _print_lists(results, sizes)
     _print_plans(plans, sizes[-1])
     return goals

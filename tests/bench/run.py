@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -206,11 +207,17 @@ def main() -> None:
     skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
     goals, spent, started = [], {}, time.perf_counter()
     server_was_running = pgserver.running()
+    # Every section's scratch directory (databases of 100 000 cases, several GB in all) is
+    # made under one that is removed at the end, whatever happens.
+    scratch = tempfile.mkdtemp(prefix="bench-")
+    tempfile.tempdir = scratch
     try:
         _run_sections(skip, goals, spent)
     finally:  # the bench's own PostgreSQL server is left as it was found
         if not server_was_running:
             pgserver.stop()
+        tempfile.tempdir = None
+        shutil.rmtree(scratch, ignore_errors=True)
     print_goals(goals, spent, time.perf_counter() - started)
 
 
