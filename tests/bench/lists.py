@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import logging
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from app.extensions import db
 from app.models import Case, User
 from app.services import catalog, demo, paging, users
 from tests.bench import timers
-from tests.bench.run import NOW, _submitted_case
+from tests.bench.run import NOW, _submitted_case, copied_app
 from tests.clones import clone_cases
 
 FLAT = 1.3
@@ -126,23 +125,6 @@ def _measure(runs: dict, repeat: int) -> dict[int, tuple[float, float]]:
     return found
 
 
-def _copy(app, size: int):
-    """Return an application on a copy of `app`'s SQLite database, to grow to `size`."""
-    with app.app_context():
-        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        db.session.commit()
-        source = Path(db.engine.url.database)
-        db.engine.dispose()
-    tmp = Path(tempfile.mkdtemp(prefix=f"lists-{size}-"))
-    shutil.copyfile(source, tmp / "lists.sqlite")
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'lists.sqlite'}"
-        UPLOAD_DIR = str(tmp / "uploads")
-
-    return create_app(Config)
-
-
 class Clients:
     """A test client per user: bearer tokens for the API, a login for the pages."""
 
@@ -206,7 +188,7 @@ def bench_lists(sizes: list[int], repeat: int) -> list[tuple[str, bool, str]]:
         counties = [c["code"] for c in catalog.jurisdiction("kunming").counties]
     apps, clients, have = {}, {}, 1
     for size in sizes:
-        app = first if not apps else _copy(apps[list(apps)[-1]], size)
+        app = first if not apps else copied_app(apps[list(apps)[-1]])
         started = time.perf_counter()
         with app.app_context():
             _fill(db.session.get(Case, template_id), size - have, counties)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-import shutil
 import statistics
 import sys
 import tempfile
@@ -28,12 +27,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app import create_app, engine
-from app.config import TestConfig
+from app import engine
 from app.extensions import db
 from app.models import Case, User, WorkItem
 from app.services import calendar_days, oversight_rollups, progress, users
-from tests.bench.run import NOW, _app, _submitted_case
+from tests.bench.run import NOW, _app, _submitted_case, copied_app
 from tests.processes import examples_kunming as km
 
 COUNTIES = ("wuhua", "panlong", "guandu", "xishan", "chenggong", "jinning", "anning", "gaoxin")
@@ -100,24 +98,6 @@ def _median_cpu_ms(runs: dict, repeat: int) -> dict:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def _copy(app, tmp: Path):
-    """Return an application on a copy of `app`'s SQLite database (same rows and accounts)."""
-    with app.app_context():
-        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        db.session.commit()
-        source = Path(db.engine.url.database)
-        db.engine.dispose()
-    shutil.copyfile(source, tmp / "bench.sqlite")
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'bench.sqlite'}"
-        UPLOAD_DIR = str(tmp / "uploads")
-        AUDIT_ANCHOR_LOG = str(tmp / "audit-anchors.jsonl")
-        AUDIT_SIGNING_KEY = str(tmp / "audit-signing-key.pem")
-
-    return create_app(Config)
-
-
 def _complete(case: Case, name: str, data: dict) -> None:
     item = db.session.query(WorkItem).filter_by(case_id=case.id, status="ready", name=name).one()
     step = engine.complete(case.process_version.spec, case.state, item.id, data, NOW,
@@ -162,7 +142,7 @@ def bench(small: int = 1_000, large: int = 100_000,
         db.session.commit()
     for total in (small, large):
         if total not in apps:
-            apps[total] = _copy(apps[small], Path(tempfile.mkdtemp()))
+            apps[total] = copied_app(apps[small])
         with apps[total].app_context():
             grow(template, total)
             start = time.perf_counter()

@@ -33,6 +33,8 @@ import time
 import traceback
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from app import create_app, engine
 from app.config import ROOT, TestConfig
 from app.extensions import db
@@ -73,6 +75,27 @@ def _app(tmp: Path):
         catalog.load_all(ROOT / "processes", ROOT / "forms")
         demo.load_demo_users(ROOT / "processes")
     return app
+
+
+def copied_app(app):
+    """Return an application on a copy of `app`'s SQLite database file (the same rows and
+    accounts) in a scratch directory of its own: one database per size, so that the sizes
+    can be timed in turns."""
+    with app.app_context():
+        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
+        source = Path(db.engine.url.database)
+        db.engine.dispose()
+    tmp = Path(tempfile.mkdtemp())
+    shutil.copyfile(source, tmp / source.name)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / source.name}"
+        UPLOAD_DIR = str(tmp / "uploads")
+        AUDIT_ANCHOR_LOG = str(tmp / "audit-anchors.jsonl")
+        AUDIT_SIGNING_KEY = str(tmp / "audit-signing-key.pem")
+
+    return create_app(Config)
 
 
 def _submitted_case(applicant: User) -> Case:
