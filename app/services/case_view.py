@@ -354,7 +354,7 @@ def case_list(user: User, page: int = 1, lang: str = "zh", after: str | None = N
     total = paging.capped_count(cases.case_query(user, **clean).with_only_columns(Case.id))
     found, after, before = _listed(user, page, after, before, clean)
     served = _served(user)
-    visible = [p for p in catalog.latest_processes() if served is None or p.jurisdiction in served]
+    visible = [p for p in catalog.latest_titles() if served is None or p.jurisdiction in served]
     counties, jurisdictions = {}, {}
     for record in _jurisdictions(user):
         jurisdictions[record.key] = _text(record, "name", lang)

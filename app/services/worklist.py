@@ -55,7 +55,7 @@ def _due_clause(due: str | None, now: dt.datetime):
 def _filter_options(user: User, lang: str) -> tuple[dict, dict]:
     served = divisions.jurisdictions_of(user)
     processes = {p.key: (p.title_en if lang == "en" and p.title_en else p.title)
-                 for p in catalog.latest_processes() if p.jurisdiction in served}
+                 for p in catalog.latest_titles() if p.jurisdiction in served}
     counties = {}
     for key in served:
         record = catalog.jurisdiction(key)

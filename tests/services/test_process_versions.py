@@ -98,3 +98,21 @@ def test_a_running_case_keeps_the_form_version_its_process_version_pinned(mini_c
         return tasks.form_for(item)[0].field("base_name").label
     assert label(running) == "基地名称"
     assert label(later) == "基地全称"
+
+
+def test_the_filters_titles_are_those_of_each_processs_latest_version(repo_app):
+    form = Path(repo_app.config["FORM_DIR"]) / "km_expert_decision.yaml"
+    edit(form, "label: 是否列入推荐认定名单", "label: 是否列入推荐名单")
+    republished(repo_app)
+    old = db.session.scalars(sa.select(ProcessVersion).where(
+        ProcessVersion.key == "kunming_recognition", ProcessVersion.version == 1)).one()
+    old.title = "旧版本的名称"
+    db.session.commit()
+
+    titles = catalog.latest_titles()
+
+    assert [tuple(row) for row in titles] == [
+        (v.key, v.jurisdiction, v.title, v.title_en) for v in catalog.latest_processes()]
+    assert len({row.key for row in titles}) == len(titles)
+    assert "旧版本的名称" not in {row.title for row in titles}
+    assert "kunming_recognition" in {row.key for row in titles}
