@@ -1,6 +1,6 @@
-"""The rows of a task list (the worklist, the API's task list, the overdue panel): the
-columns a list shows of each work item, its case and its claimant, read in one statement as
-plain rows.
+"""The rows of a task list (the worklist, the API's task lists, the overdue panel, the
+applicant's home page): the columns a list shows of each work item, its case and its
+claimant, read in one statement as plain rows.
 
 A list never writes and reads nothing more, so its rows are not ORM objects: building a
 WorkItem, a Case and a User per row through the ORM was most of a hundred-row list's time.

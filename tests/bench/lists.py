@@ -40,7 +40,7 @@ from app.extensions import db
 from app.models import Case, User
 from app.services import catalog, demo, paging, users
 from tests.bench import timers
-from tests.bench.run import NOW, _submitted_case, copied_app
+from tests.bench.run import NOW, _submitted_case, copied_app, cpu_ms_in_turns
 from tests.clones import clone_cases
 
 FLAT = 1.3
@@ -109,20 +109,9 @@ def _fill(template: Case, count: int, counties: list[str]) -> None:
 
 
 def _measure(runs: dict, repeat: int) -> dict[int, tuple[float, float]]:
-    """Return {size: (median, p95) CPU ms} of `runs[size]`, the sizes taking turns, in
-    alternating order."""
-    times: dict = {size: [] for size in runs}
-    for turn in range(repeat):
-        for size in (list(runs) if turn % 2 == 0 else list(reversed(runs))):
-            start = time.process_time()  # CPU: the app and SQLite run in this process
-            runs[size]()
-            times[size].append((time.process_time() - start) * 1000)
-    found = {}
-    for size, values in times.items():
-        values.sort()
-        found[size] = (statistics.median(values),
-                       values[min(len(values) - 1, int(len(values) * 0.95))])
-    return found
+    """Return {size: (median, p95) CPU ms} of `runs[size]`, the sizes taking turns."""
+    return {size: (statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))])
+            for size, times in cpu_ms_in_turns(runs, repeat).items()}
 
 
 class Clients:

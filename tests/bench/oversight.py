@@ -17,7 +17,6 @@ that slows down for a minute slows both sizes alike, instead of skewing their ra
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import statistics
 import sys
@@ -31,7 +30,7 @@ from app import engine
 from app.extensions import db
 from app.models import Case, User, WorkItem
 from app.services import calendar_days, oversight_rollups, progress, users
-from tests.bench.run import NOW, _app, _submitted_case, copied_app
+from tests.bench.run import NOW, _app, _submitted_case, copied_app, cpu_ms_in_turns
 from tests.processes import examples_kunming as km
 
 COUNTIES = ("wuhua", "panlong", "guandu", "xishan", "chenggong", "jinning", "anning", "gaoxin")
@@ -84,18 +83,9 @@ WHERE w.case_id = :template
 
 
 def _median_cpu_ms(runs: dict, repeat: int) -> dict:
-    """Return {name: median CPU time (ms) of `runs[name]`} in this process (SQLite runs in it
-    too), the runs taking turns, in alternating order, `repeat` times each. The garbage the
-    run before this one left (a whole `make bench` runs in one process) is collected first,
-    not inside these timings."""
-    gc.collect()
-    times: dict = {name: [] for name in runs}
-    for turn in range(repeat):
-        for name in (list(runs) if turn % 2 == 0 else list(reversed(runs))):
-            start = time.process_time()
-            runs[name]()
-            times[name].append((time.process_time() - start) * 1000)
-    return {name: statistics.median(values) for name, values in times.items()}
+    """Return {name: median CPU ms of `runs[name]`}, the runs taking turns."""
+    return {name: statistics.median(times)
+            for name, times in cpu_ms_in_turns(runs, repeat).items()}
 
 
 def _complete(case: Case, name: str, data: dict) -> None:

@@ -23,6 +23,7 @@ of the lists; BENCH_SKIP=load,timers leaves sections out; each module also runs 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import shutil
@@ -75,6 +76,21 @@ def _app(tmp: Path):
         catalog.load_all(ROOT / "processes", ROOT / "forms")
         demo.load_demo_users(ROOT / "processes")
     return app
+
+
+def cpu_ms_in_turns(runs: dict, repeat: int) -> dict:
+    """Return {name: [CPU ms of each call of `runs[name]`], sorted}, the runs taking turns in
+    alternating order, `repeat` calls each: a machine whose speed drifts meanwhile slows
+    every run alike. CPU time, for the application and SQLite run in this process. The
+    garbage an earlier section left is collected first, not inside these timings."""
+    gc.collect()
+    times: dict = {name: [] for name in runs}
+    for turn in range(repeat):
+        for name in (list(runs) if turn % 2 == 0 else list(reversed(runs))):
+            start = time.process_time()
+            runs[name]()
+            times[name].append((time.process_time() - start) * 1000)
+    return {name: sorted(values) for name, values in times.items()}
 
 
 def copied_app(app):
