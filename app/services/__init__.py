@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import N_, Conflict
 from app.extensions import db
-from app.models import Case, Event, User
+from app.models import Case, Event, User, WorkItem
 
 ATTEMPTS = 3
 # PostgreSQL: serialization failure, deadlock (e.g. a parent and its child case moving at
@@ -114,19 +114,43 @@ def _tip(column):
             .limit(1).correlate(Case).scalar_subquery())
 
 
-def _locked(where: tuple, skip_locked: bool) -> list[Case]:
+def _lock_select(where: tuple, skip_locked: bool, sqlite: bool) -> sa.Select:
     """The cases with their state and process version in one statement; on SQLite (whose
     IMMEDIATE transaction reads the newest data) with the tip of their event chains too. On
     PostgreSQL a subquery would read the snapshot taken before the lock was granted, so
     `audit.append_event` reads the tip after it."""
-    tips = (_tip(Event.seq), _tip(Event.hash), _tip(Event.calendar)) if _on_sqlite() else ()
-    rows = db.session.execute(
-        sa.select(Case, *tips).where(*where).order_by(Case.id)
-        .options(undefer(Case.state), joinedload(Case.process_version, innerjoin=True))
-        .with_for_update(of=Case, key_share=True, skip_locked=skip_locked)
-        .execution_options(populate_existing=True)).all()
+    tips = (_tip(Event.seq), _tip(Event.hash), _tip(Event.calendar)) if sqlite else ()
+    return (sa.select(Case, *tips).where(*where).order_by(Case.id)
+            .options(undefer(Case.state), joinedload(Case.process_version, innerjoin=True))
+            .with_for_update(of=Case, key_share=True, skip_locked=skip_locked)
+            .execution_options(populate_existing=True))
+
+
+# The lock statements every completion, claim and timer fire runs, built once per process
+# with the case (or task) id as a parameter: building one costs more than SQLite takes to
+# run it. {(by, skip_locked, on SQLite): statement}
+_PREBUILT: dict[tuple, sa.Select] = {}
+_BY = {"case": lambda: Case.id == sa.bindparam("key"),
+       "task": lambda: Case.id == sa.select(WorkItem.case_id).where(
+           WorkItem.id == sa.bindparam("key")).scalar_subquery()}
+
+
+def _prebuilt(by: str, skip_locked: bool) -> sa.Select:
+    key = (by, skip_locked, _on_sqlite())
+    if key not in _PREBUILT:
+        _PREBUILT[key] = _lock_select((_BY[by](),), skip_locked, key[2])
+    return _PREBUILT[key]
+
+
+def _locked(where: tuple, skip_locked: bool) -> list[Case]:
+    return _held(_lock_select(where, skip_locked, _on_sqlite()), {})
+
+
+def _held(statement: sa.Select, params: dict) -> list[Case]:
+    """Run lock statement `statement`; keep the tips it read and the cases it locked."""
+    rows = db.session.execute(statement, params).all()
     found = [row[0] for row in rows]
-    if tips:
+    if len(rows) and len(rows[0]) > 1:  # with the tips of their chains (SQLite)
         db.session.info.setdefault(TIPS, {}).update(
             (row[0].id, tuple(row[1:]) if row[1] is not None else None) for row in rows)
     db.session.info.setdefault(HELD, set()).update(case.id for case in found)
@@ -136,7 +160,16 @@ def _locked(where: tuple, skip_locked: bool) -> list[Case]:
 def lock_case(case_id, skip_locked: bool = False) -> Case | None:
     """Return case `case_id` (an id, or a scalar subquery giving it) freshly read, its row
     locked until commit (None if skipped)."""
-    found = _locked((Case.id == case_id,), skip_locked)
+    if isinstance(case_id, int):
+        found = _held(_prebuilt("case", skip_locked), {"key": case_id})
+    else:
+        found = _locked((Case.id == case_id,), skip_locked)
+    return found[0] if found else None
+
+
+def lock_case_of_task(task_id: str) -> Case | None:
+    """Return the case of work item `task_id` as `lock_case` does (None if there is none)."""
+    found = _held(_prebuilt("task", False), {"key": str(task_id)})
     return found[0] if found else None
 
 

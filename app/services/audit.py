@@ -72,6 +72,11 @@ def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: st
     return event
 
 
+# Every step on PostgreSQL reads it: built once, as building it cost more than running it.
+_TIP = (sa.select(Event.seq, Event.hash, Event.calendar)
+        .where(Event.case_id == sa.bindparam("case_id")).order_by(Event.seq.desc()).limit(1))
+
+
 def chain_tip(case: Case) -> tuple[int, str, str | None] | None:
     """Return (seq, hash, calendar) of `case`'s last event (None: it has none), as read with
     its lock in this transaction (services.lock_case) or else now."""
@@ -81,8 +86,7 @@ def chain_tip(case: Case) -> tuple[int, str, str | None] | None:
     # Without flushing first: the step's pending changes do not touch this case's chain (its
     # events are appended here only), and writing them now made two flushes of one step.
     with db.session.no_autoflush:
-        last = db.session.execute(sa.select(Event.seq, Event.hash, Event.calendar).where(
-            Event.case_id == case.id).order_by(Event.seq.desc()).limit(1)).first()
+        last = db.session.execute(_TIP, {"case_id": case.id}).first()
     return tuple(last) if last else None
 
 

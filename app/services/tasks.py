@@ -22,7 +22,7 @@ from app.services import (
     catalog,
     corrections,
     listed_tasks,
-    lock_case,
+    lock_case_of_task,
     oversight_rollups,
     paging,
     precheck,
@@ -144,12 +144,15 @@ def stage_counts(user: User, cap: int = paging.CAP) -> dict[str, int]:
     return counts
 
 
+# Inner joins: indexed lookups. Built once: building it cost more than running it.
+_TASK = sa.select(WorkItem).where(WorkItem.id == sa.bindparam("task_id")).options(
+    joinedload(WorkItem.case, innerjoin=True).joinedload(Case.process_version, innerjoin=True))
+
+
 def get_task(user: User, task_id: str) -> WorkItem:
     """Return work item `task_id` if `user` may see its case; raise NotFound / NotAllowed.
     Its case's process version, which names the task's form, comes in the same statement."""
-    item = db.session.get(WorkItem, str(task_id), options=[  # inner joins: indexed lookups
-        joinedload(WorkItem.case, innerjoin=True)
-        .joinedload(Case.process_version, innerjoin=True)])
+    item = db.session.scalars(_TASK, {"task_id": str(task_id)}).first()
     if item is None:
         raise NotFound(N_("No such task."))
     if user.role in ("applicant", "expert"):
@@ -250,20 +253,22 @@ def _require_open_since(item: WorkItem, now: dt.datetime) -> None:
 def _lock_case_of(task_id: str) -> Case:
     """Lock the task's case before reading the task: every writer of a case takes the case row
     first, so they queue in one order and each reads what the one before it committed."""
-    case_id = sa.select(WorkItem.case_id).where(WorkItem.id == str(task_id)).scalar_subquery()
-    case = lock_case(case_id)
+    case = lock_case_of_task(task_id)
     if case is None:
         raise NotFound(N_("No such task."))
     return case
+
+
+# Built once: building the statement cost more than running it.
+_ITEMS_OF = (sa.select(WorkItem).where(WorkItem.case_id == sa.bindparam("case_id"))
+             .options(lazyload(WorkItem.case)).execution_options(populate_existing=True))
 
 
 def _items_of(case: Case) -> list[WorkItem]:
     """Read every work item of the locked `case` once: the task itself, the open ones the
     step will sync, the forms the case's tasks filled (corrections), and what the case
     counts in the oversight rollups before it moves."""
-    items = list(db.session.scalars(
-        sa.select(WorkItem).where(WorkItem.case_id == case.id)
-        .options(lazyload(WorkItem.case)).execution_options(populate_existing=True)))
+    items = list(db.session.scalars(_ITEMS_OF, {"case_id": case.id}))
     oversight_rollups.remember_loaded(db.session(), case, items)
     return items
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import CalendarDay, ReferenceStamp
-from app.services import calendar_days, catalog, divisions, transaction
+from app.services import calendar_days, catalog, divisions, transaction, users
 from tests.bench.http import Statements
 from tests.services.old_database import MIGRATIONS, app_at
 
@@ -56,6 +56,31 @@ def test_a_change_made_outside_the_product_is_seen_by_the_next_transaction(app):
     _fresh_transaction()
     _elsewhere(f"DELETE FROM calendar_day WHERE day = '{HOLIDAY}'")
     assert HOLIDAY not in calendar_days.overrides()
+
+
+@pytest.mark.parametrize("by", ["token", "session"])
+def test_the_requester_is_read_with_the_stamps_and_a_change_counts_at_the_next_request(app, by):
+    user, token = users.create_user("stamp_reader", "county", "kunming", "wuhua", "stamppass1")
+    db.session.commit()
+    session_id = f"{user.id}:{user.session_nonce}"
+
+    def requester():
+        return (users.user_for_token(token) if by == "token"
+                else users.session_user(session_id))
+
+    calendar_days.overrides(), divisions.trees()
+    _fresh_transaction()
+    with Statements(db.engine) as counted:
+        assert requester().username == "stamp_reader"
+        calendar_days.overrides(), catalog.jurisdiction("kunming"), divisions.trees()
+    assert len(counted.statements) == 1  # the stamps came with the requester
+    assert "reference_stamp" in counted.statements[0]
+
+    _fresh_transaction()
+    _elsewhere(f"INSERT INTO calendar_day (day, working, note, created_at) "
+               f"VALUES ('{HOLIDAY}', 0, 'psql', '2026-12-01 00:00:00')")
+    requester()
+    assert calendar_days.overrides()[HOLIDAY] is False
 
 
 def test_an_override_saved_through_the_product_counts_at_once(app):
