@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import uuid
 from pathlib import Path
 
-from app.errors import N_, NotAllowed, NotFound, Rejected
+from app.errors import N_, AppError, NotAllowed, NotFound, Rejected
 from app.extensions import db
 from app.models import Attachment, Case, User
 from app.services import access, audit, transaction, visibility
@@ -36,6 +38,15 @@ class WrongType(Rejected):
     status = 415
 
 
+class NotStored(AppError):
+    """The server could not write the file (a full or failing disk): nothing was saved."""
+    status = 503
+
+
+NOT_STORED = N_("The file could not be stored and nothing was saved. Try again later; if it "
+                "happens again, tell the administrator.")
+
+
 def _check(name: str, content: bytes, max_bytes: int) -> str:
     suffix = Path(name).suffix.lower()
     if not content:
@@ -50,6 +61,27 @@ def _check(name: str, content: bytes, max_bytes: int) -> str:
     return ALLOWED[suffix]
 
 
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write `content` under `path` whole or not at all, and on disk before the transaction
+    that records it commits: a record must never name a file a power cut lost or cut short.
+    A file cut short under its name by an older write is replaced (its size differs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        with open(partial, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the new name is on disk too
+    finally:
+        os.close(directory)
+
+
 def store_attachment(user: User, case: Case, name: str, content: bytes, upload_dir: str,
                      max_bytes: int, now) -> Attachment:
     """Store an uploaded file for `case`; return its record. Raise Rejected/TooLarge/WrongType."""
@@ -57,9 +89,12 @@ def store_attachment(user: User, case: Case, name: str, content: bytes, upload_d
     content_type = _check(name, content, max_bytes)
     sha = hashlib.sha256(content).hexdigest()
     path = Path(upload_dir) / sha[:2] / sha
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+    if not path.exists() or path.stat().st_size != len(content):
+        try:
+            _write_whole(path, content)
+        except OSError:
+            logging.getLogger(__name__).exception("upload not stored: %s", path)
+            raise NotStored(NOT_STORED) from None
     record = Attachment(id=str(uuid.uuid4()), case_id=case.id, sha256=sha,
                         name=Path(name).name[:255], size=len(content), content_type=content_type,
                         uploaded_by_id=user.id, created_at=now)

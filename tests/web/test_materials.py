@@ -5,13 +5,17 @@ journaled."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import re
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Attachment, Event
-from app.services import audit
+from app.models import Attachment, Event, User
+from app.services import audit, users
 from tests.web import support
 from tests.web.support import text
 
@@ -102,3 +106,56 @@ def test_only_the_uploader_may_delete_an_upload(client, login_as, submitted_case
 
     assert response.status_code == 403
     assert db.session.get(Attachment, stray).deleted_at is None
+
+
+def _stored_at(app, content: bytes):
+    sha = hashlib.sha256(content).hexdigest()
+    return Path(app.config["UPLOAD_DIR"]) / sha[:2] / sha
+
+
+def test_a_file_cut_short_under_its_name_is_written_whole_by_the_next_upload(
+        app, client, login_as, started_case):
+    # What a crash in the middle of writing left before files were written whole or not at
+    # all: the name of the content's hash, part of the content.
+    path = _stored_at(app, PNG)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(PNG[:10])
+    login_as("km_applicant")
+
+    answer = support.upload(client, started_case, "photo.png", PNG)
+
+    assert answer.status_code == 201
+    assert path.read_bytes() == PNG
+    download = client.get(f"/attachments/{answer.get_json()['id']}")
+    body = download.data
+    download.close()
+    assert body == PNG
+    assert not [p for p in path.parent.iterdir() if p != path]  # no partial file left
+
+
+@pytest.mark.parametrize("route", ["web", "api"])
+def test_a_file_the_server_cannot_write_saves_nothing_and_says_so(
+        app, client, login_as, started_case, route):
+    # A real failure: where the file's directory must be, a file stands.
+    blocker = _stored_at(app, PNG).parent
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_bytes(b"not a directory")
+    user = login_as("km_applicant")
+    events = db.session.scalar(sa.select(sa.func.count(Event.id)))
+
+    if route == "web":
+        answer = support.upload(client, started_case, "photo.png", PNG)
+    else:
+        token = users.issue_token(db.session.get(User, user.id))
+        db.session.commit()
+        answer = client.post(f"/api/cases/{started_case}/attachments",
+                             headers={"Authorization": f"Bearer {token}"},
+                             data={"file": (io.BytesIO(PNG), "photo.png")},
+                             content_type="multipart/form-data")
+
+    assert answer.status_code == 503
+    assert answer.get_json()["error"].startswith("文件未能保存，本次上传未作任何更改。请稍后重试")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Attachment.id)).where(
+        Attachment.name == "photo.png")) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Event.id))) == events
