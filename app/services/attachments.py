@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -78,6 +79,9 @@ def _write_whole(path: Path, content: bytes) -> None:
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)  # the new name is on disk too
+    except OSError as error:  # a file system that cannot sync a directory (some network ones)
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
     finally:
         os.close(directory)
 
