@@ -147,10 +147,11 @@ def _locked(where: tuple, skip_locked: bool) -> list[Case]:
 
 
 def _held(statement: sa.Select, params: dict) -> list[Case]:
-    """Run lock statement `statement`; keep the tips it read and the cases it locked."""
+    """Run lock statement `statement`; keep the cases it locked and, on SQLite, the tips of
+    their chains it read."""
     rows = db.session.execute(statement, params).all()
     found = [row[0] for row in rows]
-    if len(rows) and len(rows[0]) > 1:  # with the tips of their chains (SQLite)
+    if _on_sqlite():
         db.session.info.setdefault(TIPS, {}).update(
             (row[0].id, tuple(row[1:]) if row[1] is not None else None) for row in rows)
     db.session.info.setdefault(HELD, set()).update(case.id for case in found)
