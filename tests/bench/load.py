@@ -43,12 +43,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app import create_app
-from app.config import ROOT, TestConfig
+from app.config import ROOT
 from app.extensions import db
 from app.models import Case, User
 from app.services import users
 from tests.bench import pgserver
-from tests.bench.run import _submitted_case
+from tests.bench.run import _submitted_case, config
 from tests.load_driver import (
     COUNTY,
     Client,
@@ -69,21 +69,12 @@ GOAL_P95 = 1.5  # seconds, every request kind
 PROFILE_HOOKS = ROOT / "tests" / "bench" / "gunicorn_profile.py"
 
 
-def _config(database: str, tmp: Path):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database
-        UPLOAD_DIR = str(tmp / "uploads")
-        AUDIT_ANCHOR_LOG = str(tmp / "audit-anchors.jsonl")
-        AUDIT_SIGNING_KEY = str(tmp / "audit-signing-key.pem")
-    return Config
-
-
 def prepare(env: dict, tmp: Path, seed: int) -> tuple[dict[str, str], int]:
     """Set the database up with the CLI, submit `seed` cases; return tokens by username and
     the last seeded case id."""
     for args in (["init-db"], ["processes", "load"], ["demo", "load"]):
         flask(env, *args)
-    app = create_app(_config(env["DATABASE_URL"], tmp))
+    app = create_app(config(env["DATABASE_URL"], tmp))
     with app.app_context():
         applicant = db.session.scalars(sa.select(User).where(
             User.username == "km_applicant")).one()
@@ -259,8 +250,8 @@ def bench(seconds: float | None = None, workers: str | None = None,
           f") on {kind_of_db}; {seed} submitted cases seeded in "
           f"{time.perf_counter() - started:.0f} s; {seconds:.0f} s of load", flush=True)
     log_path = tmp / "gunicorn.log"
-    config = PROFILE_HOOKS if profile_dir.exists() else None
-    with gunicorn(env, log_path, config, **settings) as (base, process):
+    hooks = PROFILE_HOOKS if profile_dir.exists() else None
+    with gunicorn(env, log_path, hooks, **settings) as (base, process):
         client = Client(base, tokens)
         # Warm every worker's caches as in service: parallel reads reach every worker.
         at_once([lambda n=name: client.get(n, "/api/tasks?per_page=100")
@@ -331,7 +322,7 @@ def report(run: Run, client: Client, elapsed: float, cpu: tuple, loads: tuple,
           f"official was faster)")
     if run.failures:
         print("FAILED:", *run.failures[:5], sep="\n  ")
-    app = create_app(_config(env["DATABASE_URL"], Path(env["UPLOAD_DIR"]).parent))
+    app = create_app(config(env["DATABASE_URL"], Path(env["UPLOAD_DIR"]).parent))
     with app.app_context():
         lost = lost_updates()
         db.session.remove()

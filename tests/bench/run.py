@@ -63,14 +63,19 @@ def _application() -> dict:
     return json.loads((SAMPLE_DIR / "km_application.json").read_text(encoding="utf-8"))
 
 
-def _app(tmp: Path):
+def config(database: str, tmp: Path) -> type:
+    """Return the test settings on `database`, with the uploads, the anchor log and the
+    signing key in scratch directory `tmp`."""
     class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'bench.sqlite'}"
+        SQLALCHEMY_DATABASE_URI = database
         UPLOAD_DIR = str(tmp / "uploads")
         AUDIT_ANCHOR_LOG = str(tmp / "audit-anchors.jsonl")
         AUDIT_SIGNING_KEY = str(tmp / "audit-signing-key.pem")
+    return Config
 
-    app = create_app(Config)
+
+def _app(tmp: Path):
+    app = create_app(config(f"sqlite:///{tmp / 'bench.sqlite'}", tmp))
     with app.app_context():
         db.create_all()
         catalog.load_all(ROOT / "processes", ROOT / "forms")
@@ -104,14 +109,7 @@ def copied_app(app):
         db.engine.dispose()
     tmp = Path(tempfile.mkdtemp())
     shutil.copyfile(source, tmp / source.name)
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / source.name}"
-        UPLOAD_DIR = str(tmp / "uploads")
-        AUDIT_ANCHOR_LOG = str(tmp / "audit-anchors.jsonl")
-        AUDIT_SIGNING_KEY = str(tmp / "audit-signing-key.pem")
-
-    return create_app(Config)
+    return create_app(config(f"sqlite:///{tmp / source.name}", tmp))
 
 
 def _submitted_case(applicant: User) -> Case:
