@@ -7,12 +7,14 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import INSTANCE, ROOT, Config, finalise
+from app.jsoncodec import JSONProvider
 
 
 def create_app(config: type | None = None) -> Flask:
     """Return the configured Flask application."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(Path(__file__).parent / "static"))
+    app.json = JSONProvider(app)
     load_config(app, config)
     register_observability(app)  # first, so every later hook and error has a request id
     init_extensions(app)

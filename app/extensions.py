@@ -9,12 +9,15 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from app.jsoncodec import dumps_column, loads_column
+
 
 class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, engine_options={"json_serializer": dumps_column,
+                                                  "json_deserializer": loads_column})
 migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()
