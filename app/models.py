@@ -204,9 +204,11 @@ class Case(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=utcnow)
 
-    process_version: Mapped[ProcessVersion] = relationship()
-    applicant: Mapped[User | None] = relationship()
-    children: Mapped[list[Case]] = relationship(order_by="Case.id")
+    # Read-only relationships (the id columns are what is written): a flush then has no
+    # dependency of theirs to work out for each case and work item it writes.
+    process_version: Mapped[ProcessVersion] = relationship()  # written by a migration
+    applicant: Mapped[User | None] = relationship(viewonly=True)
+    children: Mapped[list[Case]] = relationship(order_by="Case.id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": lock_version}
     # The case lists in their order, newest activity first (app/services/paging.py).
@@ -302,9 +304,10 @@ class WorkItem(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     completed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
 
-    case: Mapped[Case] = relationship(lazy="joined")
-    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    case: Mapped[Case] = relationship(lazy="joined", viewonly=True)
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], viewonly=True)
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id],
+                                                     viewonly=True)
 
 
 class Event(db.Model):
