@@ -36,6 +36,16 @@ def _on_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
+def plain_rows(statement, params: dict | None = None) -> sa.CursorResult:
+    """Run `statement`, which selects columns (no entities), on the session's connection,
+    after writing the changes pending in the session as a query would (autoflush). For the
+    few such reads every completion makes: the ORM's work per statement is for entities."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params or {})
+
+
 def _begin_write() -> None:
     """Start a write transaction; on SQLite with BEGIN IMMEDIATE.
 

@@ -56,20 +56,28 @@ def chain_hash(prev_hash: str, case_ref: str, event: Event) -> str:
 def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: str | None = None,
                  task_id: str | None = None, data: dict | None = None,
                  calendar: str | None = None) -> Event:
-    """Append an event to `case`'s log, chained to the previous one; return it. A state
-    change names the `calendar` set (calendar_days.hash_in_force) its step was computed with;
-    it is stored here unless stored already."""
+    """Append an event to `case`'s log, chained to the previous one; return it (written at
+    once, not held by the session: an event never changes). A state change names the
+    `calendar` set (calendar_days.hash_in_force) its step was computed with; it is stored
+    here unless stored already."""
     hold_case(case)  # one writer at a time extends a case's chain
     seq, prev_hash, last_calendar = chain_tip(case) or (0, GENESIS, None)
     if calendar is not None and calendar == calendar_days.hash_in_force():
         calendar_days.set_in_force(stored=last_calendar)  # stored unless the last event has it
-    event = Event(case_id=case.id, seq=seq + 1, at=at, actor=actor,
-                  kind=kind, task=task, task_id=task_id, data=data or {},
-                  state_hash=case.state_hash, prev_hash=prev_hash, calendar=calendar)
-    event.hash = chain_hash(event.prev_hash, case.ref, event)
-    db.session.add(event)
+    row = {"case_id": case.id, "seq": seq + 1, "at": at, "actor": actor, "kind": kind,
+           "task": task, "task_id": task_id, "data": data or {}, "state_hash": case.state_hash,
+           "prev_hash": prev_hash, "calendar": calendar}
+    event = Event(**row)
+    event.hash = row["hash"] = chain_hash(prev_hash, case.ref, event)
+    # Written now, as one INSERT: an event is never changed after, and handing it to the
+    # session's unit of work cost a completion more than the statement itself.
+    written = db.session.connection().execute(_INSERT, row)
+    event.id = written.inserted_primary_key[0]
     db.session.info.setdefault(TIPS, {})[case.id] = (event.seq, event.hash, calendar)
     return event
+
+
+_INSERT = sa.insert(Event.__table__)
 
 
 # Every step on PostgreSQL reads it: built once, as building it cost more than running it.
@@ -84,9 +92,8 @@ def chain_tip(case: Case) -> tuple[int, str, str | None] | None:
     if case.id in tips:
         return tips[case.id]
     # Without flushing first: the step's pending changes do not touch this case's chain (its
-    # events are appended here only), and writing them now made two flushes of one step.
-    with db.session.no_autoflush:
-        last = db.session.execute(_TIP, {"case_id": case.id}).first()
+    # events are written by append_event only), and writing them now made two flushes.
+    last = db.session.connection().execute(_TIP, {"case_id": case.id}).first()
     return tuple(last) if last else None
 
 

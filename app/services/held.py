@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app.extensions import db
 from app.models import Case, WorkItem
+from app.services import plain_rows
 
 
 @dataclass
@@ -40,6 +40,6 @@ _CHILDREN = sa.select(Case.parent_id, Case.id).where(
 def child_ids(case_ids: list[int]) -> dict[int, list[int]]:
     """Return the ids of the child cases of each of `case_ids`, in order."""
     found: dict[int, list[int]] = {i: [] for i in case_ids}
-    for parent_id, child_id in db.session.execute(_CHILDREN, {"ids": list(case_ids)}):
+    for parent_id, child_id in plain_rows(_CHILDREN, {"ids": list(case_ids)}):
         found[parent_id].append(child_id)
     return found

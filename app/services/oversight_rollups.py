@@ -22,6 +22,7 @@ completed; after an override of a past day changes, `oversight rebuild` recounts
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -188,6 +189,7 @@ def _overrides(connection) -> dict[dt.date, bool]:
         sa.select(CalendarDay.day, CalendarDay.working))}
 
 
+@functools.lru_cache(maxsize=4096)  # the same keys come back with every step of every case
 def _hash(key: tuple) -> str:
     text = json.dumps([v.isoformat() if isinstance(v, dt.datetime) else v for v in key],
                       ensure_ascii=False, separators=(",", ":"))

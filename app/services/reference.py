@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import REFERENCE_TABLES, CalendarDay, Jurisdiction, ReferenceStamp
-from app.services import transaction_info
+from app.services import plain_rows, transaction_info
 
 T = TypeVar("T")
 
@@ -34,7 +34,7 @@ _STAMPS = sa.select(ReferenceStamp.name, ReferenceStamp.stamp)  # built once, ru
 def _stamps() -> dict[str, int]:
     stamps = db.session.info.get(STAMPS)
     if stamps is None:
-        stamps = {name: stamp for name, stamp in db.session.execute(_STAMPS)}
+        stamps = {name: stamp for name, stamp in plain_rows(_STAMPS)}
         db.session.info[STAMPS] = stamps
     return stamps
 
