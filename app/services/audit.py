@@ -27,7 +27,7 @@ from app.engine.replay import Replay
 from app.errors import N_, AppError
 from app.extensions import db
 from app.models import Case, Event, ProcessVersion
-from app.services import TIPS, calendar_days, hold_case
+from app.services import TIPS, calendar_days, hold_case, preloaded
 
 GENESIS = "0" * 64
 STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received",
@@ -57,7 +57,7 @@ def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: st
                  task_id: str | None = None, data: dict | None = None,
                  calendar: str | None = None) -> Event:
     """Append an event to `case`'s log, chained to the previous one; return it (written at
-    once, not held by the session: an event never changes). A state change names the
+    once, except in a batch: an event never changes). A state change names the
     `calendar` set (calendar_days.hash_in_force) its step was computed with; it is stored
     here unless stored already."""
     hold_case(case)  # one writer at a time extends a case's chain
@@ -69,10 +69,14 @@ def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: st
            "prev_hash": prev_hash, "calendar": calendar}
     event = Event(**row)
     event.hash = row["hash"] = chain_hash(prev_hash, case.ref, event)
-    # Written now, as one INSERT: an event is never changed after, and handing it to the
-    # session's unit of work cost a completion more than the statement itself.
-    written = db.session.connection().execute(_INSERT, row)
-    event.id = written.inserted_primary_key[0]
+    if preloaded.KEY in db.session.info:
+        # A batch moving many cases (the timer worker): written with its other rows at
+        # COMMIT, all its events in one statement.
+        db.session.add(event)
+    else:
+        # Written now, as one INSERT: an event is never changed after, and handing it to
+        # the session's unit of work cost a completion more than the statement itself.
+        event.id = db.session.connection().execute(_INSERT, row).inserted_primary_key[0]
     db.session.info.setdefault(TIPS, {})[case.id] = (event.seq, event.hash, calendar)
     return event
 
