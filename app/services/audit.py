@@ -69,7 +69,7 @@ def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: st
            "prev_hash": prev_hash, "calendar": calendar}
     event = Event(**row)
     event.hash = row["hash"] = chain_hash(prev_hash, case.ref, event)
-    if preloaded.KEY in db.session.info:
+    if preloaded.active():
         # A batch moving many cases (the timer worker): written with its other rows at
         # COMMIT, all its events in one statement.
         db.session.add(event)

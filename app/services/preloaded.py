@@ -22,6 +22,11 @@ ITEMS, CHILDLESS = "items", "childless"
 MISSING = object()
 
 
+def active() -> bool:
+    """Whether this transaction moves a batch of cases whose reads were loaded together."""
+    return KEY in db.session.info
+
+
 def load(case_ids: list[int]) -> None:
     """Read, for the cases `case_ids` about to move in this transaction, what their steps read."""
     if not case_ids:
