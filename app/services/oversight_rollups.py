@@ -408,6 +408,15 @@ def remember_loaded(session, case: Case, items: list[WorkItem]) -> None:
     session.info.setdefault(LOADED, {})[case.id] = (case, items)
 
 
+def loaded(session, case: Case) -> list[WorkItem] | None:
+    """Return every work item of `case` when its counts at commit come from the objects in
+    memory (`remember_loaded`, `remember_new`): then nothing need read it before it is
+    written. Else None."""
+    held = session.info.get(LOADED, {}).get(case.id)
+    return held[1] if held is not None and held[0] is case and not session.info.get(BULK) \
+        else None
+
+
 def remember_new(session, case: Case, items: list[WorkItem]) -> None:
     """Remember that `case`, just inserted, counted nothing before and that `items` (empty
     now) will hold all its work items: its counts at commit come from memory too."""

@@ -25,6 +25,7 @@ from app.services import (
     oversight_rollups,
     preloaded,
     records,
+    row_writes,
     subjects,
 )
 
@@ -122,7 +123,8 @@ def _sync_work_items(case: Case, step: engine.Step, now: dt.datetime,
             jurisdiction=case.jurisdiction, county=case.county, applicant_id=case.applicant_id,
             form=task.form, variable=task.variable, assignee=task.assignee,
             documentation=task.documentation or "", status="ready", created_at=now,
-            due_at=_utc(_due_at(task, now)), not_before=_utc(task.not_before))
+            due_at=_utc(_due_at(task, now)), not_before=_utc(task.not_before),
+            claimed_by_id=None, draft=None, completed_by_id=None, completed_at=None)
         db.session.add(item)
         if items is not None:
             items.append(item)
@@ -146,13 +148,16 @@ def apply_step(case: Case, step: engine.Step, now: dt.datetime, actor: str, kind
     case.updated_at = now
     with db.session.no_autoflush:  # one UPDATE of the case, not one before a lookup and one after
         _mirror(case, step)
-    # No flush here: the next query flushes the case; a batch whose reads were preloaded
-    # writes all its cases at commit, each table's rows in one statement.
+    # No flush here: the case and its work items are written with the event (row_writes),
+    # else by the next query's flush; a batch whose reads were preloaded writes all its
+    # cases at commit, each table's rows in one statement.
     _sync_work_items(case, step, now, items)
     if step.loop_backs:  # why the step sent the case back (services/loop_reasons.py)
         event["data"] = {**(event.get("data") or {}),
                          loop_reasons.LOOP_BACKS: loop_reasons.recorded(step)}
     audit.append_event(case, kind, actor, now, calendar=calendar_days.hash_in_force(), **event)
+    if not preloaded.active():  # a batch writes all its rows at COMMIT, a table at a time
+        row_writes.write_loaded(case)
     for name, payload in step.messages:
         if name == "start_case" and isinstance(payload, Mapping):
             start_child(case, payload, now, actor)
