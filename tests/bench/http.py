@@ -2,6 +2,13 @@
 gunicorn (deploy/gunicorn.conf.py, one worker) next to the bare engine step measured in the
 same run; then the SQL statements and commits of one completion.
 
+The bare step is measured twice: as many times in a row as each request is sent, before the
+server starts (its best case, the processor's caches holding the engine's code and data; the
+goal must hold against it), and once after each measured completion, in this process while
+the worker idles. The second sees the machine as the completion just did: a shared
+machine's speed moves by up to 2× within minutes, and a request's engine step runs with
+caches the rest of its work has filled. The goal holds only when it holds against both.
+
 The database is a fresh SQLite file set up as an operator would (tables, procedures and
 forms, demo accounts; tests/bench/run.py), with submitted Kunming cases waiting for the
 Wuhua county review; PostgreSQL too when TEST_POSTGRES_URL is set (its tables are dropped
@@ -175,21 +182,30 @@ def _pg_app(tmp: Path, url: str):
     return lists._app(tmp, url=url)
 
 
-def _bare_step(app, repeat: int) -> Figure:
-    """The engine alone on the Kunming county review: restore, complete, serialize."""
+def _bare_inputs(app) -> tuple:
+    """What the bare step runs on: a submitted Kunming case at its county review."""
     with app.app_context():
         version = catalog.latest_process("kunming_recognition")
         case = db.session.scalars(sa.select(Case).where(Case.stage != "")).first()
-        item = run.case_items_ready(case)[0]
-        spec, state, overrides = version.spec, case.state, calendar_days.overrides()
-        wall, cpu = [], []
-        for _ in range(repeat):
-            start, cpu_start = time.perf_counter(), time.process_time()
-            engine.complete(spec, state, item.id, DECISION, run.NOW, overrides)
-            wall.append((time.perf_counter() - start) * 1000)
-            cpu.append((time.process_time() - cpu_start) * 1000)
+        inputs = (version.spec, case.state, run.case_items_ready(case)[0].id, DECISION,
+                  run.NOW, calendar_days.overrides())
         db.session.rollback()
-    return Figure("bare engine step (restore, complete, serialize)", wall,
+    return inputs
+
+
+def _bare_once(app, inputs: tuple) -> tuple[float, float]:
+    """One bare engine step: (wall ms, CPU ms)."""
+    with app.app_context():
+        start, cpu_start = time.perf_counter(), time.process_time()
+        engine.complete(*inputs)
+        return (time.perf_counter() - start) * 1000, (time.process_time() - cpu_start) * 1000
+
+
+def _bare_step(app, repeat: int) -> Figure:
+    """The engine alone on the Kunming county review: restore, complete, serialize."""
+    inputs = _bare_inputs(app)
+    wall, cpu = zip(*(_bare_once(app, inputs) for _ in range(repeat)))
+    return Figure("bare engine step (restore, complete, serialize)", list(wall),
                   statistics.median(cpu))
 
 
@@ -217,9 +233,18 @@ def measure(label: str, url: str | None, repeat: int) -> tuple[list[Figure], dic
         figures.append(_timed(server, "open a task: web page /tasks/<id>",
                               [("GET", f"/tasks/{i}", web, None) for i in opened], _ok(200)))
         body = json.dumps({"data": DECISION}).encode()
+        inputs, between = _bare_inputs(app), []
+
+        def completed_then_bare(answer, content):
+            _ok(200)(answer, content)
+            between.append(_bare_once(app, inputs))
+
         figures.append(_timed(server, "complete a county review: POST …/complete",
                               [("POST", f"/api/tasks/{i}/complete", api, body)
-                               for i in ready[:repeat]], _ok(200)))
+                               for i in ready[:repeat]], completed_then_bare))
+        figures.append(Figure("bare engine step, one after each completion",
+                              [wall for wall, _cpu in between],
+                              statistics.median(cpu for _wall, cpu in between)))
         start = json.dumps({"process": "kunming_recognition"}).encode()
         starting = {"Authorization": f"Bearer {starter}", "Content-Type": "application/json"}
         figures.append(_timed(server, "start a case: POST /api/cases",
@@ -304,12 +329,14 @@ def bench(repeat: int = 30, verbose: bool = False) -> list[tuple[str, bool, str]
             print(f"{figure.name:<52}{figure.median:>10.2f}{_p95(figure.wall):>9.2f}"
                   f"{figure.median / base.median:>8.1f}{figure.cpu_ms:>8.2f}"
                   f"{figure.cpu_ms / base.cpu_ms:>8.1f}")
-        completion = figures[3]
-        ratio = completion.median / base.median
+        completion, paired = figures[3], figures[4]
+        ratio, paired_ratio = completion.median / base.median, completion.median / paired.median
+        # Held only against both: one alone may hold because the machine slowed meanwhile.
         goals.append((f"completion ≤ {GOAL_RATIO:g}× bare over HTTP ({label})",
-                      ratio <= GOAL_RATIO,
+                      max(ratio, paired_ratio) <= GOAL_RATIO,
                       f"{ratio:.1f}× ({completion.median:.1f} ms / {base.median:.1f} ms; "
-                      f"CPU {completion.cpu_ms / base.cpu_ms:.1f}×)"))
+                      f"CPU {completion.cpu_ms / base.cpu_ms:.1f}×); against the bare step "
+                      f"run after each completion {paired_ratio:.1f}×"))
         sql_ok = counted["statements"] <= GOAL_STATEMENTS and counted["commits"] == 1
         goals.append((f"completion ≤ {GOAL_STATEMENTS} SQL and 1 commit ({label})", sql_ok,
                       f"{counted['statements']} statements, {counted['commits']} commit"
