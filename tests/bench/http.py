@@ -204,9 +204,9 @@ def _bare_once(app, inputs: tuple) -> tuple[float, float]:
 def _bare_step(app, repeat: int) -> Figure:
     """The engine alone on the Kunming county review: restore, complete, serialize."""
     inputs = _bare_inputs(app)
-    wall, cpu = zip(*(_bare_once(app, inputs) for _ in range(repeat)))
-    return Figure("bare engine step (restore, complete, serialize)", list(wall),
-                  statistics.median(cpu))
+    steps = [_bare_once(app, inputs) for _ in range(repeat)]
+    return Figure("bare engine step (restore, complete, serialize)",
+                  [wall for wall, _cpu in steps], statistics.median(cpu for _wall, cpu in steps))
 
 
 def _serve(url: str | None, tmp: Path) -> dict:
