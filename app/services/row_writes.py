@@ -15,6 +15,7 @@ Anything else in the session still goes through the unit of work.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -24,6 +25,7 @@ from app.services import oversight_rollups
 CASES, ITEMS = Case.__table__, WorkItem.__table__
 ITEM_COLUMNS = tuple(column.key for column in ITEMS.columns)
 _STATEMENTS: dict[tuple, sa.Executable] = {}
+INSERTED = "rows_inserted"  # Session.info: the work items written as new in this transaction
 
 
 def _statement(kind: str, columns: tuple[str, ...]) -> sa.Executable:
@@ -103,3 +105,19 @@ def write_loaded(case: Case) -> None:
             session.expunge(item)
             sa.orm.make_transient_to_detached(item)
             session.add(item)
+        session.info.setdefault(INSERTED, []).extend(new)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_inserted(session, _transaction) -> None:
+    """The rows of a rolled-back transaction never existed: their objects leave the session,
+    as those a flush inserted do, so that a retry of the use case cannot meet them."""
+    for item in session.info.pop(INSERTED, ()):
+        if item in session:
+            session.expunge(item)
+        sa.orm.make_transient(item)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _keep_inserted(session) -> None:
+    session.info.pop(INSERTED, None)

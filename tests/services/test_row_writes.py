@@ -39,6 +39,13 @@ def _row(table, key) -> dict:
                     ._mapping)
 
 
+def _items_of(case_id: int) -> list[tuple]:
+    with db.engine.connect() as connection:
+        table = WorkItem.__table__
+        return connection.execute(sa.select(table.c.id, table.c.status)
+                                  .where(table.c.case_id == case_id).order_by(table.c.id)).all()
+
+
 def _columns(record, table) -> dict:
     return {column.key: getattr(record, column.key) for column in table.columns}
 
@@ -122,3 +129,28 @@ def test_a_case_the_rollups_did_not_read_first_is_left_to_the_flush(submitted):
 
     assert _row(Case.__table__, submitted.id)["stage"] == "县级审核（测试）"
     assert oversight_rollups.check_all() == []
+
+
+def test_work_items_written_by_a_transaction_that_then_failed_leave_the_session(submitted,
+                                                                                monkeypatch):
+    """A use case retried after a rollback must not meet the rows the first attempt wrote."""
+    task = submitted.task(COUNTY, "county_review")
+    before = _items_of(submitted.id)
+
+    def fails(_held, _case, _items):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Held, "keep", fails)
+    with pytest.raises(RuntimeError):
+        tasks.complete_task(find_user(COUNTY), task["id"], {**km.COUNTY_APPROVE},
+                            at("2026-03-03T10:00"), held=Held())
+
+    inserted = [item for item in db.session if isinstance(item, WorkItem)
+                and item.id != task["id"]]
+    assert all(sa.inspect(item).transient or item.case_id != submitted.id
+               for item in inserted)
+    assert _items_of(submitted.id) == before
+    monkeypatch.undo()
+    case = tasks.complete_task(find_user(COUNTY), task["id"], {**km.COUNTY_APPROVE},
+                               at("2026-03-03T10:00"))
+    assert case.lock_version == _row(Case.__table__, submitted.id)["lock_version"]
