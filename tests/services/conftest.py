@@ -13,7 +13,8 @@ from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.services import catalog, demo
 from app.web import api as api_module
-from tests.processes.driver import Api, api, loaded_app, template_db  # noqa: F401
+from tests.processes import examples_kunming as km
+from tests.processes.driver import Api, CaseDriver, api, loaded_app, template_db  # noqa: F401
 
 
 @pytest.fixture
@@ -40,3 +41,12 @@ def pg_api(tmp_path, monkeypatch) -> Api:
         yield client
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def submitted(api) -> CaseDriver:  # noqa: F811  (the api fixture)
+    """A Kunming recognition case just submitted: its county review is ready."""
+    case = CaseDriver(api, "kunming_recognition", "km_applicant", "km_city")
+    case.start()
+    case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T09:00")
+    return case

@@ -38,14 +38,6 @@ from tests.services.test_postgres import pg_app  # noqa: F401  (the PostgreSQL f
 COUNTY = "km_county_wuhua"
 
 
-@pytest.fixture
-def submitted(api) -> CaseDriver:
-    case = CaseDriver(api, "kunming_recognition", "km_applicant", "km_city")
-    case.start()
-    case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T09:00")
-    return case
-
-
 def completions(case_id: int, task_id: str) -> list[Event]:
     return list(db.session.scalars(sa.select(Event).where(
         Event.case_id == case_id, Event.kind == "task_completed", Event.task_id == task_id)))

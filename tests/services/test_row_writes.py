@@ -19,17 +19,8 @@ from app.services import (
 )
 from app.services.held import Held
 from tests.processes import examples_kunming as km
-from tests.processes.driver import CaseDriver, at, find_user
-
-COUNTY = "km_county_wuhua"
-
-
-@pytest.fixture
-def submitted(api) -> CaseDriver:
-    case = CaseDriver(api, "kunming_recognition", "km_applicant", "km_city")
-    case.start()
-    case.complete("km_applicant", "submit_application", km.APPLICATION, "2026-03-02T09:00")
-    return case
+from tests.processes.driver import at, find_user
+from tests.services.test_concurrency import COUNTY
 
 
 def _row(table, key) -> dict:
