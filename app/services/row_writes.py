@@ -74,11 +74,12 @@ def write_loaded(case: Case) -> None:
     read."""
     session = db.session()
     items = oversight_rollups.loaded(session, case)
-    if items is None or sa.inspect(case).persistent is False:
+    if items is None or not sa.inspect(case).persistent:
         return
     changes = _changed(case, CASES)
-    new = [item for item in items if item in session.new]
-    updates = [(item, _changed(item, ITEMS)) for item in items if item not in session.new]
+    new = [item for item in items if sa.inspect(item).pending]
+    updates = [(item, _changed(item, ITEMS)) for item in items if sa.inspect(item).modified
+               and not sa.inspect(item).pending]
     if changes is None or any(values is None for _item, values in updates) or any(
             item.case_id != case.id or not _complete(item) for item in new):
         return
@@ -92,12 +93,12 @@ def write_loaded(case: Case) -> None:
         if result.rowcount != 1:
             raise StaleDataError(f"case {case.id} changed since it was read")
         case.lock_version = version + 1
-        _written(case)
+    _written(case)  # also when set to equal values only: nothing is left to flush
     for item, values in updates:
         if values:
             connection.execute(_statement("item", tuple(sorted(values))),
                                {**values, "_id": item.id})
-            _written(item)
+        _written(item)
     if new:
         connection.execute(_statement("insert", ()),
                            [{key: item.__dict__[key] for key in ITEM_COLUMNS} for item in new])
