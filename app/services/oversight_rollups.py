@@ -411,7 +411,7 @@ def remember_loaded(session, case: Case, items: list[WorkItem]) -> None:
 def loaded(session, case: Case) -> list[WorkItem] | None:
     """Return every work item of `case` when its counts at commit come from the objects in
     memory (`remember_loaded`, `remember_new`): then nothing need read it before it is
-    written. Else None."""
+    written, and `row_writes` may write it without a flush. Else None."""
     held = session.info.get(LOADED, {}).get(case.id)
     return held[1] if held is not None and held[0] is case and not session.info.get(BULK) \
         else None
