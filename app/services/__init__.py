@@ -14,12 +14,13 @@ import time
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import N_, Conflict
 from app.extensions import db
-from app.models import Case, Event, User, WorkItem
+from app.models import Case, Event, ProcessVersion, User, WorkItem
+from app.services import row_reads
 
 ATTEMPTS = 3
 # PostgreSQL: serialization failure, deadlock (e.g. a parent and its child case moving at
@@ -124,16 +125,22 @@ def _tip(column):
             .limit(1).correlate(Case).scalar_subquery())
 
 
+# A locked case is read as plain columns (services/row_reads.py): its row with the state,
+# and its process version's.
+_CASE = row_reads.Row(Case, undeferred=("state",))
+_VERSION = row_reads.Row(ProcessVersion)
+
+
 def _lock_select(where: tuple, skip_locked: bool, sqlite: bool) -> sa.Select:
     """The cases with their state and process version in one statement; on SQLite (whose
     IMMEDIATE transaction reads the newest data) with the tip of their event chains too. On
     PostgreSQL a subquery would read the snapshot taken before the lock was granted, so
     `audit.append_event` reads the tip after it."""
     tips = (_tip(Event.seq), _tip(Event.hash), _tip(Event.calendar)) if sqlite else ()
-    return (sa.select(Case, *tips).where(*where).order_by(Case.id)
-            .options(undefer(Case.state), joinedload(Case.process_version, innerjoin=True))
-            .with_for_update(of=Case, key_share=True, skip_locked=skip_locked)
-            .execution_options(populate_existing=True))
+    return (sa.select(*_CASE.columns, *_VERSION.columns, *tips)
+            .join_from(Case, ProcessVersion, Case.process_version_id == ProcessVersion.id)
+            .where(*where).order_by(Case.id)
+            .with_for_update(of=Case.__table__, key_share=True, skip_locked=skip_locked))
 
 
 # The lock statements every completion, claim and timer fire runs, built once per process
@@ -159,11 +166,15 @@ def _locked(where: tuple, skip_locked: bool) -> list[Case]:
 def _held(statement: sa.Select, params: dict) -> list[Case]:
     """Run lock statement `statement`; keep the cases it locked and, on SQLite, the tips of
     their chains it read."""
-    rows = db.session.execute(statement, params).all()
-    found = [row[0] for row in rows]
+    session = db.session()
+    rows = plain_rows(statement, params).all()
+    split = len(_CASE) + len(_VERSION)
+    found = [_CASE.load(session, row, {"process_version": _VERSION.load(
+        session, row[len(_CASE):split])}) for row in rows]
     if _on_sqlite():
         db.session.info.setdefault(TIPS, {}).update(
-            (row[0].id, tuple(row[1:]) if row[1] is not None else None) for row in rows)
+            (case.id, tuple(row[split:]) if row[split] is not None else None)
+            for case, row in zip(found, rows, strict=True))
     db.session.info.setdefault(HELD, set()).update(case.id for case in found)
     return found
 

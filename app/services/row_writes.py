@@ -15,7 +15,6 @@ Anything else in the session still goes through the unit of work.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -25,7 +24,6 @@ from app.services import oversight_rollups
 CASES, ITEMS = Case.__table__, WorkItem.__table__
 ITEM_COLUMNS = tuple(column.key for column in ITEMS.columns)
 _STATEMENTS: dict[tuple, sa.Executable] = {}
-INSERTED = "rows_inserted"  # Session.info: the work items written as new in this transaction
 
 
 def _statement(kind: str, columns: tuple[str, ...]) -> sa.Executable:
@@ -102,23 +100,7 @@ def write_loaded(case: Case) -> None:
     if new:
         connection.execute(_statement("insert", ()),
                            [{key: item.__dict__[key] for key in ITEM_COLUMNS} for item in new])
-        for item in new:  # pending -> persistent, as after a flush
-            session.expunge(item)
-            sa.orm.make_transient_to_detached(item)
-            session.add(item)
-        session.info.setdefault(INSERTED, []).extend(new)
-
-
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _forget_inserted(session, _transaction) -> None:
-    """The rows of a rolled-back transaction never existed: their objects leave the session,
-    as those a flush inserted do, so that a retry of the use case cannot meet them."""
-    for item in session.info.pop(INSERTED, ()):
-        if item in session:
-            session.expunge(item)
-        sa.orm.make_transient(item)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _keep_inserted(session) -> None:
-    session.info.pop(INSERTED, None)
+        # Pending -> persistent, by the call a flush ends with: the transaction remembers
+        # them as inserted, so a rollback takes them out of the session again and a retry
+        # of the use case cannot meet an object whose row never existed.
+        session._register_persistent({sa.inspect(item) for item in new})

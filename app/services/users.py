@@ -13,7 +13,7 @@ from app import formdefs
 from app.errors import N_, NotFound, Rejected
 from app.extensions import db
 from app.models import Jurisdiction, User, new_session_nonce
-from app.services import passwords, reference, transaction
+from app.services import passwords, plain_rows, reference, row_reads, transaction
 
 ROLES = ("applicant", "county", "city", "province", "expert", "auditor", "designer", "admin")
 SCOPED_ROLES = {"applicant": ("jurisdiction", "county"), "county": ("jurisdiction", "county"),
@@ -159,18 +159,21 @@ def authenticate(username: str, password: str, now: dt.datetime, max_failures: i
 
 
 # The requester, the first statement of every request, with the reference tables' stamps
-# (services/reference.py). Built once: building them cost more than running them.
-_BY_TOKEN = sa.select(User, *reference.along()).where(
+# (services/reference.py), read as plain columns (services/row_reads.py). Built once:
+# building them cost more than running them.
+_USER = row_reads.Row(User)
+_BY_TOKEN = sa.select(*_USER.columns, *reference.along()).where(
     User.token_hash == sa.bindparam("token_hash"))
-_BY_ID = sa.select(User, *reference.along()).where(User.id == sa.bindparam("user_id"))
+_BY_ID = sa.select(*_USER.columns, *reference.along()).where(
+    User.id == sa.bindparam("user_id"))
 
 
 def _requester(statement, **params) -> User | None:
-    row = db.session.execute(statement, params).first()
+    row = plain_rows(statement, params).first()
     if row is None:
         return None
-    reference.read_along(row[1:])
-    return row[0]
+    reference.read_along(row[len(_USER):])
+    return _USER.load(db.session(), row)
 
 
 def session_user(session_id: str) -> User | None:
