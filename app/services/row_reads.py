@@ -42,8 +42,8 @@ class Row:
 
     def load(self, session, values: Sequence, extra: Mapping | None = None):
         """Return the session's object for `values` (one per column, in order; what follows
-        in a longer row is not read), holding
-        them (and `extra`: a relationship's object, say) as loaded, unchanged since."""
+        in a longer row is not read), holding them (and `extra`: a relationship's object,
+        say) as loaded, unchanged since."""
         key = self.mapper.identity_key_from_primary_key([values[i] for i in self._primary])
         identity_map = session.identity_map
         record = identity_map.get(key)
