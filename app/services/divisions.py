@@ -137,19 +137,33 @@ def scope_of(user: User, all_trees: dict[str, Tree] | None = None) -> str | None
     return None
 
 
-def covered(user: User) -> dict[str, set]:
+# What each division covers, worked out once per set of trees (a request asks several
+# times, every request of an official asks the same): (the trees, {(level, division): ...}),
+# replaced as one tuple, so that no thread files what it worked out under other trees.
+_covered_held: tuple = (None, {})
+
+
+def covered(user: User) -> Mapping[str, frozenset]:
     """Return {jurisdiction: county codes (None for cases without one)} that an official's
-    division covers, in jurisdictions whose procedures use the official's level."""
+    division covers, in jurisdictions whose procedures use the official's level. Shared:
+    read it, never change it."""
     all_trees = trees()
     scope = scope_of(user, all_trees)
     if scope is None or user.role not in OFFICIAL_LEVELS:
         return {}
-    result = {}
-    for key, tree in all_trees.items():
-        codes = {code for code, chain in tree.chains.items() if scope in chain}
-        if codes and user.role in tree.levels:
-            result[key] = codes
-    return result
+    global _covered_held
+    held_trees, known = _covered_held
+    if held_trees is not all_trees:  # the jurisdictions changed: what was worked out goes
+        known = {}
+        _covered_held = (all_trees, known)
+    if (user.role, scope) not in known:
+        result = {}
+        for key, tree in all_trees.items():
+            codes = frozenset(code for code, chain in tree.chains.items() if scope in chain)
+            if codes and user.role in tree.levels:
+                result[key] = codes
+        known[(user.role, scope)] = result
+    return known[(user.role, scope)]
 
 
 def covers(user: User, jurisdiction: str, county: str | None) -> bool:

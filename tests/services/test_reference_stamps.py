@@ -141,3 +141,17 @@ def test_the_migration_goes_down_and_up_again(tmp_path):
         assert len(db.session.scalars(sa.text(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()) == 6
         db.engine.dispose()
+
+
+def test_what_an_officials_division_covers_follows_a_change_of_the_jurisdictions(app):
+    official, _token = users.create_user("stamps_county", "county", "kunming", "wuhua",
+                                         "stampspass1")
+    db.session.commit()
+    assert divisions.covers(official, "kunming", official.county)
+    assert divisions.covered(official) is divisions.covered(official)  # worked out once
+    _fresh_transaction()
+
+    _elsewhere("UPDATE jurisdiction SET levels = '[\"city\"]' WHERE key = 'kunming'")
+
+    assert not divisions.covers(official, "kunming", official.county)
+    assert "kunming" not in divisions.jurisdictions_of(official)
