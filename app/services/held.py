@@ -31,15 +31,20 @@ class Held:
 
 
 # IS NOT NULL lets the planner use the partial index ix_case_children. Built once: building
-# it cost more than running it.
+# it cost more than running it. One case (every completion's answer) by a plain parameter:
+# an expanding IN is rewritten at every execution.
 _CHILDREN = sa.select(Case.parent_id, Case.id).where(
     Case.parent_id.is_not(None),
     Case.parent_id.in_(sa.bindparam("ids", expanding=True))).order_by(Case.id)
+_CHILDREN_OF_ONE = sa.select(Case.parent_id, Case.id).where(
+    Case.parent_id.is_not(None), Case.parent_id == sa.bindparam("id")).order_by(Case.id)
 
 
 def child_ids(case_ids: list[int]) -> dict[int, list[int]]:
     """Return the ids of the child cases of each of `case_ids`, in order."""
     found: dict[int, list[int]] = {i: [] for i in case_ids}
-    for parent_id, child_id in plain_rows(_CHILDREN, {"ids": list(case_ids)}):
+    rows = plain_rows(_CHILDREN_OF_ONE, {"id": case_ids[0]}) if len(case_ids) == 1 else \
+        plain_rows(_CHILDREN, {"ids": list(case_ids)})
+    for parent_id, child_id in rows:
         found[parent_id].append(child_id)
     return found
