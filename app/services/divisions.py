@@ -147,11 +147,11 @@ def covered(user: User) -> Mapping[str, frozenset]:
     """Return {jurisdiction: county codes (None for cases without one)} that an official's
     division covers, in jurisdictions whose procedures use the official's level. Shared:
     read it, never change it."""
+    global _covered_held
     all_trees = trees()
     scope = scope_of(user, all_trees)
     if scope is None or user.role not in OFFICIAL_LEVELS:
         return {}
-    global _covered_held
     held_trees, known = _covered_held
     if held_trees is not all_trees:  # the jurisdictions changed: what was worked out goes
         known = {}

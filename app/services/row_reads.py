@@ -25,7 +25,6 @@ class Row:
     named in `undeferred`), in order, and how their values become an object."""
 
     def __init__(self, model: type, undeferred: Sequence[str] = ()):
-        self.model = model
         self.mapper = sa.inspect(model)
         props = [self.mapper.get_property_by_column(column) for column in
                  self.mapper.local_table.columns]

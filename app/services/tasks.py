@@ -274,7 +274,7 @@ def _items_of(case: Case) -> list[WorkItem]:
     session = db.session()
     items = [_ITEM.load(session, row, {"case": case})
              for row in plain_rows(_ITEMS_OF, {"case_id": case.id})]
-    oversight_rollups.remember_loaded(db.session(), case, items)
+    oversight_rollups.remember_loaded(session, case, items)
     return items
 
 
