@@ -45,7 +45,7 @@ import sqlalchemy as sa
 from app import engine
 from app.config import ROOT
 from app.extensions import db
-from app.models import Case, User, WorkItem
+from app.models import User, WorkItem
 from app.services import calendar_days, catalog, users
 from tests.bench import run
 
@@ -183,12 +183,15 @@ def _pg_app(tmp: Path, url: str):
 
 
 def _bare_inputs(app) -> tuple:
-    """What the bare step runs on: a submitted Kunming case at its county review."""
+    """What the bare step runs on: the first submitted Kunming case still at its county review
+    (one whose review a request completed already has moved on to the site inspection)."""
     with app.app_context():
         version = catalog.latest_process("kunming_recognition")
-        case = db.session.scalars(sa.select(Case).where(Case.stage != "")).first()
-        inputs = (version.spec, case.state, run.case_items_ready(case)[0].id, DECISION,
-                  run.NOW, calendar_days.overrides())
+        item = db.session.scalars(sa.select(WorkItem).where(
+            WorkItem.name == "county_review", WorkItem.status == "ready")
+            .order_by(WorkItem.case_id)).first()
+        inputs = (version.spec, item.case.state, item.id, DECISION, run.NOW,
+                  calendar_days.overrides())
         db.session.rollback()
     return inputs
 
