@@ -61,7 +61,10 @@ class Budget:
         """Raise ScriptRefused when the script ran too long or the process grew too much."""
         if time.monotonic() > self._deadline:
             self.refuse(f"scripts ran longer than {self.seconds:g} seconds in one step of the case")
-        if _peak_kb() > self._memory_ceiling:
+        peak = _peak_kb()
+        if not self._memory_ceiling:  # no script has run yet: growth counts from here
+            self._memory_ceiling = peak + self.memory_kb
+        if peak > self._memory_ceiling:
             self.refuse(f"a script used more than {self.memory_kb // 1024} MB of memory")
 
     def counted(self, iterable):
