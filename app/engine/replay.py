@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import migration, runtime
+from app.engine.quick_walks import quicken
 from app.engine.runtime import NO_OVERRIDES, Overrides
 from app.engine.serializer import dump_state, load_state
 from app.errors import N_, AppError
@@ -44,35 +45,13 @@ def _packed(row: list) -> bytes | None:
         return None
 
 
-def _quicken(workflow) -> None:
-    """Give `workflow` a get_tasks() and an update_waiting_tasks() that answer the calls
-    Spiff makes while running elements with one plain walk of the tree
-    (runtime.walk_tasks), several times faster than Spiff's iterators. Only a quick replay
-    uses them: if they ever chose otherwise than Spiff's, the replay would not reach the
-    recorded states, and the step-by-step replay would decide."""
-    spiff_get_tasks = workflow.get_tasks
-
-    def get_tasks(first_task=None, **kwargs):
-        if first_task is not None or not set(kwargs) <= {"state", "manual"}:
-            return spiff_get_tasks(first_task, **kwargs)
-        return runtime.walk_tasks(workflow.task_tree, kwargs.get("state", TaskState.ANY_MASK),
-                                  kwargs.get("manual"), workflow.subprocesses)
-
-    def update_waiting_tasks():
-        # Spiff's walks lazily and skips a task an earlier update moved out of WAITING.
-        for task in runtime.walk_tasks(workflow.task_tree, TaskState.WAITING, None, {}):
-            if task._state & TaskState.WAITING:
-                task.task_spec._update(task)
-
-    workflow.get_tasks, workflow.update_waiting_tasks = get_tasks, update_waiting_tasks
-
-
 class Replay:
     """The workflow of one case being replayed and the rows of its finished tasks."""
 
     def __init__(self, reuse_rows: bool = False) -> None:
         """`reuse_rows`: reuse the rule-2 fingerprint rows of finished tasks (_compact_row)."""
         self.workflow = None
+        self._walks = None  # quick_walks' order of the workflow's tree
         self.reuse_rows = reuse_rows
         self.spec: str | None = None
         # task id -> (state, last state change, data, internal data, row) of a finished task.
@@ -96,7 +75,7 @@ class Replay:
         self._forget()
         self.spec = spec
         self.workflow = runtime.new_workflow(spec, data)
-        _quicken(self.workflow)
+        self._walks = quicken(self.workflow)
         return self._run(lambda wf: None, now, overrides)
 
     def complete(self, task: str | None, assignee: str | None, data: Mapping,
@@ -125,10 +104,11 @@ class Replay:
                 overrides: Overrides = NO_OVERRIDES) -> str:
         """Move the case onto `new_spec` as the product does; return the fingerprint."""
         step = migration.migrate(self.spec, dump_state(self.workflow), new_spec, now, overrides)
+        self._walks.release()
         self._forget()
         self.spec = new_spec
         self.workflow = load_state(new_spec, step.state)
-        _quicken(self.workflow)
+        self._walks = quicken(self.workflow)
         return step.fingerprint if self._today() else runtime.legacy_fingerprint(self.workflow)
 
     def close(self) -> None:
@@ -138,6 +118,8 @@ class Replay:
         one. Holding none of its tasks any more, the workflow leaves them to reference
         counting, which frees them at once."""
         workflow, self.workflow = self.workflow, None
+        if self._walks is not None:
+            self._walks.release()
         self._forget()
         if workflow is not None:
             for held in (*workflow.subprocesses.values(), workflow):
@@ -177,7 +159,7 @@ class Replay:
     def _compact_fingerprint(self, workflow, row_text) -> str:
         """Return the rule-2 fingerprint of `workflow` with each task's row written by
         `row_text(task, position)`."""
-        tasks = runtime._tree(workflow)
+        tasks = self._walks.walk(TaskState.ANY_MASK, None)
         position = runtime.Positions(tasks)
         digest = self._hash_rows([row_text(t, position) for t in tasks])
         digest.update(b"], " + json.dumps(workflow.data, **runtime.COMPACT_JSON)

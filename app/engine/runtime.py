@@ -452,8 +452,7 @@ def walk_tasks(root, state: int, manual: bool | None, subprocesses) -> list:
     the order Spiff's iterators give them, with their rule for which branches they walk:
     not below a task of a lower state than the filter can match, and into the subprocess of
     a task (found in `subprocesses`) before its children."""
-    lowest = (TaskState.MAYBE if state & TaskState.PREDICTED_MASK else TaskState.FUTURE
-              if state & TaskState.DEFINITE_MASK else TaskState.COMPLETED)
+    lowest = lowest_walked(state)
     found, stack = [], [root]
     pop, push, keep = stack.pop, stack.extend, found.append
     while stack:
@@ -467,6 +466,13 @@ def walk_tasks(root, state: int, manual: bool | None, subprocesses) -> list:
         elif task._children and current >= lowest:
             push(_children_reversed(task))
     return found
+
+
+def lowest_walked(state: int) -> int:
+    """Return the lowest state of a task below which Spiff's iterators walk, filtering by
+    `state`: below a task of a lower state, no task can be in `state`."""
+    return (TaskState.MAYBE if state & TaskState.PREDICTED_MASK else TaskState.FUTURE
+            if state & TaskState.DEFINITE_MASK else TaskState.COMPLETED)
 
 
 def _children_reversed(task) -> list:
