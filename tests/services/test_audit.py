@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from types import SimpleNamespace
 
+import orjson
 import pytest
 import sqlalchemy as sa
 
@@ -63,6 +66,32 @@ def test_events_form_a_hash_chain_from_genesis(reviewed):
     for event in events:
         text = event.prev_hash + audit.canonical(ref, event)
         assert event.hash == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _chain(ref: str, data_of_each: list) -> list[Event]:
+    events, prev = [], audit.GENESIS
+    for seq, data in enumerate(data_of_each, start=1):
+        event = Event(seq=seq, at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc),
+                      actor="km_county_wuhua", kind="task_completed", task="county_review",
+                      task_id="t", data=data, state_hash="v2:" + "0" * 61, prev_hash=prev)
+        event.hash = prev = audit.chain_hash(prev, ref, event)
+        events.append(event)
+    return events
+
+
+def test_the_chain_check_agrees_with_the_canonical_text_for_every_value():
+    # The chain check reads the text orjson writes first; these values it writes otherwise
+    # (exponents, an integer over 64 bits), and the canonical text decides.
+    odd = [{"form": {"ratio": 1e-05}}, {"form": {"big": 10 ** 16 * 1.0}},
+           {"form": {"count": 2 ** 70}}, {"form": {"说明": "第一行\n第二行\u001f", "分": 85.5}}]
+    case = SimpleNamespace(ref="KM-2026-0009")
+    events = _chain(case.ref, odd)
+
+    assert orjson.dumps(odd[0]).decode() != json.dumps(odd[0], separators=(",", ":"))
+    assert audit._check_chain(case, events) == {}
+    events[3].data = {"form": {"说明": "第一行", "分": 85.5}}  # edited afterwards
+    events[0].data = {"form": {"ratio": 2e-05}}
+    assert set(audit._check_chain(case, events)) == {1, 4}
 
 
 def test_the_events_api_lists_what_happened_in_order(reviewed):
