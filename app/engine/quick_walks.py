@@ -2,9 +2,10 @@
 
 While it runs elements, Spiff walks the whole tree of tasks again and again: for the ready
 tasks after each one it runs, for the waiting tasks after each completion. A long case holds
-over a hundred tasks, and most walks come between the same two changes of the tree (in a
-recognised Kunming case, 260 of 310). quicken() keeps the order of the tree (runtime's
-walk_tasks order) until a task is added or removed, and answers each walk by filtering it.
+over a hundred tasks, and most walks come between the same two changes of the tree (260 of
+310 in the case verify's benchmark replays). quicken() keeps the order of the tree
+(runtime's walk_tasks order) until a task is added or removed, and answers each walk by
+filtering it.
 
 Every task added or removed passes through its workflow's dict of tasks (Task.__init__,
 Workflow._remove_task), and a subprocess through the top workflow's dict of subprocesses:
