@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from app import engine
-from app.engine import runtime
+from app.engine import quick_walks, runtime
 from app.engine.budget import MAX_STEPS, Budget
 from app.engine.replay import Replay
 from tests.unit.test_engine import NOW
@@ -81,7 +81,10 @@ def test_the_quick_replay_walks_subprocess_trees_as_spiff_does():
         assert replay.complete(name, None, {}, NOW) == step.fingerprint
         _assert_walks_as_spiff(replay)
         held.append(len(replay.workflow.subprocesses))
-    assert held == [2, 2, 2, 2]  # the inner subprocess was added to the walks' dicts too
+    assert held == [2, 2, 2, 2]
+    # The inner subprocess, made during the replay, counts the changes of its tasks too.
+    assert all(isinstance(subprocess.tasks, quick_walks._Counted)
+               for subprocess in replay.workflow.subprocesses.values())
 
 
 def test_the_tree_order_is_kept_until_a_task_is_added_or_removed():

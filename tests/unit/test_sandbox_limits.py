@@ -240,6 +240,34 @@ def test_a_memory_hungry_script_is_stopped_before_it_grows_past_200_mb(script):
     assert result["grew_mb"] < 200
 
 
+GROWTH_WITHOUT_SCRIPT = textwrap.dedent("""
+    from app.engine.budget import Budget, ScriptRefused
+    budget = Budget(memory_kb=20 * 1024)
+    for _ in range(8):  # elements completed before any script: the memory is read here
+        budget.tick()
+    # Grown 8 MB at a time, until refused (the process's peak may start above what it
+    # holds: a child can inherit its parent's), eight elements between each.
+    grown = []
+    try:
+        for _ in range(256):
+            grown.append(b"x" * (8 * 1024 * 1024))
+            for _ in range(8):
+                budget.tick()
+        print("ran")
+    except ScriptRefused as error:
+        print(error)
+""")
+
+
+def test_growth_after_elements_without_a_script_is_still_stopped():
+    # The ceiling is set at the first check when no script has run (it was left at 0, and
+    # every such check refused); growth past it from there on is still refused.
+    answer = subprocess.run([sys.executable, "-c", GROWTH_WITHOUT_SCRIPT], capture_output=True,
+                            text=True, timeout=120, check=True)
+
+    assert answer.stdout.strip() == "a script used more than 20 MB of memory"
+
+
 # --- what a script leaves in the case data ----------------------------------------------------
 
 LEFTOVERS = {
