@@ -149,20 +149,20 @@ class Replay:
 
     def _fingerprint(self, workflow, _before) -> str:
         if self._today():
-            return self._compact_fingerprint(workflow, self._compact_row)
+            return self._compact_fingerprint(self._compact_row)
         tasks = workflow.get_tasks()
         position = {str(t.id): number for number, t in enumerate(tasks)}
         digest = self._hash_rows([self._row(t, position) for t in tasks])
         digest.update(runtime.fingerprint_close(workflow))
         return digest.hexdigest()
 
-    def _compact_fingerprint(self, workflow, row_text) -> str:
-        """Return the rule-2 fingerprint of `workflow` with each task's row written by
-        `row_text(task, position)`."""
+    def _compact_fingerprint(self, row_text) -> str:
+        """Return the rule-2 fingerprint of the replayed workflow (its tasks in the walks'
+        kept order) with each task's row written by `row_text(task, position)`."""
         tasks = self._walks.walk(TaskState.ANY_MASK, None)
         position = runtime.Positions(tasks)
         digest = self._hash_rows([row_text(t, position) for t in tasks])
-        digest.update(b"], " + json.dumps(workflow.data, **runtime.COMPACT_JSON)
+        digest.update(b"], " + json.dumps(self.workflow.data, **runtime.COMPACT_JSON)
                       .encode("utf-8") + b"]")
         return runtime.compact_hex(digest)
 
@@ -224,7 +224,7 @@ class Replay:
                 return kept[1]
             return json.dumps(row, **runtime.COMPACT_JSON).encode("utf-8")
 
-        return self._compact_fingerprint(self.workflow, checked_row)
+        return self._compact_fingerprint(checked_row)
 
     def _row(self, task, position: Mapping[str, int]) -> bytes:
         """Return the task's row_text() in UTF-8."""
