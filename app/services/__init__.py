@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.errors import N_, Conflict
 from app.extensions import db
 from app.models import Case, Event, ProcessVersion, User, WorkItem
-from app.services import row_reads
+from app.services import compiled_sql, row_reads
 
 ATTEMPTS = 3
 # PostgreSQL: serialization failure, deadlock (e.g. a parent and its child case moving at
@@ -37,14 +37,15 @@ def _on_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def plain_rows(statement, params: dict | None = None) -> sa.CursorResult:
-    """Run `statement`, which selects columns (no entities), on the session's connection,
-    after writing the changes pending in the session as a query would (autoflush). For the
-    few such reads every completion makes: the ORM's work per statement is for entities."""
+def plain_rows(statement, params: dict | None = None):
+    """Run `statement`, which selects columns (no entities) and is built once, on the
+    session's connection (services/compiled_sql.py), after writing the changes pending in
+    the session as a query would (autoflush). For the few such reads every completion makes:
+    the ORM's work per statement is for entities. Its rows are tuples."""
     session = db.session()
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement, params or {})
+    return compiled_sql.run(session.connection(), statement, params)
 
 
 def _begin_write() -> None:

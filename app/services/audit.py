@@ -28,7 +28,7 @@ from app.engine.replay import Replay
 from app.errors import N_, AppError
 from app.extensions import db
 from app.models import Case, Event, ProcessVersion
-from app.services import TIPS, calendar_days, hold_case, preloaded
+from app.services import TIPS, calendar_days, compiled_sql, hold_case, preloaded
 
 GENESIS = "0" * 64
 STATE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received",
@@ -98,12 +98,12 @@ def append_event(case: Case, kind: str, actor: str, at: dt.datetime, *, task: st
     else:
         # Written now, as one INSERT: an event is never changed after, and handing it to
         # the session's unit of work cost a completion more than the statement itself.
-        event.id = db.session.connection().execute(_INSERT, row).inserted_primary_key[0]
+        event.id = compiled_sql.run(db.session.connection(), _INSERT, row).scalar_one()
     db.session.info.setdefault(TIPS, {})[case.id] = (event.seq, event.hash, calendar)
     return event
 
 
-_INSERT = sa.insert(Event.__table__)
+_INSERT = sa.insert(Event.__table__).returning(Event.__table__.c.id)
 
 
 # Every step on PostgreSQL reads it: built once, as building it cost more than running it.

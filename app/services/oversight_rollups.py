@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from app import calendar
 from app.models import CalendarDay, Case, OversightRollup, WorkItem
+from app.services import compiled_sql
 from app.services.registry import TITLE_STATUSES
 
 BEFORE = "oversight_before"  # Session.info: {case id: its facts before this transaction}
@@ -222,7 +223,7 @@ def _add(connection, counts: dict[tuple, list]) -> None:
     one execution of one statement over the changed keys (in key order: one lock order)."""
     rows = _rows(counts)
     if rows:
-        connection.execute(UPSERTS[connection.dialect.name], rows)
+        compiled_sql.run(connection, UPSERTS[connection.dialect.name], rows)
 
 
 def _changed(record, fields: frozenset[str]) -> bool:

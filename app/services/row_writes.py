@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import Case, WorkItem
-from app.services import oversight_rollups
+from app.services import compiled_sql, oversight_rollups
 
 CASES, ITEMS = Case.__table__, WorkItem.__table__
 ITEM_COLUMNS = tuple(column.key for column in ITEMS.columns)
@@ -86,7 +86,7 @@ def write_loaded(case: Case) -> None:
         version = case.lock_version
         changes["lock_version"] = version + 1
         columns = tuple(sorted(changes))
-        result = connection.execute(_statement("case", columns),
+        result = compiled_sql.run(connection, _statement("case", columns),
                                     {**changes, "_id": case.id, "_version": version})
         if result.rowcount != 1:
             raise StaleDataError(f"case {case.id} changed since it was read")
@@ -94,11 +94,11 @@ def write_loaded(case: Case) -> None:
     _written(case)  # also when set to equal values only: nothing is left to flush
     for item, values in updates:
         if values:
-            connection.execute(_statement("item", tuple(sorted(values))),
+            compiled_sql.run(connection, _statement("item", tuple(sorted(values))),
                                {**values, "_id": item.id})
         _written(item)
     if new:
-        connection.execute(_statement("insert", ()),
+        compiled_sql.run(connection, _statement("insert", ()),
                            [{key: item.__dict__[key] for key in ITEM_COLUMNS} for item in new])
         # Pending -> persistent, by the call a flush ends with: the transaction remembers
         # them as inserted, so a rollback takes them out of the session again and a retry
