@@ -15,19 +15,24 @@ the connection's cursor, with what `Connection.execute` keeps:
 - values go in and come out through the column types' processors (JSON, dates).
 
 What a plan cannot do exactly (an expanding IN, a Python-side default to compute, RETURNING
-with many rows, SQL echoed for debugging) goes through `Connection.execute` unchanged.
+with many rows, SQL echoed for debugging) goes through `Connection.execute` unchanged, as does
+a statement's first run.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import BindTyping
 
-_MAX_PLANS = 256  # statements are built once per process: a few dozen in all
-_PLANS: dict[tuple, _Plan | None] = {}
+# {statement: {(dialect, columns written, many rows): its plan, None where it has none}}.
+# A statement is planned the second time it runs: one built for a single request (a lock
+# over a list of cases) would cost more to compile than SQLAlchemy's cache lookup, and is
+# forgotten with it.
+_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Rows:
@@ -59,10 +64,9 @@ class _Plan:
     """One statement compiled for one dialect: its SQL, where each parameter's value comes
     from, and how values are converted on the way in and out."""
 
-    __slots__ = ("statement", "sql", "named", "slots", "types", "processors", "returns")
+    __slots__ = ("sql", "named", "slots", "types", "processors", "returns")
 
-    def __init__(self, statement, compiled, dialect):
-        self.statement = statement  # kept: the plan is found by the statement's id
+    def __init__(self, compiled):
         self.sql = compiled.string
         self.named = not compiled.positional
         processors = compiled._bind_processors
@@ -106,26 +110,27 @@ class _Plan:
 
 
 def _plan_for(statement, dialect, keys: tuple, many: bool) -> _Plan | None:
-    """The plan of `statement` for `dialect` (None: it must run through the connection)."""
-    found = _PLANS.get((id(statement), dialect.name, keys, many), False)
-    if found is not False:
-        return found
-    if len(_PLANS) >= _MAX_PLANS:
+    """The plan of `statement` for `dialect` (None: it runs through the connection)."""
+    plans = _PLANS.get(statement)
+    if plans is None:  # its first run
+        _PLANS[statement] = {}
         return None
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys),
-                                 for_executemany=many)
-    exact = not (compiled.post_compile_params or compiled.literal_execute_params
-                 or compiled.escaped_bind_names or getattr(compiled, "insert_prefetch", None)
-                 or getattr(compiled, "update_prefetch", None)
-                 or (many and compiled._result_columns)
-                 or dialect.bind_typing is BindTyping.SETINPUTSIZES)
-    plan = _Plan(statement, compiled, dialect) if exact else None
-    _PLANS[(id(statement), dialect.name, keys, many)] = plan
-    return plan
+    key = (dialect.name, keys, many)
+    if key not in plans:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys),
+                                     for_executemany=many)
+        exact = not (compiled.post_compile_params or compiled.literal_execute_params
+                     or compiled.escaped_bind_names
+                     or getattr(compiled, "insert_prefetch", None)
+                     or getattr(compiled, "update_prefetch", None)
+                     or (many and compiled._result_columns)
+                     or dialect.bind_typing is BindTyping.SETINPUTSIZES)
+        plans[key] = _Plan(compiled) if exact else None
+    return plans[key]
 
 
 def run(connection: Connection, statement, params: Mapping | Sequence[Mapping] | None = None):
-    """Run `statement` (a Core statement built once: its plan is kept for its life) with
+    """Run `statement` (a Core statement, built once to gain: its plan lives as long) with
     `params` (a dict, or a list of dicts to run it once for each) on `connection`, inside
     its transaction; return `Rows`, or the `CursorResult` of `Connection.execute` for what
     a plan cannot run exactly."""
@@ -133,6 +138,8 @@ def run(connection: Connection, statement, params: Mapping | Sequence[Mapping] |
     many = not isinstance(params, Mapping)
     if many and len(params) == 1:
         params, many = params[0], False
+    if many and not params:  # SQLAlchemy runs it once without parameters
+        return connection.execute(statement, params)
     first = params[0] if many else params
     dialect = connection.dialect
     plan = None

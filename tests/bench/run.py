@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import logging
 import os
 import shutil
 import statistics
@@ -76,6 +77,7 @@ def config(database: str, tmp: Path) -> type:
 
 def _app(tmp: Path):
     app = create_app(config(f"sqlite:///{tmp / 'bench.sqlite'}", tmp))
+    logging.getLogger("app.request").setLevel(logging.WARNING)  # no line per request
     with app.app_context():
         db.create_all()
         catalog.load_all(ROOT / "processes", ROOT / "forms")

@@ -6,7 +6,9 @@ and on PostgreSQL when TEST_POSTGRES_URL is set."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
+import weakref
 
 import pytest
 import sqlalchemy as sa
@@ -43,8 +45,15 @@ def on(request):
     return case
 
 
+def _seen(*statements) -> None:
+    """Have `statements` planned at their next run, as after their first."""
+    for statement in statements:
+        compiled_sql._PLANS.setdefault(statement, {})
+
+
 def _both(statement, params):
     """(rows from the plan, rows from Connection.execute) of one statement."""
+    _seen(statement)
     connection = db.session.connection()
     planned = compiled_sql.run(connection, statement, params)
     assert isinstance(planned, compiled_sql.Rows)  # not handed to the connection
@@ -75,6 +84,7 @@ def test_writes_go_in_through_the_column_types(on):
     item = _ready_item(on)
     due = dt.datetime(2026, 4, 1, 9, 30, tzinfo=UTC)
     draft = {"opinion": "现场核查通过", "score": 88}
+    _seen(row_writes._statement("item", ("draft", "due_at")))
     connection = db.session.connection()
     result = compiled_sql.run(connection, row_writes._statement("item", ("draft", "due_at")),
                               {"draft": draft, "due_at": due, "_id": item})
@@ -97,6 +107,7 @@ def test_an_inserted_event_returns_its_id_and_a_duplicate_is_refused_as_sqlalche
            "actor": "km_city", "kind": "note", "task": None, "task_id": None,
            "data": {"x": 1}, "state_hash": case.state_hash, "prev_hash": last.hash,
            "calendar": None, "hash": "0" * 64}
+    _seen(audit._INSERT)
     connection = db.session.connection()
     new_id = compiled_sql.run(connection, audit._INSERT, row).scalar_one()
     assert db.session.get(Event, new_id).seq == last.seq + 1
@@ -118,6 +129,7 @@ def test_the_statement_events_see_each_statement_and_its_parameters(on):
     def after(_connection, _cursor, statement, _parameters, _context, _many):
         seen.append(("after", statement))
 
+    _seen(tasks._ITEMS_OF)
     connection = db.session.connection()  # its BEGIN before listening
     sa.event.listen(db.engine, "before_cursor_execute", before)
     sa.event.listen(db.engine, "after_cursor_execute", after)
@@ -134,6 +146,7 @@ def test_the_statement_events_see_each_statement_and_its_parameters(on):
 
 
 def test_a_missing_parameter_is_refused_as_connection_execute_refuses_it(on):
+    _seen(tasks._ITEMS_OF)
     connection = db.session.connection()
     with pytest.raises(sa.exc.StatementError) as planned:
         compiled_sql.run(connection, tasks._ITEMS_OF, {})
@@ -143,8 +156,9 @@ def test_a_missing_parameter_is_refused_as_connection_execute_refuses_it(on):
     assert "case_id" in str(planned.value) and "case_id" in str(executed.value)
 
 
-def test_what_a_plan_cannot_run_exactly_goes_through_the_connection(on, monkeypatch):
+def test_what_a_plan_cannot_run_exactly_goes_through_the_connection(on):
     row = {key: value for key, value in _item_row(on).items() if key != "created_at"}
+    _seen(held._CHILDREN, row_writes._statement("insert", ()))
     connection = db.session.connection()
     # An expanding IN is rendered anew for each list of values.
     children = compiled_sql.run(connection, held._CHILDREN, {"ids": [on.id, on.id + 1]})
@@ -153,15 +167,33 @@ def test_what_a_plan_cannot_run_exactly_goes_through_the_connection(on, monkeypa
     inserted = compiled_sql.run(connection, row_writes._statement("insert", ()), row)
     assert isinstance(inserted, sa.CursorResult)
     assert db.session.get(WorkItem, row["id"]).created_at is not None
-    # Beyond the bound on kept plans, a new statement runs through the connection.
-    monkeypatch.setattr(compiled_sql, "_MAX_PLANS", len(compiled_sql._PLANS))
-    fresh = sa.select(Case.id).where(Case.id == sa.bindparam("id"))
-    assert compiled_sql.run(connection, fresh, {"id": on.id}).all() == [(on.id,)]
+    db.session.rollback()
+
+
+def test_a_statement_is_planned_at_its_second_run_and_forgotten_with_it(on):
+    connection = db.session.connection()
+    fresh = sa.select(Case.id, Case.ref).where(Case.id == sa.bindparam("id"))
+    first = compiled_sql.run(connection, fresh, {"id": on.id})
+    assert isinstance(first, sa.CursorResult)  # built for one request, it may be the last
+    second = compiled_sql.run(connection, fresh, {"id": on.id})
+    assert isinstance(second, compiled_sql.Rows)
+    assert second.all() == [tuple(row) for row in first] != []
+    # Its plan does not keep it (SQLAlchemy's own cache of compiled statements, which the
+    # first run went through, does: at most one per shape of statement).
+    other = sa.select(Case.ref).where(Case.id == sa.bindparam("id"))
+    _seen(other)
+    assert compiled_sql.run(connection, other, {"id": on.id}).all() == [(second.first()[1],)]
+    assert compiled_sql._PLANS[other]  # planned
+    gone = weakref.ref(other)
+    del other
+    gc.collect()
+    assert gone() is None
     db.session.rollback()
 
 
 def test_many_rows_are_written_in_one_call_through_a_plan(on):
     rows = [_item_row(on, suffix) for suffix in ("a", "b")]
+    _seen(row_writes._statement("insert", ()))
     result = compiled_sql.run(db.session.connection(), row_writes._statement("insert", ()), rows)
     assert isinstance(result, compiled_sql.Rows)
     table = WorkItem.__table__
