@@ -72,7 +72,7 @@ class _Plan:
         processors = compiled._bind_processors
         by_name = {name: bind for bind, name in compiled.bind_names.items()}
         order = compiled.positiontup if compiled.positional else list(by_name)
-        # (name, key in the caller's parameters, value when not given, processor)
+        # (name, key in the caller's parameters, the bind (its value when not given), processor)
         self.slots = tuple((name, by_name[name].key, by_name[name], processors.get(name))
                            for name in order)
         self.returns = bool(compiled._result_columns)

@@ -87,7 +87,7 @@ def write_loaded(case: Case) -> None:
         changes["lock_version"] = version + 1
         columns = tuple(sorted(changes))
         result = compiled_sql.run(connection, _statement("case", columns),
-                                    {**changes, "_id": case.id, "_version": version})
+                                  {**changes, "_id": case.id, "_version": version})
         if result.rowcount != 1:
             raise StaleDataError(f"case {case.id} changed since it was read")
         case.lock_version = version + 1
@@ -95,11 +95,11 @@ def write_loaded(case: Case) -> None:
     for item, values in updates:
         if values:
             compiled_sql.run(connection, _statement("item", tuple(sorted(values))),
-                               {**values, "_id": item.id})
+                             {**values, "_id": item.id})
         _written(item)
     if new:
         compiled_sql.run(connection, _statement("insert", ()),
-                           [{key: item.__dict__[key] for key in ITEM_COLUMNS} for item in new])
+                         [{key: item.__dict__[key] for key in ITEM_COLUMNS} for item in new])
         # Pending -> persistent, by the call a flush ends with: the transaction remembers
         # them as inserted, so a rollback takes them out of the session again and a retry
         # of the use case cannot meet an object whose row never existed.
