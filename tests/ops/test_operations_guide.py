@@ -187,6 +187,12 @@ def test_the_operations_guide_installs_serves_logs_and_backs_up(tmp_path):
     assert isinstance(line["user_id"], int)
     assert applicant_token not in (tmp_path / "web.log").read_text()
     assert caps and set(caps) == {str(1024 * 1024 * 1024)}
+    # Each worker left the preloaded application out of its garbage collections.
+    frozen = re.findall(r"worker \d+: (\d+) objects of the master left out of its garbage "
+                        r"collections; young objects collected after each request and every "
+                        r"(\d+) allocations", (tmp_path / "web.log").read_text())
+    assert len(frozen) >= 2 and min(int(count) for count, _ in frozen) > 50_000, frozen
+    assert {every for _, every in frozen} == {"50000"}
     assert worker_alive and "Traceback" not in (tmp_path / "worker.log").read_text()
     assert backup.returncode == 0, backup.stderr
     folder = Path(backup.stdout.strip().splitlines()[-1])
