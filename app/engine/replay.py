@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import json.encoder
 import marshal
 import pickle
 from collections.abc import Mapping
@@ -29,6 +30,27 @@ from app.engine.serializer import dump_state, load_state
 from app.errors import N_, AppError
 
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
+
+
+def _compact_encoder():
+    """Return a function writing a value as json.dumps(value, **runtime.COMPACT_JSON) does.
+    A replay writes hundreds of rows per case, most of them short, and json.dumps builds an
+    encoder for every call, which costs several times the writing of a short row: the C
+    encoder json.dumps uses is built here once (without json.dumps's check for circular
+    values: plain case data holds none, and a circular value ends in RecursionError, which
+    makes the quick replay give way to the step-by-step one like any other error)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return lambda value: json.dumps(value, **runtime.COMPACT_JSON)
+    options = runtime.COMPACT_JSON
+    strings = (json.encoder.encode_basestring_ascii if options["ensure_ascii"]
+               else json.encoder.encode_basestring)
+    encode = make(None, options["default"], strings, None, ": ", ", ", options["sort_keys"],
+                  False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_compact_json = _compact_encoder()
 
 
 def _packed(row: list) -> bytes | None:
@@ -162,7 +184,7 @@ class Replay:
         tasks = self._walks.walk(TaskState.ANY_MASK, None)
         position = runtime.Positions(tasks)
         digest = self._hash_rows([row_text(t, position) for t in tasks])
-        digest.update(b"], " + json.dumps(self.workflow.data, **runtime.COMPACT_JSON)
+        digest.update(b"], " + _compact_json(self.workflow.data)
                       .encode("utf-8") + b"]")
         return runtime.compact_hex(digest)
 
@@ -198,7 +220,7 @@ class Replay:
         if kept is not None and kept[0] == task._state:
             return kept[1]
         row = runtime.compact_row(task, position)
-        text = json.dumps(row, **runtime.COMPACT_JSON).encode("utf-8")
+        text = _compact_json(row).encode("utf-8")
         # A row naming other tasks by their place (which tasks added before them move) is
         # not kept.
         if self.reuse_rows and task._state & _FINISHED and row[3] == task.internal_data:
@@ -222,7 +244,7 @@ class Replay:
             kept = self._compact.get(task)
             if kept is not None and kept[2] is not None and kept[2] == _packed(row):
                 return kept[1]
-            return json.dumps(row, **runtime.COMPACT_JSON).encode("utf-8")
+            return _compact_json(row).encode("utf-8")
 
         return self._compact_fingerprint(checked_row)
 

@@ -6,6 +6,7 @@ version. Where it does not confirm, verification names the failing event as befo
 from __future__ import annotations
 
 import gc
+import json
 import weakref
 
 import pytest
@@ -14,7 +15,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import runtime
-from app.engine.replay import Replay, _packed
+from app.engine.replay import Replay, _compact_json, _packed
 from app.extensions import db
 from app.models import Case
 from app.services import audit, users
@@ -139,6 +140,31 @@ def test_rows_pack_alike_only_when_their_json_is_alike():
     # Another order writes the same sorted JSON but other bytes: the row is written again.
     assert _packed([{"a": 1, "b": 2}]) != _packed([{"b": 2, "a": 1}])
     assert _packed([BpmnEvent(None, "x")]) is not None  # beyond marshal: pickled
+
+
+class _Opinion:
+    """An object in task data, written by its content (runtime._by_content)."""
+
+    def __init__(self) -> None:
+        self.text, self.score = "符合", 1.5
+
+
+@pytest.mark.parametrize("value", [
+    ["county_review", 64, [{"意见": "符合", "a\"\n\u2028": [1, 2.5, -0.0, 1e16, None]}, []], {}],
+    ["gateway", 8, None, {}],
+    {"z": True, "a": False, "m": {"b": float("inf"), "a": float("nan")}, "数": 10**30},
+    {2: "b", 1: "a", 10: "c"},  # JSON writes every key as text, sorted as numbers
+    [_Opinion(), {"when": "2026-12-03"}, "", [], {}],
+])
+def test_rows_are_written_as_the_fingerprint_rule_writes_them(value):
+    assert _compact_json(value) == json.dumps(value, **runtime.COMPACT_JSON)
+
+
+def test_a_circular_value_is_refused_not_written():
+    looped: dict = {}
+    looped["self"] = looped
+    with pytest.raises(RecursionError):
+        _compact_json(looped)
 
 
 @pytest.fixture
