@@ -56,7 +56,11 @@ def choice_label(field_spec: Mapping, value: str) -> str:
 
 
 def task_form(page: Page) -> Locator:
-    """Return the generated form of a task page."""
+    """Return the generated form of a task page, once its script has run: the deferred script
+    that wires the file pickers and the conditions runs before the document counts as loaded,
+    and a page opened by a click may show its fields before that (a file chosen then would
+    never be uploaded)."""
+    page.wait_for_load_state("domcontentloaded")
     return page.locator("form[data-task-form]")
 
 
