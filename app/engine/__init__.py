@@ -7,7 +7,8 @@ process), start,
 complete, fire_due_timers, deliver_message, reassign, describe, state_fingerprint (of a
 stored state, by the rule of a recorded fingerprint), migration_check and
 migrate (moving a case to a newer version), and the plain dataclasses Step, ReadyTask,
-Waiting, EngineEvent, OpenElement, ProcessDefinition.
+Waiting, EngineEvent, OpenElement, ProcessDefinition. The module timing sums the time of
+those calls per request for the request log (measured, never used to decide anything).
 """
 
 from app.engine.compare import bpmn_changes, dmn_changes

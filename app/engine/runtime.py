@@ -33,6 +33,7 @@ from app.engine.budget import Budget, ScriptRefused
 from app.engine.casedata import data_is_plain, data_problem, plain_copy
 from app.engine.serializer import dump_state, load_state, restore_specs
 from app.engine.steps import EngineEvent, ReadyTask, Step, Waiting
+from app.engine.timing import timed
 from app.errors import N_, Conflict, TaskError
 
 Overrides = Mapping[dt.date, bool]
@@ -173,6 +174,7 @@ def _task_error(error: Exception) -> TaskError:
     return TaskError(PROCEDURE_PROBLEM, element=element or "", error=detail)
 
 
+@timed
 def start(spec: str, data: Mapping, now: dt.datetime, overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the first Step of a new case of `spec` seeded with `data`; raise TaskError."""
     return _engine_call(lambda wf: None)(new_workflow(spec, data), now, overrides)
@@ -190,6 +192,7 @@ def new_workflow(spec: str, data: Mapping) -> BpmnWorkflow:
     return workflow
 
 
+@timed
 def complete(spec: str, state: str, task_id: str, data: Mapping, now: dt.datetime,
              overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the Step after completing READY user task `task_id` with form `data`.
@@ -211,6 +214,7 @@ def completing(task, data: Mapping):
     return run
 
 
+@timed
 def fire_due_timers(spec: str, state: str, now: dt.datetime,
                     overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the Step after every timer due at `now` has fired."""
@@ -218,6 +222,7 @@ def fire_due_timers(spec: str, state: str, now: dt.datetime,
     return _engine_call(lambda wf: wf.refresh_timers())(workflow, now, overrides)
 
 
+@timed
 def deliver_message(spec: str, state: str, name: str, payload: Mapping, now: dt.datetime,
                     overrides: Overrides = NO_OVERRIDES) -> Step | None:
     """Return the Step after the case caught message `name`, or None if it is not waiting for it."""
@@ -238,6 +243,7 @@ def delivering(name: str, payload: Mapping):
     return lambda wf: wf.send_event(event)
 
 
+@timed
 def reassign(spec: str, state: str, task_id: str, assignee: str, now: dt.datetime,
              overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the Step after READY instance `task_id` of a multi-instance task got `assignee`.
@@ -264,11 +270,13 @@ def reassigning(task, assignee: str):
     return run
 
 
+@timed
 def state_fingerprint(spec: str, state: str, recorded: str | None) -> str:
     """Return the fingerprint of a stored state by the rule `recorded` follows."""
     return fingerprint_like(load_state(spec, state), recorded)
 
 
+@timed
 def describe(spec: str, state: str) -> Step:
     """Return the Step describing a stored state, without running anything."""
     workflow = load_state(spec, state)

@@ -12,6 +12,7 @@ import uuid
 
 from flask import Flask, Response, g, jsonify, request
 
+from app.engine import timing
 from app.services import health
 
 HEADER = "X-Request-ID"
@@ -41,6 +42,7 @@ def _start() -> Response | None:
     offered = request.headers.get(HEADER, "")
     g.request_id = offered if VALID_ID.fullmatch(offered) else uuid.uuid4().hex
     g.request_started = time.perf_counter()
+    g.engine_spent = timing.measure()
     # Probes answer here, before the session, login and locale hooks run: a load balancer
     # polling every few seconds must not create sessions or touch user data.
     probe = PROBES.get(request.path)
@@ -78,6 +80,7 @@ def _finish(response: Response) -> Response:
         "request_id": request_id, "method": request.method, "path": request.path,
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "engine_ms": round(g.get("engine_spent", (0.0,))[0], 1),
         "user_id": _user_id(), "remote_addr": request.remote_addr,
     }, ensure_ascii=False))
     return response

@@ -19,6 +19,11 @@ and made again). The client keeps one HTTP/1.1 connection alive (http.client), l
 browser behind nginx. Each figure is the median and p95 of the wall time a request takes,
 and the worker's CPU time per request (read from /proc, steadier on a shared machine).
 
+The worker's request log (app/web/observability.py) gives each completion's own engine
+time (`engine_ms`): the same engine call as the bare step, run inside the request. The
+completion is also given as a multiple of it, which no change of the machine's speed between
+two measurements can move.
+
 The statements are counted in this process through the test client (the same code path as
 gunicorn's), with a `before_cursor_execute` listener: every statement but the transaction
 control (BEGIN, COMMIT), and the COMMITs of transactions that wrote; for a process whose
@@ -148,6 +153,12 @@ def _timed(server: Server, name: str, calls: list, check) -> Figure:
     return Figure(name, wall, cpu_ms)
 
 
+def _request_log(path: str) -> list[dict]:
+    """The application's JSON lines in a server's log."""
+    return [json.loads(line) for line in Path(path).read_text(errors="replace").splitlines()
+            if line.startswith("{") and '"engine_ms"' in line]
+
+
 def _ok(status: int):
     def check(answer, content):
         if answer.status != status:
@@ -238,7 +249,7 @@ def measure(label: str, url: str | None, repeat: int) -> tuple[list[Figure], dic
     api = {"Authorization": f"Bearer {county}", "Content-Type": "application/json"}
     body = json.dumps({"data": DECISION}).encode()
     inputs = _bare_inputs(app)
-    runs = []
+    runs, inner = [], []
 
     def completions(server: Server, task_ids: list[str]) -> None:
         between = []
@@ -253,6 +264,12 @@ def measure(label: str, url: str | None, repeat: int) -> tuple[list[Figure], dic
                      Figure("bare engine step, one after each completion",
                             [wall for wall, _cpu in between],
                             statistics.median(cpu for _wall, cpu in between))))
+
+    def inside(server: Server) -> None:
+        """The engine's time inside each completion the worker logged (after it stopped)."""
+        logged = [line["engine_ms"] for line in _request_log(server.log.name)
+                  if line["method"] == "POST" and line["path"].endswith("/complete")]
+        inner.append(Figure("engine step inside each completion (request log)", logged, None))
 
     server = Server(_serve(url, tmp), tmp / "gunicorn.log")
     try:
@@ -269,20 +286,23 @@ def measure(label: str, url: str | None, repeat: int) -> tuple[list[Figure], dic
                          [("POST", "/api/cases", starting, start)] * repeat, _ok(201))
     finally:
         server.stop()
+    inside(server)
     for worker in range(1, WORKERS):
         server = Server(_serve(url, tmp), tmp / f"gunicorn-{worker}.log")
         try:
             completions(server, ready[worker * repeat:(worker + 1) * repeat])
         finally:
             server.stop()
+        inside(server)
     # Pooled over the workers: each figure's median is that of every completion.
     figures.append(Figure(runs[0][0].name, [ms for run, _ in runs for ms in run.wall],
                           statistics.mean(run.cpu_ms for run, _ in runs)))
     figures.append(Figure(runs[0][1].name, [ms for _, paired in runs for ms in paired.wall],
                           statistics.median(paired.cpu_ms for _, paired in runs)))
+    figures.append(Figure(inner[0].name, [ms for run in inner for ms in run.wall], None))
     figures.append(started)
     counted = count_completion(app, county, counting)
-    return figures, counted, runs
+    return figures, counted, list(zip(runs, inner, strict=True))
 
 
 class Statements:
@@ -356,14 +376,20 @@ def bench(repeat: int = 30, verbose: bool = False) -> list[tuple[str, bool, str]
         print(f"{'measure':<52}{'median ms':>10}{'p95 ms':>9}{'× bare':>8}"
               f"{'CPU ms':>8}{'× bare':>8}")
         for figure in figures:
+            cpu = ("" if figure.cpu_ms is None else
+                   f"{figure.cpu_ms:>8.2f}{figure.cpu_ms / base.cpu_ms:>8.1f}")
             print(f"{figure.name:<52}{figure.median:>10.2f}{_p95(figure.wall):>9.2f}"
-                  f"{figure.median / base.median:>8.1f}{figure.cpu_ms:>8.2f}"
-                  f"{figure.cpu_ms / base.cpu_ms:>8.1f}")
+                  f"{figure.median / base.median:>8.1f}{cpu}")
         print(f"  the completion in {len(runs)} fresh workers, {repeat} each: medians "
               + ", ".join(f"{run.median:.1f} ms ({run.median / base.median:.1f}×, "
-                          f"{run.median / paired.median:.1f}× the step after each)"
-                          for run, paired in runs))
-        completion, paired = figures[3], figures[4]
+                          f"{run.median / paired.median:.1f}× the step after each, "
+                          f"{run.median / own.median:.1f}× its own engine step of "
+                          f"{own.median:.1f} ms)"
+                          for (run, paired), own in runs))
+        completion, paired, own = figures[3], figures[4], figures[5]
+        print(f"  the completion is {completion.median / own.median:.1f}× the engine step it "
+              f"runs; that step takes {own.median / base.median:.1f}× the bare step run in a "
+              f"row")
         ratio, paired_ratio = completion.median / base.median, completion.median / paired.median
         # Held only against both: one alone may hold because the machine slowed meanwhile.
         goals.append((f"completion ≤ {GOAL_RATIO:g}× bare over HTTP ({label})",

@@ -150,3 +150,20 @@ def test_the_migrations_folder_is_where_readiness_looks():
 
     assert health.MIGRATIONS == ROOT / "migrations"
     assert health.schema_heads()
+
+
+def test_the_log_line_gives_the_engine_its_share_of_a_request(ready, capsys):
+    token = cli(ready, "users", "create", "ops_applicant", "--role", "applicant",
+                "--jurisdiction", "kunming", "--county", "wuhua").strip().splitlines()[-1]
+    client = ready.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    started = client.post("/api/cases", headers=headers, json={"process": "kunming_recognition"})
+    listed = client.get("/api/cases", headers=headers)
+
+    assert (started.status_code, listed.status_code) == (201, 200)
+    start, listing = log_lines(capsys.readouterr().err)
+    # Starting a case runs the engine; the list only reads what earlier steps stored.
+    assert (start["path"], listing["path"]) == ("/api/cases", "/api/cases")
+    assert 0 < start["engine_ms"] <= start["duration_ms"]
+    assert listing["engine_ms"] == 0
