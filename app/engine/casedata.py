@@ -91,6 +91,19 @@ def data_problem(data: dict) -> str | None:
     return f"the case data grew past {MAX_SIZE:,} characters and items" if size > MAX_SIZE else None
 
 
+def same_data_key(data: dict) -> bytes | None:
+    """Return bytes that only data equal to `data` in every value, type and nesting give
+    (marshal's, written in C), or None when marshal cannot write `data` (an object, a
+    subclass of str or dict): whether data is plain can be decided once per key. Copies
+    of one data as Spiff makes them give the same bytes; other equal data may not (marshal
+    marks shared values), which only costs a walk. Not a verdict: marshal writes sets,
+    bytes and huge numbers too."""
+    try:
+        return marshal.dumps(data)
+    except ValueError:
+        return None
+
+
 def data_is_plain(data: dict) -> bool:
     """Return whether data_problem(data) is None, several times faster: whether a problem
     exists does not depend on the order of the walk, which problem is found first does."""

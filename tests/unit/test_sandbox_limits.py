@@ -17,6 +17,7 @@ import textwrap
 import pytest
 
 from app import engine
+from app.engine import runtime
 from app.engine.budget import Budget, ScriptRefused
 from app.engine.casedata import data_problem
 from app.engine.sandbox import RestrictedEnvironment, check_source, make_helpers
@@ -294,6 +295,23 @@ def test_data_that_cannot_be_stored_fails_the_step_naming_the_script(name):
     assert raised.value.element == "probe_script"
     assert "cannot be stored" in str(raised.value)
     assert [t.name for t in engine.describe(spec, started.state).ready] == ["fill"]
+
+
+def test_each_distinct_data_a_step_leaves_is_walked_once(monkeypatch):
+    spec = compiled(probe("script", "total = 2"))
+    started = engine.start(spec, {}, NOW)
+    walked, keys = [], []
+    real_walk, real_key = runtime.data_is_plain, runtime.same_data_key
+    monkeypatch.setattr(runtime, "data_is_plain", lambda data: walked.append(data)
+                        or real_walk(data))
+    monkeypatch.setattr(runtime, "same_data_key", lambda data: keys.append(real_key(data))
+                        or keys[-1])
+
+    step = engine.complete(spec, started.state, started.ready[0].id, {"count": 1}, NOW)
+
+    assert step.data["total"] == 2
+    # Several tasks changed holding equal copies of a few data: each distinct one walked.
+    assert None not in keys and len(walked) == len(set(keys)) < len(keys)
 
 
 def test_a_decision_output_that_cannot_be_stored_fails_the_step():
