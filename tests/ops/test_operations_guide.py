@@ -184,6 +184,7 @@ def test_the_operations_guide_installs_serves_logs_and_backs_up(tmp_path):
     assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
     line = log_line(tmp_path / "web.log", headers["X-Request-ID"])
     assert (line["method"], line["path"], line["status"]) == ("POST", "/api/cases", 201)
+    assert 0 < line["engine_ms"] <= line["duration_ms"]  # starting a case runs the engine
     assert isinstance(line["user_id"], int)
     assert applicant_token not in (tmp_path / "web.log").read_text()
     assert caps and set(caps) == {str(1024 * 1024 * 1024)}
