@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from app.engine import clock, sandbox
 from app.engine.budget import Budget
 from app.engine.lint import parse_xml
+from app.engine.timing import timed
 from app.errors import N_, DefinitionError
 
 # An output named like `<list>.passed` is a pre-check row's own verdict: its condition.
@@ -157,6 +158,7 @@ def _try_rule(dmn: DMNEngine, rule, task) -> RuleTrial:
     return trial
 
 
+@timed
 def try_decision(name: str, content: bytes, data: Mapping, now: dt.datetime,
                  overrides: Mapping[dt.date, bool]) -> DecisionTrial:
     """Return the trial of DMN file `name` on case `data` at `now`; raise DefinitionError when

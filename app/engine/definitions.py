@@ -29,6 +29,7 @@ from app.engine import deadlines, loops
 from app.engine.lint import ISO_LITERAL, element_at, parse_xml
 from app.engine.sandbox import check_source
 from app.engine.serializer import SERIALIZER
+from app.engine.timing import timed
 from app.errors import N_, DefinitionError
 
 ROLES = ("applicant", "county", "city", "province", "expert")
@@ -227,6 +228,7 @@ def _compile(parser: SpiffBpmnParser, key: str) -> tuple[ProcessDefinition, list
                              lanes[0] if lanes else None, decisions), problems
 
 
+@timed
 def check_definitions(files: Mapping[str, bytes]) -> tuple[dict[str, ProcessDefinition],
                                                            list[DefinitionError]]:
     """Return the compiled processes of a package and every problem found in it."""
@@ -258,6 +260,7 @@ def _check(files: Mapping[str, bytes]) -> tuple[dict, list]:
     return definitions, problems
 
 
+@timed
 def load_definitions(files: Mapping[str, bytes]) -> dict[str, ProcessDefinition]:
     """Return {process key: ProcessDefinition}; raise the first DefinitionError found."""
     definitions, problems = check_definitions(files)

@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.engine.runtime import NO_OVERRIDES, Overrides, _engine_call
 from app.engine.serializer import SERIALIZER, load_state, restore_specs
 from app.engine.steps import Step
+from app.engine.timing import timed
 from app.errors import N_, Conflict
 
 OPEN = TaskState.READY | TaskState.WAITING
@@ -94,6 +95,7 @@ def _check(workflow, new_top, new_dependencies) -> tuple[OpenElement, ...]:
     return tuple(found.values())
 
 
+@timed
 def migration_check(old_spec: str, state: str, new_spec: str) -> tuple[OpenElement, ...]:
     """Return each element the case in `state` waits at, with how `new_spec` has it."""
     return _check(load_state(old_spec, state), *restore_specs(new_spec))
@@ -132,6 +134,7 @@ def _move(workflow, new_top, new_dependencies) -> None:
 CANNOT_MOVE = N_("The case cannot move to the new version: %(elements)s")
 
 
+@timed
 def migrate(old_spec: str, state: str, new_spec: str, now: dt.datetime,
             overrides: Overrides = NO_OVERRIDES) -> Step:
     """Return the Step of the case in `state` moved onto `new_spec`.

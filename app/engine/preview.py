@@ -19,6 +19,7 @@ from app.engine.sandbox import (
     describe,
     make_helpers,
 )
+from app.engine.timing import timed
 from app.errors import N_, Rejected
 
 
@@ -26,6 +27,7 @@ def _refuse(message: str, **params) -> Rejected:
     return Rejected(message, [("expression", message, params)], **params)
 
 
+@timed
 def evaluate_expression(source: str, data: Mapping, now: dt.datetime,
                         overrides: Mapping[dt.date, bool]) -> object:
     """Return the value of expression `source` on `data` at `now`; raise Rejected when it does

@@ -27,6 +27,7 @@ from app.engine import migration, runtime
 from app.engine.quick_walks import quicken
 from app.engine.runtime import NO_OVERRIDES, Overrides
 from app.engine.serializer import dump_state, load_state
+from app.engine.timing import timed
 from app.errors import N_, AppError
 
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
@@ -91,6 +92,7 @@ class Replay:
         # follows its rule (runtime.fingerprint_like); None: today's rule.
         self.recorded: str | None = None
 
+    @timed
     def start(self, spec: str, data: Mapping, now: dt.datetime,
               overrides: Overrides = NO_OVERRIDES) -> str:
         """Start the case on `spec` with `data`; return the step's fingerprint."""
@@ -100,20 +102,24 @@ class Replay:
         self._walks = quicken(self.workflow)
         return self._run(lambda wf: None, now, overrides)
 
+    @timed
     def complete(self, task: str | None, assignee: str | None, data: Mapping,
                  now: dt.datetime, overrides: Overrides = NO_OVERRIDES) -> str:
         """Complete ready task `task` (of `assignee`) with form `data`; return the fingerprint."""
         return self._run(runtime.completing(self._ready(task, assignee), data), now, overrides)
 
+    @timed
     def reassign(self, task: str | None, assignee: str | None, to: str, now: dt.datetime,
                  overrides: Overrides = NO_OVERRIDES) -> str:
         """Give `assignee`'s ready instance of `task` to `to`; return the fingerprint."""
         return self._run(runtime.reassigning(self._ready(task, assignee), to), now, overrides)
 
+    @timed
     def fire_due_timers(self, now: dt.datetime, overrides: Overrides = NO_OVERRIDES) -> str:
         """Fire the timers due at `now`; return the fingerprint."""
         return self._run(lambda wf: wf.refresh_timers(), now, overrides)
 
+    @timed
     def deliver_message(self, name: str, payload: Mapping, now: dt.datetime,
                         overrides: Overrides = NO_OVERRIDES) -> str | None:
         """Deliver message `name`; return the fingerprint, or None if the case does not
@@ -122,6 +128,7 @@ class Replay:
             return None
         return self._run(runtime.delivering(name, payload), now, overrides)
 
+    @timed
     def migrate(self, new_spec: str, now: dt.datetime,
                 overrides: Overrides = NO_OVERRIDES) -> str:
         """Move the case onto `new_spec` as the product does; return the fingerprint."""

@@ -3,7 +3,8 @@ request log, which then tells a slow request's engine time from the rest (databa
 rendering) without a profiler.
 
 Nothing is measured until `measure()` starts a sum in the current context (a thread, a
-request); the CLI and the timers never start one.
+request); the CLI and the timers never start one. The engine's public calls are `timed`;
+one made inside another (a replay's migration, say) is counted once, with the outer one.
 """
 
 from __future__ import annotations
@@ -12,13 +13,23 @@ import functools
 import time
 from contextvars import ContextVar
 
-_SPENT: ContextVar[list[float] | None] = ContextVar("engine_spent", default=None)
+
+class Spent:
+    """The engine's milliseconds in one unit of work so far."""
+
+    __slots__ = ("ms", "inside")
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+        self.inside = False  # a timed call is running: the calls it makes are its time
 
 
-def measure() -> list[float]:
-    """Start a new sum in this context and return it: a list whose only item is the engine's
-    milliseconds so far."""
-    spent = [0.0]
+_SPENT: ContextVar[Spent | None] = ContextVar("engine_spent", default=None)
+
+
+def measure() -> Spent:
+    """Start a new sum in this context and return it."""
+    spent = Spent()
     _SPENT.set(spent)
     return spent
 
@@ -28,11 +39,12 @@ def timed(function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         spent = _SPENT.get()
-        if spent is None:
+        if spent is None or spent.inside:
             return function(*args, **kwargs)
-        start = time.perf_counter()
+        spent.inside, start = True, time.perf_counter()
         try:
             return function(*args, **kwargs)
         finally:
-            spent[0] += (time.perf_counter() - start) * 1000
+            spent.ms += (time.perf_counter() - start) * 1000
+            spent.inside = False
     return wrapper

@@ -80,7 +80,7 @@ def _finish(response: Response) -> Response:
         "request_id": request_id, "method": request.method, "path": request.path,
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-        "engine_ms": round(g.get("engine_spent", (0.0,))[0], 1),
+        "engine_ms": round(spent.ms, 1) if (spent := g.get("engine_spent")) else 0.0,
         "user_id": _user_id(), "remote_addr": request.remote_addr,
     }, ensure_ascii=False))
     return response

@@ -167,3 +167,23 @@ def test_the_log_line_gives_the_engine_its_share_of_a_request(ready, capsys):
     assert (start["path"], listing["path"]) == ("/api/cases", "/api/cases")
     assert 0 < start["engine_ms"] <= start["duration_ms"]
     assert listing["engine_ms"] == 0
+
+
+def test_a_verification_through_the_api_logs_the_replay_as_engine_time(ready, capsys):
+    token = cli(ready, "users", "create", "ops_applicant2", "--role", "applicant",
+                "--jurisdiction", "kunming", "--county", "wuhua").strip().splitlines()[-1]
+    client = ready.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    case_id = client.post("/api/cases", headers=headers,
+                          json={"process": "kunming_recognition"}).get_json()["id"]
+    auditor_token = cli(ready, "users", "create", "ops_auditor", "--role", "auditor",
+                        "--jurisdiction", "kunming").strip().splitlines()[-1]
+    capsys.readouterr()
+
+    verified = ready.test_client().post(f"/api/cases/{case_id}/verify",
+                                        headers={"Authorization": f"Bearer {auditor_token}"})
+
+    assert verified.status_code == 200 and verified.get_json()["ok"] is True
+    [line] = log_lines(capsys.readouterr().err)
+    assert line["path"] == f"/api/cases/{case_id}/verify"
+    assert 0 < line["engine_ms"] <= line["duration_ms"]

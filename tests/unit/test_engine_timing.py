@@ -22,6 +22,13 @@ def _failing() -> None:
     raise ValueError("refused")
 
 
+@timing.timed
+def _calling_busy_twice() -> None:
+    _busy(0.01)
+    time.sleep(0.01)
+    _busy(0.01)
+
+
 def _in_fresh_context(function):
     return contextvars.Context().run(function)
 
@@ -30,7 +37,7 @@ def test_calls_add_up_once_a_sum_is_started():
     def work():
         spent = timing.measure()
         results = [_busy(0.01), _busy(0.02)]
-        return results, spent[0]
+        return results, spent.ms
 
     results, spent = _in_fresh_context(work)
 
@@ -38,14 +45,31 @@ def test_calls_add_up_once_a_sum_is_started():
     assert 30 <= spent < 1000
 
 
-def test_a_failing_call_counts_too():
+def test_a_call_made_inside_another_is_counted_once():
+    def work():
+        spent = timing.measure()
+        started = time.perf_counter()
+        _calling_busy_twice()
+        return spent.ms, (time.perf_counter() - started) * 1000
+
+    spent, elapsed = _in_fresh_context(work)
+
+    # Counted twice, the inner calls would add 20 ms beyond the time that passed.
+    assert 30 <= spent <= elapsed
+
+
+def test_a_failing_call_counts_too_and_the_next_call_is_counted_again():
     def work():
         spent = timing.measure()
         with pytest.raises(ValueError):
             _failing()
-        return spent[0]
+        after_failure = spent.ms
+        _busy(0.01)
+        return after_failure, spent.ms
 
-    assert _in_fresh_context(work) >= 10
+    after_failure, total = _in_fresh_context(work)
+
+    assert after_failure >= 10 and total >= after_failure + 10
 
 
 def test_nothing_is_summed_before_a_sum_starts_and_a_new_sum_starts_at_zero():
@@ -54,7 +78,7 @@ def test_nothing_is_summed_before_a_sum_starts_and_a_new_sum_starts_at_zero():
         first = timing.measure()
         _busy(0.01)
         second = timing.measure()
-        return first[0], second[0]
+        return first.ms, second.ms
 
     first, second = _in_fresh_context(work)
 
