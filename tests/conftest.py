@@ -136,6 +136,14 @@ def template_database(tmp_path_factory):
 
 
 @pytest.fixture
+def loaded_database(template_database) -> Path:
+    """The database file the loaded product of tests/processes/driver.py (`loaded_app`)
+    copies: the template of the real processes/ and forms/, unless a module overrides this
+    with a database it prepared once (and copies that database's uploads into tmp_path)."""
+    return template_database(ROOT / "processes", ROOT / "forms")
+
+
+@pytest.fixture
 def app(tmp_path, template_database):
     """The product with the real processes/ and forms/ loaded."""
     with app_on(template_database, tmp_path, ROOT / "processes", ROOT / "forms") as app:

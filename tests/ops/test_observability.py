@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
+import sqlalchemy as sa
 
 from app import create_app
 from app.config import ROOT, TestConfig
@@ -39,12 +41,32 @@ def migrated(tmp_path):
         db.engine.dispose()
 
 
-@pytest.fixture
-def ready(migrated):
-    cli(migrated, "processes", "load")
-    cli(migrated, "users", "create", "ops_city", "--role", "city", "--jurisdiction", "kunming",
+@pytest.fixture(scope="session")
+def ready_database(tmp_path_factory):
+    """A database made ready through the CLI (init-db, processes load, a city official), once
+    per test process: loading the processes takes seconds."""
+    folder = tmp_path_factory.mktemp("ready")
+    app = product(folder)
+    cli(app, "init-db")
+    cli(app, "processes", "load")
+    cli(app, "users", "create", "ops_city", "--role", "city", "--jurisdiction", "kunming",
         "--password", SECRET)
-    return migrated
+    with app.app_context():
+        db.session.remove()  # end what the requests left open, then fold the log into the file
+        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.remove()
+        db.engine.dispose()
+    return folder / "ops.sqlite"
+
+
+@pytest.fixture
+def ready(ready_database, tmp_path):
+    """The product on a fresh copy of the ready database."""
+    shutil.copyfile(ready_database, tmp_path / "ops.sqlite")
+    app = product(tmp_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def log_lines(captured: str) -> list[dict]:

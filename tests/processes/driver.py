@@ -97,9 +97,9 @@ def template_db(template_database) -> Path:
 
 
 @pytest.fixture
-def loaded_app(template_db, tmp_path):
+def loaded_app(loaded_database, tmp_path):
     """The product with the real processes/, forms/ and demo users, on a fresh database copy."""
-    app = app_from_template(template_db, tmp_path)
+    app = app_from_template(loaded_database, tmp_path)
     by_hand = []  # bulk UPDATE/DELETE or raw SQL, as an insider would: no rollup sees those
     with app.app_context():
         sa.event.listen(db.session, "do_orm_execute", lambda state: by_hand.append(True)

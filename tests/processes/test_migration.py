@@ -17,8 +17,9 @@ from app.config import ROOT
 from app.extensions import db
 from app.models import Case, Event, ProcessVersion, WorkItem
 from app.services import catalog, tasks
+from app.web import api as api_module
 from tests.processes import examples_kunming as km
-from tests.processes.driver import CaseDriver, find_user
+from tests.processes.driver import Api, CaseDriver, app_from_template, find_user
 from tests.processes.test_kunming import at_expert_review, experts_done, in_notice, submitted
 
 APPLICANT, CITY, DESIGNER = "km_applicant", "km_city", "km_designer"
@@ -41,16 +42,47 @@ def second_version(folder, forms=ROOT / "forms") -> int:
     return catalog.latest_process(PROCESS).version
 
 
-@pytest.fixture
-def cases(api, tmp_path):
+@pytest.fixture(scope="session")
+def prepared(template_db, tmp_path_factory):
     """Two running cases on version 1 (one past the county review, one waiting at it), then
-    version 2 published."""
-    moving = CaseDriver(api, PROCESS, APPLICANT, CITY)
-    experts_done(moving)
-    moving.complete(CITY, "expert_decision", km.EXPERT_APPROVE, "2026-06-01T09:00")
-    staying = CaseDriver(api, PROCESS, APPLICANT, CITY)
-    submitted(staying)
-    assert second_version(tmp_path) == 2
+    version 2 published: driven once per test process into a database of their own, which
+    each test using `cases` gets a copy of (`loaded_database`). Returns (folder, the moving
+    case's id, the staying case's id, the clock after the last step)."""
+    folder = tmp_path_factory.mktemp("migration-cases")
+    app = app_from_template(template_db, folder)
+    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+        client = Api(app)
+        patch.setattr(api_module, "_now", lambda: client.now)
+        moving = CaseDriver(client, PROCESS, APPLICANT, CITY)
+        experts_done(moving)
+        moving.complete(CITY, "expert_decision", km.EXPERT_APPROVE, "2026-06-01T09:00")
+        staying = CaseDriver(client, PROCESS, APPLICANT, CITY)
+        submitted(staying)
+        assert second_version(folder) == 2
+        db.session.remove()  # end what the requests left open, then fold the log into the file
+        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.remove()
+        db.engine.dispose()
+    return folder, moving.id, staying.id, client.now
+
+
+@pytest.fixture
+def loaded_database(request, template_db, tmp_path):
+    """The prepared cases' database for a test using `cases`, the template for the others."""
+    if "cases" not in request.fixturenames:
+        return template_db
+    folder = request.getfixturevalue("prepared")[0]
+    if (folder / "uploads").exists():
+        shutil.copytree(folder / "uploads", tmp_path / "uploads")
+    return folder / "test.sqlite"
+
+
+@pytest.fixture
+def cases(api, prepared):
+    """The two prepared cases (moving, staying), on the test's copy of their database."""
+    _folder, moving_id, staying_id, now = prepared
+    moving, staying = (CaseDriver(api, PROCESS, APPLICANT, CITY) for _ in range(2))
+    moving.id, staying.id, api.now = moving_id, staying_id, now
     return moving, staying
 
 

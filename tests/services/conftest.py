@@ -1,41 +1,32 @@
 """Service-level fixtures: the loaded product on a fresh database copy per test (driver.py),
-and on an emptied PostgreSQL database (TEST_POSTGRES_URL) for the production-database tests."""
+and on a fresh loaded PostgreSQL database (TEST_POSTGRES_URL) for the production-database
+tests."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-import sqlalchemy as sa
 
 from app import create_app
-from app.config import ROOT, TestConfig
+from app.config import TestConfig
 from app.extensions import db
-from app.services import catalog, demo
 from app.web import api as api_module
+from tests import pg_template
 from tests.processes import examples_kunming as km
 from tests.processes.driver import Api, CaseDriver, api, loaded_app, template_db  # noqa: F401
 
 
 @pytest.fixture
 def pg_api(tmp_path, monkeypatch) -> Api:
-    """The JSON API (clock set by the test) on TEST_POSTGRES_URL, emptied, migrated by
-    `init-db`, processes, forms and demo users loaded."""
+    """The JSON API (clock set by the test) on TEST_POSTGRES_URL, a fresh database migrated
+    by `init-db` with the processes, forms and demo users loaded (tests/pg_template.py)."""
     class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = os.environ["TEST_POSTGRES_URL"]
+        SQLALCHEMY_DATABASE_URI = pg_template.fresh_loaded_database()
         UPLOAD_DIR = str(tmp_path / "uploads")
         AUDIT_ANCHOR_LOG = str(tmp_path / "audit-anchors.jsonl")
         AUDIT_SIGNING_KEY = str(tmp_path / "audit-signing-key.pem")
 
     app = create_app(Config)
     with app.app_context():
-        db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.session.commit()
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        catalog.load_all(ROOT / "processes", ROOT / "forms")
-        demo.load_demo_users(ROOT / "processes")
         client = Api(app)
         monkeypatch.setattr(api_module, "_now", lambda: client.now)
         yield client

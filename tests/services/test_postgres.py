@@ -19,9 +19,10 @@ from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import CalendarSet, Case, Event
-from app.services import audit, calendar_days, catalog, demo, designs, timers, transaction
+from app.services import audit, calendar_days, catalog, designs, timers, transaction
 from app.services.design_files import Folders
 from app.web import api as api_module
+from tests import pg_template
 from tests.bench.http import GOAL_STATEMENTS, Statements
 from tests.processes import examples_kunming as km
 from tests.processes.driver import Api, CaseDriver, at, find_user
@@ -41,21 +42,15 @@ def run_twice_at_once(target) -> None:
 
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory):
+    """The product on a fresh PostgreSQL database migrated by `init-db`, processes, forms and
+    demo users loaded (tests/pg_template.py)."""
     class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = URL
+        SQLALCHEMY_DATABASE_URI = pg_template.fresh_loaded_database(URL)
         UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
 
     app = create_app(Config)
-    with app.app_context():
-        db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.session.commit()
-    runner = app.test_cli_runner()
-    for _ in range(2):  # init-db is idempotent
-        result = runner.invoke(args=["init-db"])
-        assert result.exit_code == 0, result.output
-    with app.app_context():
-        catalog.load_all(ROOT / "processes", ROOT / "forms")
-        demo.load_demo_users(ROOT / "processes")
+    result = app.test_cli_runner().invoke(args=["init-db"])  # again: init-db is idempotent
+    assert result.exit_code == 0, result.output
     yield app
     with app.app_context():
         db.session.remove()
