@@ -6,13 +6,12 @@ import json
 import shutil
 
 import pytest
-import sqlalchemy as sa
 
 from app import create_app
 from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.services import users
-from tests.processes.driver import find_user
+from tests.processes.driver import find_user, settle_file
 
 SECRET = "demo1234-secret-password"
 
@@ -52,10 +51,7 @@ def ready_database(tmp_path_factory):
     cli(app, "users", "create", "ops_city", "--role", "city", "--jurisdiction", "kunming",
         "--password", SECRET)
     with app.app_context():
-        db.session.remove()  # end what the requests left open, then fold the log into the file
-        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        db.session.remove()
-        db.engine.dispose()
+        settle_file()
     return folder / "ops.sqlite"
 
 

@@ -68,10 +68,17 @@ def build_template(folder: Path, process_dir: Path = ROOT / "processes",
         db.create_all()
         catalog.load_all(process_dir, form_dir)
         demo.load_demo_users(process_dir)
-        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        db.session.remove()
-        db.engine.dispose()
+        settle_file()
     return database
+
+
+def settle_file() -> None:
+    """In an app context on a SQLite file: end its sessions, fold the write-ahead log into
+    the file and close every connection, so that a copy of the file holds all it wrote."""
+    db.session.remove()
+    db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    db.session.remove()
+    db.engine.dispose()
 
 
 def app_from_template(template: Path, folder: Path, process_dir: Path = ROOT / "processes",

@@ -19,7 +19,7 @@ from app.models import Case, Event, ProcessVersion, WorkItem
 from app.services import catalog, tasks
 from app.web import api as api_module
 from tests.processes import examples_kunming as km
-from tests.processes.driver import Api, CaseDriver, app_from_template, find_user
+from tests.processes.driver import Api, CaseDriver, app_from_template, find_user, settle_file
 from tests.processes.test_kunming import at_expert_review, experts_done, in_notice, submitted
 
 APPLICANT, CITY, DESIGNER = "km_applicant", "km_city", "km_designer"
@@ -59,10 +59,7 @@ def prepared(template_db, tmp_path_factory):
         staying = CaseDriver(client, PROCESS, APPLICANT, CITY)
         submitted(staying)
         assert second_version(folder) == 2
-        db.session.remove()  # end what the requests left open, then fold the log into the file
-        db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        db.session.remove()
-        db.engine.dispose()
+        settle_file()
     return folder, moving.id, staying.id, client.now
 
 
