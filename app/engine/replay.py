@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import migration, runtime
+from app.engine import migration, runtime, task_ids
 from app.engine.quick_walks import quicken
 from app.engine.runtime import NO_OVERRIDES, Overrides
 from app.engine.serializer import dump_state, load_state
@@ -75,6 +75,7 @@ class Replay:
         """`reuse_rows`: reuse the rule-2 fingerprint rows of finished tasks (_compact_row)."""
         self.workflow = None
         self._walks = None  # quick_walks' order of the workflow's tree
+        self._ids = task_ids.numbering()  # the ids of the tasks the replay creates
         self.reuse_rows = reuse_rows
         self.spec: str | None = None
         # task id -> (state, last state change, data, internal data, row) of a finished task.
@@ -88,6 +89,8 @@ class Replay:
         self._hashed: list = []
         # Task -> (state, text, bytes) of a finished task's rule-2 row (_compact_row, exact).
         self._compact: dict = {}
+        # (spec name, state) -> the rule-2 row of a task without data, in UTF-8.
+        self._bare: dict = {}
         # The fingerprint the event being replayed recorded: the next step's fingerprint
         # follows its rule (runtime.fingerprint_like); None: today's rule.
         self.recorded: str | None = None
@@ -98,7 +101,8 @@ class Replay:
         """Start the case on `spec` with `data`; return the step's fingerprint."""
         self._forget()
         self.spec = spec
-        self.workflow = runtime.new_workflow(spec, data)
+        with task_ids.numbered(self._ids):
+            self.workflow = runtime.new_workflow(spec, data)
         self._walks = quicken(self.workflow)
         return self._run(lambda wf: None, now, overrides)
 
@@ -173,8 +177,9 @@ class Replay:
     def _run(self, action, now: dt.datetime, overrides: Overrides) -> str:
         # The data a step leaves is not checked again: a step that left data the product
         # could not store was never recorded, so its replay cannot reach a recorded state.
-        return runtime._engine_call(action, finish=self._fingerprint, check_data=False)(
-            self.workflow, now, overrides)
+        with task_ids.numbered(self._ids):
+            return runtime._engine_call(action, finish=self._fingerprint, check_data=False)(
+                self.workflow, now, overrides)
 
     def _fingerprint(self, workflow, _before) -> str:
         if self._today():
@@ -226,6 +231,14 @@ class Replay:
         kept = self._compact.get(task)
         if kept is not None and kept[0] == task._state:
             return kept[1]
+        if not task.data and not task.internal_data and task._parent is not None:
+            # A task without data (one predicted, mostly): its row is its name and state.
+            key = (task.task_spec.name, task._state)
+            text = self._bare.get(key)
+            if text is None:
+                text = self._bare[key] = _compact_json(
+                    runtime.compact_row(task, position)).encode("utf-8")
+            return text
         row = runtime.compact_row(task, position)
         text = _compact_json(row).encode("utf-8")
         # A row naming other tasks by their place (which tasks added before them move) is
