@@ -1,11 +1,11 @@
 """Task ids numbered in order while a case is replayed for verification.
 
 Spiff gives every task it creates a random UUID (uuid4() in its task module, called through
-that module's name). A replay creates some fifteen tasks per event, and uuid4() reads the
-operating system's random source each time: a few per cent of a verification. No id of a
-replayed task is ever stored or compared (fingerprints name tasks by their place in the
-tree), and ids need only differ within one workflow: inside numbered(), the ids are
-numbered from a random start instead, which costs a third as much. Everywhere else, and in
+that module's name). A replay creates about seven tasks per event, and uuid4() reads the
+operating system's random source each time: 2 % of a verification. No id of a replayed
+task is ever stored or compared (fingerprints name tasks by their place in the tree), and
+ids need only differ within one workflow: inside numbered(), the ids are numbered from a
+random start instead, which costs a third as much. Everywhere else, and in
 every other thread, Spiff's tasks keep their random ids.
 """
 
