@@ -18,6 +18,7 @@ or plain JSON with whole deltas.
 from __future__ import annotations
 
 import base64
+import contextvars
 import json
 import zlib
 from copy import deepcopy
@@ -26,6 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from uuid import UUID
 
+import SpiffWorkflow.bpmn.serializer.default.workflow as _spiff_converters
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
@@ -45,6 +47,29 @@ PACKED_B85 = "z1:"  # the same in base85, as compact states were written before
 _TASK_DEFAULTS = {"triggered": False, "internal_data": {}, "data": {}, "children": []}
 
 
+# The ids read so far while a state is restored ({text: UUID}), None outside a restore.
+_restoring: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "restoring_ids", default=None)
+
+
+def _restored_id(text: str) -> UUID:
+    """Return UUID(text): one object per id while a state is restored. A task's id is
+    written as its own, its parent's and as a child of its parent; Spiff reads each with
+    UUID(), and its dicts of tasks then compare equal ids in Python. One object per id is
+    read once and found by identity. Spiff's converters call UUID() through their module's
+    name, which this replaces (outside a restore it is UUID itself)."""
+    known = _restoring.get()
+    if known is None:
+        return UUID(text)
+    found = known.get(text)
+    if found is None:
+        found = known[text] = UUID(text)
+    return found
+
+
+_spiff_converters.UUID = _restored_id
+
+
 class CaseWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec; restores it onto given, shared specs."""
 
@@ -57,8 +82,8 @@ class CaseWorkflowConverter(BpmnWorkflowConverter):
     def from_dict(self, dct, specs=None):
         spec, subprocess_specs = specs
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _restored_id, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_restored_id(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
@@ -207,7 +232,11 @@ def load_state(spec_text: str, state: str):
     """Return the workflow stored in `state`, running on the spec `spec_text`."""
     dct = state_dict(state)
     dct.pop("serializer_version", None)
-    return SERIALIZER.from_dict(dct, specs=restore_specs(spec_text))
+    token = _restoring.set({})
+    try:
+        return SERIALIZER.from_dict(dct, specs=restore_specs(spec_text))
+    finally:
+        _restoring.reset(token)
 
 
 def compact(state: str, spec_text: str) -> str:

@@ -1,5 +1,6 @@
 """Tasks a replay creates are numbered from a random start (app/engine/task_ids.py); every
-other task, in the same process and at the same time, keeps a random uuid4()."""
+other task, in the same process and at the same time, keeps a random uuid4(). A restored
+state reads each task id once (engine/serializer.py)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,22 @@ def test_two_replays_number_apart_and_other_threads_keep_random_ids():
     assert seen["other thread"].version == 4 and \
         abs(seen["other thread"].int - numbered[0].int) > 2 ** 64
     assert task_ids._task_id().version == 4  # numbering ends with the block
+
+
+def test_a_restored_state_reads_each_id_once_and_spiff_reads_ids_as_before_elsewhere():
+    import SpiffWorkflow.bpmn.serializer.default.workflow as converters
+
+    from app.engine import runtime, serializer
+
+    spec = _spec()
+    step = engine.start(spec, {}, NOW)
+    workflow = serializer.load_state(spec, step.state)
+    tasks = runtime._tree(workflow)
+    assert len(tasks) > 5
+    for task in tasks:
+        assert next(key for key in task.workflow.tasks if key == task.id) is task.id
+        assert all(any(child_id is child.id for child in tasks) for child_id in task._children)
+        assert task._parent is None or any(task._parent is other.id for other in tasks)
+    text = str(tasks[1].id)
+    assert converters.UUID(text) == tasks[1].id and converters.UUID(text) is not \
+        converters.UUID(text)  # outside a restore: a new UUID each time, as Spiff's own
