@@ -139,9 +139,7 @@ class _Order:
 
     def __init__(self, workflow) -> None:
         self.top = workflow
-        self._set(*_subtree(workflow.task_tree, _holding(workflow), 0))
-
-    def _set(self, tasks: list, ends: list, stops: list, holders: list) -> None:
+        tasks, ends, stops, holders = _subtree(workflow.task_tree, _holding(workflow), 0)
         self.tasks, self.ends, self.stops, self.holders = tasks, ends, stops, holders
         # Walking the top workflow's tree alone, a holder is a task like any other.
         self.top_stops = sorted(stops + holders) if holders else stops

@@ -5,8 +5,9 @@ that module's name). A replay creates about seven tasks per event, and uuid4() r
 operating system's random source each time: 2 % of a verification. No id of a replayed
 task is ever stored or compared (fingerprints name tasks by their place in the tree), and
 ids need only differ within one workflow: inside numbered(), the ids are numbered from a
-random start instead, which costs a third as much. Everywhere else, and in
-every other thread, Spiff's tasks keep their random ids.
+random start instead, which costs a third as much. Everywhere else, and in every other
+thread, Spiff's tasks keep their random ids (the same way of replacing a name of Spiff's
+as engine/clock.py's and serializer._restored_id's).
 """
 
 from __future__ import annotations
